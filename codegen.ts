@@ -1,0 +1,28 @@
+import type { CodegenConfig } from '@graphql-codegen/cli';
+
+// Resolver types are generated from the contract (schema.graphql); mappers point GraphQL types at the store's
+// records, so resolvers are type-checked against what they really return.
+const config: CodegenConfig = {
+  schema: 'schema.graphql',
+  generates: {
+    'src/generated/graphql.ts': {
+      plugins: ['typescript', 'typescript-resolvers'],
+      config: {
+        contextType: '../api/context#GraphQLContext',
+        useTypeImports: true,
+        enumsAsTypes: true,
+        scalars: { Decimal: 'import("decimal.js").Decimal', DateTime: 'Date' },
+        mappers: {
+          Account: '../store/records#AccountRecord',
+          Balance: '../store/records#BalanceRecord',
+          Position: '../store/records#PositionRecord',
+          Market: '../store/records#MarketRecord',
+          Asset: '../store/records#AssetRecord',
+          MarginTier: '../store/records#MarginTierRecord',
+          Price: '../store/records#PriceRecord',
+        },
+      },
+    },
+  },
+};
+export default config;

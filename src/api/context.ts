@@ -1,0 +1,29 @@
+/** What every resolver receives: the request's snapshot, loaders, evaluation time and identity. */
+import type { Logger } from 'pino';
+import type { Database } from '../store/database';
+import { ReadSnapshot } from '../store/read-snapshot';
+import type { Loaders } from './loaders';
+import { createLoaders } from './loaders';
+
+export interface GraphQLContext {
+  readonly requestId: string;
+  /** The request's consistent read snapshot (one REPEATABLE READ READ ONLY transaction). */
+  readonly snapshot: ReadSnapshot;
+  readonly loaders: Loaders;
+  readonly db: Database;
+  /** Evaluation time of the request, epoch ms: every risk figure of one response uses the same instant. */
+  readonly nowMs: number;
+  readonly logger: Logger;
+}
+
+export function createContext(args: { db: Database; requestId: string; logger: Logger; nowMs?: number }): GraphQLContext {
+  const snapshot = new ReadSnapshot(args.db.pool);
+  return {
+    requestId: args.requestId,
+    snapshot,
+    loaders: createLoaders(snapshot),
+    db: args.db,
+    nowMs: args.nowMs ?? Date.now(),
+    logger: args.logger,
+  };
+}

@@ -1,0 +1,54 @@
+/** Accounts, their balances and positions (read side). */
+import { listAccounts } from '../../store/account.repository';
+import type { AccountResolvers, BalanceResolvers, PositionResolvers, QueryResolvers } from '../../generated/graphql';
+import { decodeCursor, encodeCursor, pageSize } from '../cursor';
+import { DomainError } from '../errors';
+
+export const accountQueries: Pick<QueryResolvers, 'account' | 'accounts'> = {
+  account: (_parent, { id }, ctx) => ctx.loaders.account.load(id),
+  accounts: async (_parent, { first, after, filter }, ctx) => {
+    const limit = pageSize(first);
+    const afterId = after ? decodeCursor(after) : null;
+    // Fetch one more row than asked to know whether another page follows.
+    const rows = await listAccounts(ctx.snapshot, {
+      limit: limit + 1,
+      afterId,
+      filter: {
+        brokerId: filter?.brokerId ?? null,
+        marginMode: filter?.marginMode ?? null,
+        status: filter?.status ?? null,
+        externalRef: filter?.externalRef ?? null,
+      },
+    });
+    const page = rows.slice(0, limit);
+    for (const account of page) ctx.loaders.account.prime(account.id, account);
+    const edges = page.map((node) => ({ cursor: encodeCursor(node.id), node }));
+    return {
+      edges,
+      pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.length ? edges[edges.length - 1]!.cursor : null },
+    };
+  },
+};
+
+export const Account: AccountResolvers = {
+  balances: (account, _args, ctx) => ctx.loaders.balances.load(account.id),
+  positions: (account, _args, ctx) => ctx.loaders.positions.load(account.id),
+};
+
+async function required<T>(value: Promise<T | null>, what: string): Promise<T> {
+  const found = await value;
+  // A foreign key guarantees the row; its absence is a broken store, not a client error.
+  if (found === null) throw new DomainError('INTERNAL_SERVER_ERROR', `${what} missing from the store`);
+  return found;
+}
+
+export const Balance: BalanceResolvers = {
+  asset: (balance, _args, ctx) => required(ctx.loaders.asset.load(balance.assetSymbol), `asset ${balance.assetSymbol}`),
+};
+
+export const Position: PositionResolvers = {
+  market: (position, _args, ctx) => required(ctx.loaders.market.load(position.marketSymbol), `market ${position.marketSymbol}`),
+  side: (position) => (position.size.isNegative() ? 'SHORT' : 'LONG'),
+};
+
+export { required };

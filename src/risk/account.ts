@@ -1,0 +1,109 @@
+/**
+ * Account (cross) figures, all in the valuation asset (USD):
+ *
+ *   value_b              = amount_b · index_b
+ *   equity               = Σ value_b + Σ_cross (uPnL + fundingPnL)·X + Σ_isolated (isolatedMargin + uPnL + fundingPnL)·X
+ *   initialMarginEquity  = Σ value_b · w_init(b) + Σ_cross (uPnL + fundingPnL)·X
+ *   marginEquity         = Σ value_b · w_maint(b) + Σ_cross (uPnL + fundingPnL)·X
+ *       (w = asset weight for a positive balance, liability weight for a negative one; X = settlement index price)
+ *   IM, MM               = Σ_cross IM·X, Σ_cross MM·X
+ *   freeCollateral       = initialMarginEquity − IM
+ *   marginRatio          = MM / marginEquity, null when marginEquity ≤ 0 (status still tells: LIQUIDATABLE iff MM > it)
+ *   leverage             = Σ_all notional·X / equity, null when equity ≤ 0
+ */
+import type Decimal from 'decimal.js';
+import type { AccountStatus } from './types';
+import type { BalanceRisk } from './result';
+import { ZERO } from './decimal';
+import type { NBalance, NPosition } from './model';
+import { statusOf, type PositionFigures } from './position';
+
+export interface AccountFigures {
+  readonly equity: Decimal;
+  readonly crossEquity: Decimal;
+  readonly initialMarginEquity: Decimal;
+  readonly marginEquity: Decimal;
+  readonly initialMargin: Decimal;
+  readonly maintenanceMargin: Decimal;
+  readonly freeCollateral: Decimal;
+  readonly marginRatio: Decimal | null;
+  readonly totalNotionalUsd: Decimal;
+  readonly leverage: Decimal | null;
+  readonly status: AccountStatus;
+  readonly crossPnlUsd: Decimal;
+  readonly isolatedEquityUsd: Decimal;
+  readonly balances: readonly BalanceRisk[];
+}
+
+/** Breakdown line of a balance: value = amount·index, weighted values = value·weight. */
+export function balanceRisk(b: NBalance): BalanceRisk {
+  const value = b.amount.mul(b.indexPrice);
+  return Object.freeze({
+    asset: b.asset,
+    amount: b.amount,
+    indexPrice: b.indexPrice,
+    value,
+    weightKind: b.weightKind,
+    initialWeight: b.initialWeight,
+    maintenanceWeight: b.maintenanceWeight,
+    initialWeightedValue: value.mul(b.initialWeight),
+    maintenanceWeightedValue: value.mul(b.maintenanceWeight),
+  });
+}
+
+export function aggregateAccount(
+  balances: readonly NBalance[],
+  positions: readonly NPosition[],
+  figures: readonly PositionFigures[],
+): AccountFigures {
+  let balanceValue = ZERO;
+  let initialWeighted = ZERO;
+  let maintenanceWeighted = ZERO;
+  const balanceLines: BalanceRisk[] = [];
+  for (const b of balances) {
+    const line = balanceRisk(b);
+    balanceLines.push(line);
+    balanceValue = balanceValue.add(line.value);
+    initialWeighted = initialWeighted.add(line.initialWeightedValue);
+    maintenanceWeighted = maintenanceWeighted.add(line.maintenanceWeightedValue);
+  }
+
+  let crossPnlUsd = ZERO;
+  let isolatedEquityUsd = ZERO;
+  let initialMargin = ZERO;
+  let maintenanceMargin = ZERO;
+  let totalNotionalUsd = ZERO;
+  for (let i = 0; i < positions.length; i++) {
+    const p = positions[i]!;
+    const f = figures[i]!;
+    totalNotionalUsd = totalNotionalUsd.add(f.notionalUsd);
+    if (p.marginType === 'ISOLATED') {
+      isolatedEquityUsd = isolatedEquityUsd.add(f.isolatedEquity!.mul(f.settlePrice));
+    } else {
+      crossPnlUsd = crossPnlUsd.add(f.unrealizedPnlUsd).add(f.fundingPnlUsd);
+      initialMargin = initialMargin.add(f.initialMarginUsd);
+      maintenanceMargin = maintenanceMargin.add(f.maintenanceMarginUsd);
+    }
+  }
+
+  const crossEquity = balanceValue.add(crossPnlUsd);
+  const equity = crossEquity.add(isolatedEquityUsd);
+  const initialMarginEquity = initialWeighted.add(crossPnlUsd);
+  const marginEquity = maintenanceWeighted.add(crossPnlUsd);
+  return {
+    equity,
+    crossEquity,
+    initialMarginEquity,
+    marginEquity,
+    initialMargin,
+    maintenanceMargin,
+    freeCollateral: initialMarginEquity.sub(initialMargin),
+    marginRatio: marginEquity.gt(0) ? maintenanceMargin.div(marginEquity) : null,
+    totalNotionalUsd,
+    leverage: equity.gt(0) ? totalNotionalUsd.div(equity) : null,
+    status: statusOf(equity, marginEquity, maintenanceMargin, initialMarginEquity, initialMargin),
+    crossPnlUsd,
+    isolatedEquityUsd,
+    balances: balanceLines,
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * The engine's decimal arithmetic. Every amount, price and rate inside the engine is a `D` instance: a decimal.js
+ * clone with 50 significant digits and banker's rounding, so that callers' global `Decimal` settings never change
+ * engine results. Callers may pass any decimal.js `Decimal`; `toD` re-creates it in this context.
+ */
+import Decimal from 'decimal.js';
+
+export const D = Decimal.clone({
+  precision: 50,
+  rounding: Decimal.ROUND_HALF_EVEN,
+  toExpNeg: -40,
+  toExpPos: 60,
+});
+
+/** The decimal type used in engine signatures (any decimal.js instance; engine-produced ones are `D`). */
+export type Dec = Decimal;
+
+export const ZERO: Decimal = new D(0);
+export const ONE: Decimal = new D(1);
+export const TWO: Decimal = new D(2);
+
+/** Converts any decimal.js value into the engine's context (no-op for values already created by `D`). */
+export function toD(x: Decimal.Value): Decimal {
+  return x instanceof Decimal && x.constructor === D ? x : new D(x);
+}
+
+/** Replaces a negative zero (decimal.js keeps the sign of zero) by +0, so results print "0". */
+export function normZero(x: Decimal): Decimal {
+  return x.isZero() ? ZERO : x;
+}
+
+export function maxD(a: Decimal, b: Decimal): Decimal {
+  return a.gte(b) ? a : b;
+}
+
+export function minD(a: Decimal, b: Decimal): Decimal {
+  return a.lte(b) ? a : b;
+}
+
+/** clamp(x, lo, hi) = min(max(x, lo), hi). */
+export function clampD(x: Decimal, lo: Decimal, hi: Decimal): Decimal {
+  return minD(maxD(x, lo), hi);
+}
+
+/** Rounds up (toward +∞) to `decimals` places: requirements never under-state. */
+export function roundUp(x: Decimal, decimals: number): Decimal {
+  return x.toDecimalPlaces(decimals, Decimal.ROUND_CEIL);
+}
+
+export type TickRounding = 'UP' | 'DOWN';
+
+/** Rounds a price onto the tick grid (multiples of `tick`), up (toward +∞) or down (toward −∞). */
+export function roundToTick(price: Decimal, tick: Decimal, direction: TickRounding): Decimal {
+  const steps = price.div(tick).toDecimalPlaces(0, direction === 'UP' ? Decimal.ROUND_CEIL : Decimal.ROUND_FLOOR);
+  return steps.mul(tick);
+}
+
+/** Floors `x` to a multiple of `step` (step > 0). */
+export function floorToStep(x: Decimal, step: Decimal): Decimal {
+  return x.div(step).toDecimalPlaces(0, Decimal.ROUND_FLOOR).mul(step);
+}

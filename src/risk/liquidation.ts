@@ -1,0 +1,411 @@
+/**
+ * Liquidation and bankruptcy prices.
+ *
+ * Isolated (closed form, settlement units; A = |q|·c, side = +1 long / −1 short, M = isolatedMargin + fundingPnL,
+ * mmr and cum of the tier, both × the volatility factor k):
+ *   LINEAR:  M + side·A·(P − E) = A·P·mmr − cum        ⇒ P = (M + cum − side·A·E) / (A·mmr − side·A)
+ *   INVERSE: M + side·A·(1/E − x) = A·x·mmr − cum, x=1/P ⇒ x = (M + cum + side·A/E) / (A·mmr + side·A)
+ *   bankruptcy: the same with mmr = cum = 0.
+ * The tier is re-checked at the solution's notional and the solve repeated until stable. With a liquidity add-on
+ * (MM no longer linear) the price is found by bracketing and bisection instead.
+ *
+ * Cross, per underlying U: every mark of a market on U and the index of U are multiplied by a ratio s, every other
+ * price held. g(s) = marginEquity(s) − MM(s) (liquidation) or crossEquity(s) (bankruptcy), in USD. g is piecewise
+ * linear in s (breakpoints where a position's tier changes) unless the book holds a liquidity add-on, a LINEAR market
+ * settled in its own base or an INVERSE market settled in another asset; piecewise-linear books are solved in closed
+ * form per segment, the others by bracketing and bisection.
+ *
+ * Rounding: a boundary price is snapped to the reference market's tick on its non-liquidatable side (toward the
+ * current price when the account is currently safe), then verified with the engine's own check: not liquidatable at
+ * the reported price, liquidatable one tick further.
+ */
+import type Decimal from 'decimal.js';
+import type { BoundarySide, PositionSide, PriceBoundary, UnderlyingLiquidation } from './result';
+import { D, ONE, TWO, ZERO, roundToTick } from './decimal';
+import type { NBalance, NMarket, NPosition, PreparedAccount } from './model';
+import { isolatedBankruptAt, isolatedLiquidatableAt, marginTermsAt } from './position';
+import { tierForNotional, volatilityFactor } from './requirements';
+import { valuePosition } from './valuation';
+
+/** Max tick steps when verifying a snapped boundary (the closed form lands within a tick or two). */
+const MAX_SNAP_STEPS = 64;
+/** Max bisection iterations (each halves the bracket). */
+const MAX_BISECTIONS = 200;
+/** Grid of index levels for an underlying without a market (8 decimal places). */
+const INDEX_TICK: Decimal = new D('1e-8');
+/** Relative step for the local slope of equity in the underlying's price (exposure direction). */
+const EXPOSURE_STEP: Decimal = new D('1e-12');
+
+export type SearchDirection = 'BELOW' | 'ABOVE';
+
+/** A boolean "is on the liquidatable (or bankrupt) side" check at a price. */
+type SidePredicate = (price: Decimal) => boolean;
+
+/**
+ * Snaps a boundary estimate x onto the tick grid on its non-liquidatable side and verifies it with the predicate:
+ * returns B with !liquidatable(B) and liquidatable(B ± tick) (one tick into the liquidatable side).
+ * Null when the boundary lies below the first positive tick on a liquidatable-above side.
+ */
+export function snapBoundary(x: Decimal, tick: Decimal, liquidatableSide: BoundarySide, liquidatable: SidePredicate): Decimal | null {
+  const into = liquidatableSide === 'BELOW' ? tick.neg() : tick;
+  let b = roundToTick(x, tick, liquidatableSide === 'BELOW' ? 'UP' : 'DOWN');
+  for (let i = 0; i < MAX_SNAP_STEPS; i++) {
+    if (b.lte(0)) {
+      if (liquidatableSide === 'ABOVE') return null;
+      b = tick;
+      continue;
+    }
+    if (liquidatable(b)) {
+      b = b.sub(into);
+      continue;
+    }
+    const next = b.add(into);
+    if (next.gt(0) && !liquidatable(next)) {
+      b = next;
+      continue;
+    }
+    return b;
+  }
+  return b;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Isolated
+// ---------------------------------------------------------------------------------------------------------------
+
+function sideSign(pos: NPosition): Decimal {
+  return pos.q.isPos() ? ONE : ONE.neg();
+}
+
+/** Closed-form isolated root for given (mmr, cum); null when no positive price solves it. Units: quote per base. */
+function isolatedRoot(pos: NPosition, m0: Decimal, mmr: Decimal, cum: Decimal): Decimal | null {
+  const a = pos.absQc;
+  const side = sideSign(pos);
+  if (pos.market.contractType === 'LINEAR') {
+    // P = (M + cum − side·A·E) / (A·mmr − side·A)
+    const den = a.mul(mmr).sub(side.mul(a));
+    if (den.isZero()) return null;
+    const p = m0.add(cum).sub(side.mul(a).mul(pos.entry)).div(den);
+    return p.gt(0) ? p : null;
+  }
+  // x = 1/P = (M + cum + side·A/E) / (A·mmr + side·A)
+  const den = a.mul(mmr).add(side.mul(a));
+  if (den.isZero()) return null;
+  const x = m0.add(cum).add(side.mul(a).div(pos.entry)).div(den);
+  return x.gt(0) ? ONE.div(x) : null;
+}
+
+function notionalAt(pos: NPosition, price: Decimal): Decimal {
+  return pos.market.contractType === 'LINEAR' ? pos.absQc.mul(price) : pos.absQc.div(price);
+}
+
+/**
+ * Isolated liquidation price before tick snapping: closed form per tier, re-checking the tier at the solution
+ * (bounded iterations), falling back to trying every tier.
+ */
+function isolatedLiquidationEstimate(pos: NPosition, m0: Decimal, mark: Decimal): Decimal | null {
+  const market = pos.market;
+  const solveIn = (tierIndex: number): Decimal | null => {
+    const t = market.tiers[tierIndex]!;
+    const k = volatilityFactor(market, t);
+    return isolatedRoot(pos, m0, t.mmr.mul(k), t.cum.mul(k));
+  };
+  let tier = tierForNotional(market, notionalAt(pos, mark)).index;
+  for (let i = 0; i <= market.tiers.length; i++) {
+    const p = solveIn(tier);
+    if (p === null) break;
+    const next = tierForNotional(market, notionalAt(pos, p)).index;
+    if (next === tier) return p;
+    tier = next;
+  }
+  for (let i = 0; i < market.tiers.length; i++) {
+    const p = solveIn(i);
+    if (p !== null && tierForNotional(market, notionalAt(pos, p)).index === i) return p;
+  }
+  return null;
+}
+
+export interface IsolatedPrices {
+  readonly liquidationPrice: Decimal | null;
+  readonly bankruptcyPrice: Decimal | null;
+}
+
+/** Liquidation and bankruptcy prices of an ISOLATED position (marks, snapped to the market tick). */
+export function isolatedPrices(pos: NPosition, fundingPnl: Decimal): IsolatedPrices {
+  if (pos.q.isZero()) return { liquidationPrice: null, bankruptcyPrice: null };
+  const market = pos.market;
+  const m0 = pos.isolatedMargin.add(fundingPnl);
+  const liqSide: BoundarySide = pos.q.isPos() ? 'BELOW' : 'ABOVE';
+
+  let liqEstimate: Decimal | null;
+  if (market.liquidity === null) {
+    liqEstimate = isolatedLiquidationEstimate(pos, m0, pos.mark);
+  } else {
+    const f = (s: Decimal): Decimal => {
+      const t = marginTermsAt(pos, pos.mark.mul(s));
+      return pos.isolatedMargin.add(t.pnl).sub(t.maintenanceMargin);
+    };
+    const s = searchBoundary(f, f(ONE), liqSide, [], 'NONLINEAR', pos.mark, market.tick);
+    liqEstimate = s === null ? null : pos.mark.mul(s);
+  }
+  const liquidationPrice =
+    liqEstimate === null ? null : snapBoundary(liqEstimate, market.tick, liqSide, (p) => isolatedLiquidatableAt(pos, p));
+
+  const bankEstimate = isolatedRoot(pos, m0, ZERO, ZERO);
+  const bankruptcyPrice =
+    bankEstimate === null ? null : snapBoundary(bankEstimate, market.tick, liqSide, (p) => isolatedBankruptAt(pos, p));
+  return { liquidationPrice, bankruptcyPrice };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// One-dimensional boundary search in the price ratio s
+// ---------------------------------------------------------------------------------------------------------------
+
+export type Shape = 'PIECEWISE_LINEAR' | 'NONLINEAR';
+
+/** Root of the line through (a, fa), (b, fb). */
+function interpolate(a: Decimal, fa: Decimal, b: Decimal, fb: Decimal): Decimal {
+  return a.add(b.sub(a).mul(fa).div(fa.sub(fb)));
+}
+
+/**
+ * Nearest s in the given direction from s = 1 where g changes side (g < 0 is the liquidatable side), or null.
+ * PIECEWISE_LINEAR: exact per segment between breakpoints (sorted ascending), extrapolating the outer segments.
+ * NONLINEAR: bracket on a grid of ratios, then bisect until the reference price moves less than a tick.
+ */
+export function searchBoundary(
+  g: (s: Decimal) => Decimal,
+  g1: Decimal,
+  direction: SearchDirection,
+  breakpoints: readonly Decimal[],
+  shape: Shape,
+  referencePrice: Decimal,
+  tick: Decimal,
+): Decimal | null {
+  const startNeg = g1.isNeg();
+  const crossed = (v: Decimal): boolean => v.isNeg() !== startNeg;
+  const below = direction === 'BELOW';
+
+  if (shape === 'PIECEWISE_LINEAR') {
+    const points = below
+      ? breakpoints.filter((b) => b.lt(ONE) && b.gt(0)).sort((x, y) => y.cmp(x))
+      : breakpoints.filter((b) => b.gt(ONE)).sort((x, y) => x.cmp(y));
+    let prev = ONE;
+    let gPrev = g1;
+    for (const b of points) {
+      const gb = g(b);
+      if (crossed(gb)) return interpolate(prev, gPrev, b, gb);
+      prev = b;
+      gPrev = gb;
+    }
+    // Outer segment: (0, prev] below or [prev, ∞) above; linear, so two points fix it.
+    const other = below ? prev.div(TWO) : prev.mul(TWO);
+    const gOther = g(other);
+    if (gOther.eq(gPrev)) return null;
+    const root = interpolate(prev, gPrev, other, gOther);
+    if (below ? root.gt(0) && root.lt(prev) : root.gt(prev)) return root;
+    return null;
+  }
+
+  // NONLINEAR: bracket on 1 ± 0.05·k (to 0.05 / 2), then halving / doubling.
+  const grid: Decimal[] = [];
+  const step = new D('0.05');
+  for (let k = 1; k <= 19; k++) grid.push(below ? ONE.sub(step.mul(k)) : ONE.add(step.mul(k)));
+  let last = grid[grid.length - 1]!;
+  for (let k = 0; k < 34; k++) {
+    last = below ? last.div(TWO) : last.mul(TWO);
+    grid.push(last);
+  }
+  let prev = ONE;
+  for (const s of grid) {
+    if (crossed(g(s))) {
+      let safe = prev;
+      let hit = s;
+      const resolution = tick.div(referencePrice).div(4);
+      for (let i = 0; i < MAX_BISECTIONS && safe.sub(hit).abs().gt(resolution); i++) {
+        const mid = safe.add(hit).div(TWO);
+        if (crossed(g(mid))) hit = mid;
+        else safe = mid;
+      }
+      return safe.add(hit).div(TWO);
+    }
+    prev = s;
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Cross
+// ---------------------------------------------------------------------------------------------------------------
+
+/** A cross position moved by the underlying's ratio: its mark (base = U) and/or its settlement price (settle = U). */
+interface MovedPosition {
+  readonly pos: NPosition;
+  readonly markMoves: boolean;
+  readonly settleMoves: boolean;
+}
+
+export interface CrossTotals {
+  /** marginEquity − MM at current prices (USD). */
+  readonly maintenanceGap: Decimal;
+  /** Cross equity at current prices (USD). */
+  readonly crossEquity: Decimal;
+}
+
+type ShapeScope = 'WITH_REQUIREMENTS' | 'VALUE_ONLY';
+
+/** Whether a moved position keeps g piecewise linear in s (VALUE_ONLY: its PnL only, for the bankruptcy search). */
+function movedShapeIsLinear(mp: MovedPosition, scope: ShapeScope): boolean {
+  const m = mp.pos.market;
+  if (!mp.markMoves) return true;
+  if (scope === 'WITH_REQUIREMENTS' && m.liquidity !== null) return false;
+  // LINEAR settled in U: (s·P − E)·s·X is quadratic; INVERSE settled elsewhere: 1/s.
+  return m.contractType === 'LINEAR' ? !mp.settleMoves : mp.settleMoves;
+}
+
+/** Ratios s at which a moved position's notional crosses a tier floor. */
+function tierBreakpoints(mp: MovedPosition): Decimal[] {
+  const p = mp.pos;
+  if (!mp.markMoves || p.q.isZero()) return [];
+  const out: Decimal[] = [];
+  for (const t of p.market.tiers) {
+    if (t.floor.lte(0)) continue;
+    // LINEAR: N(s) = A·P·s = floor ⇒ s = floor/(A·P); INVERSE: N(s) = A/(P·s) = floor ⇒ s = A/(P·floor).
+    out.push(p.market.contractType === 'LINEAR' ? t.floor.div(p.absQc.mul(p.mark)) : p.absQc.div(p.mark.mul(t.floor)));
+  }
+  return out;
+}
+
+function safeRounding(side: BoundarySide): 'UP' | 'DOWN' {
+  return side === 'BELOW' ? 'UP' : 'DOWN';
+}
+
+/** Liquidation and bankruptcy boundaries of the cross account for one underlying. */
+export function crossUnderlying(
+  prepared: PreparedAccount,
+  underlying: string,
+  totals: CrossTotals,
+  notionalUsdByPosition: ReadonlyMap<string, Decimal>,
+): UnderlyingLiquidation {
+  const moved: MovedPosition[] = [];
+  for (const p of prepared.positions) {
+    if (p.marginType !== 'CROSS') continue;
+    const markMoves = p.market.base === underlying;
+    const settleMoves = p.market.settle === underlying;
+    if (markMoves || settleMoves) moved.push({ pos: p, markMoves, settleMoves });
+  }
+  const balances: NBalance[] = prepared.balances.filter((b) => b.asset === underlying);
+
+  const gapAt = (s: Decimal, mode: 'MAINTENANCE' | 'BANKRUPTCY'): Decimal => {
+    let sum = ZERO;
+    for (const b of balances) {
+      const v = b.amount.mul(b.indexPrice).mul(s);
+      sum = sum.add(mode === 'MAINTENANCE' ? v.mul(b.maintenanceWeight) : v);
+    }
+    for (const mp of moved) {
+      const p = mp.pos;
+      const mark = mp.markMoves ? p.mark.mul(s) : p.mark;
+      const x = mp.settleMoves ? p.settlePrice.mul(s) : p.settlePrice;
+      if (mode === 'MAINTENANCE') {
+        const t = marginTermsAt(p, mark);
+        sum = sum.add(t.pnl.sub(t.maintenanceMargin).mul(x));
+      } else {
+        const v = valuePosition(p, mark);
+        sum = sum.add(v.unrealizedPnl.add(v.fundingPnl).mul(x));
+      }
+    }
+    return sum;
+  };
+  const maintConst = totals.maintenanceGap.sub(gapAt(ONE, 'MAINTENANCE'));
+  const bankConst = totals.crossEquity.sub(gapAt(ONE, 'BANKRUPTCY'));
+  const gMaint = (s: Decimal): Decimal => maintConst.add(gapAt(s, 'MAINTENANCE'));
+  const gBank = (s: Decimal): Decimal => bankConst.add(gapAt(s, 'BANKRUPTCY'));
+
+  // Reference grid: the market on U with the largest cross notional (ties: symbol), else the index on 1e-8.
+  let reference: NMarket | null = null;
+  let referenceNotional = ZERO;
+  const marketsOnU = new Map<string, NMarket>();
+  for (const mp of moved) {
+    if (!mp.markMoves) continue;
+    const m = mp.pos.market;
+    marketsOnU.set(m.symbol, m);
+    const n = notionalUsdByPosition.get(mp.pos.id) ?? ZERO;
+    if (reference === null || n.gt(referenceNotional) || (n.eq(referenceNotional) && m.symbol < reference.symbol)) {
+      reference = m;
+      referenceNotional = n;
+    }
+  }
+  const index = prepared.prices.optionalIndex(underlying);
+  const markOf = new Map<string, Decimal>();
+  for (const mp of moved) if (mp.markMoves) markOf.set(mp.pos.market.symbol, mp.pos.mark);
+  const price0 = reference === null ? index! : markOf.get(reference.symbol)!;
+  const tick = reference === null ? INDEX_TICK : reference.tick;
+
+  const shapeOf = (scope: ShapeScope): Shape =>
+    moved.every((mp) => movedShapeIsLinear(mp, scope)) ? 'PIECEWISE_LINEAR' : 'NONLINEAR';
+  const breakpoints = moved.flatMap(tierBreakpoints);
+  const sortedMarkets = [...marketsOnU.values()].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+
+  const boundary = (
+    g: (s: Decimal) => Decimal,
+    direction: SearchDirection,
+    points: readonly Decimal[],
+    boundaryShape: Shape,
+  ): PriceBoundary | null => {
+    const g1 = g(ONE);
+    const s = searchBoundary(g, g1, direction, points, boundaryShape, price0, tick);
+    if (s === null) return null;
+    // The liquidatable side: the far side when currently safe, the near side when currently liquidatable.
+    const liquidatableSide: BoundarySide = g1.isNeg() ? (direction === 'BELOW' ? 'ABOVE' : 'BELOW') : direction;
+    const snapped = snapBoundary(price0.mul(s), tick, liquidatableSide, (p) => g(p.div(price0)).isNeg());
+    if (snapped === null) return null;
+    const ratio = snapped.div(price0);
+    const rounding = safeRounding(liquidatableSide);
+    const markPrices: Record<string, Decimal> = {};
+    for (const m of sortedMarkets) {
+      markPrices[m.symbol] = m === reference ? snapped : roundToTick(markOf.get(m.symbol)!.mul(ratio), m.tick, rounding);
+    }
+    return Object.freeze({
+      ratio,
+      indexPrice:
+        index === null ? null : reference === null ? snapped : roundToTick(index.mul(ratio), INDEX_TICK, rounding),
+      markPrices: Object.freeze(markPrices),
+      liquidatableSide,
+    });
+  };
+
+  // Bankruptcy ignores requirements: no tier breakpoints; linear unless a position's value itself is nonlinear in s.
+  const shape = shapeOf('WITH_REQUIREMENTS');
+  const bankShape = shapeOf('VALUE_ONLY');
+
+  const slope = gapAt(ONE.add(EXPOSURE_STEP), 'BANKRUPTCY').sub(gapAt(ONE, 'BANKRUPTCY'));
+  const exposure: PositionSide = slope.isZero() ? 'FLAT' : slope.isPos() ? 'LONG' : 'SHORT';
+
+  return Object.freeze({
+    underlying,
+    indexPrice: index,
+    referenceMarket: reference === null ? null : reference.symbol,
+    exposure,
+    below: boundary(gMaint, 'BELOW', breakpoints, shape),
+    above: boundary(gMaint, 'ABOVE', breakpoints, shape),
+    bankruptcyBelow: boundary(gBank, 'BELOW', [], bankShape),
+    bankruptcyAbove: boundary(gBank, 'ABOVE', [], bankShape),
+  });
+}
+
+/**
+ * The boundary that liquidates a position held with the given net exposure: the one whose liquidatable side is
+ * below (LONG) / above (SHORT), nearest first. For a currently safe account that is the boundary below (long) /
+ * above (short) the current price; for a currently liquidatable one, the price it must recover to.
+ */
+export function adverseBoundary(
+  exposure: PositionSide,
+  below: PriceBoundary | null,
+  above: PriceBoundary | null,
+): PriceBoundary | null {
+  if (exposure === 'FLAT') return null;
+  const want: BoundarySide = exposure === 'LONG' ? 'BELOW' : 'ABOVE';
+  const candidates = exposure === 'LONG' ? [below, above] : [above, below];
+  for (const b of candidates) if (b !== null && b.liquidatableSide === want) return b;
+  return null;
+}

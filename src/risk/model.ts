@@ -1,0 +1,234 @@
+/**
+ * Normalized, engine-internal view of a snapshot: every Decimal converted to the engine context once, positions
+ * sorted by id and balances by asset, prices checked. Built once per evaluation; the liquidation search reuses it.
+ */
+import type Decimal from 'decimal.js';
+import type {
+  AccountSnapshot,
+  AssetParams,
+  ContractType,
+  MarginTierParams,
+  MarginType,
+  MarketKind,
+  MarketParams,
+  PositionSnapshot,
+} from './types';
+import type { PositionSide, WeightKind } from './result';
+import { ONE, ZERO, toD } from './decimal';
+import { invalidSnapshot, unsupportedMarketKind } from './errors';
+import { PriceBook } from './prices';
+
+export interface NTier {
+  readonly index: number;
+  readonly floor: Decimal;
+  readonly cap: Decimal | null;
+  readonly imr: Decimal;
+  readonly mmr: Decimal;
+  readonly cum: Decimal;
+}
+
+export interface NOpenInterestScaling {
+  readonly lowerCap: Decimal;
+  readonly upperCap: Decimal;
+  readonly openInterest: Decimal;
+  /** Floor the effective rate to a multiple of this (e.g. 0.000001 = dYdX's integer ppm); null = no flooring. */
+  readonly rateStep: Decimal | null;
+}
+
+export interface NMarket {
+  readonly params: MarketParams;
+  readonly symbol: string;
+  readonly kind: MarketKind;
+  readonly contractType: ContractType;
+  readonly base: string;
+  readonly settle: string;
+  readonly settleDecimals: number;
+  readonly c: Decimal;
+  readonly tick: Decimal;
+  readonly tiers: readonly NTier[];
+  readonly fundingIndex: Decimal;
+  readonly openInterestScaling: NOpenInterestScaling | null;
+  /** z·σ·√h when a volatility adjustment is configured. */
+  readonly volatilityRate: Decimal | null;
+  readonly liquidity: { readonly lambda: Decimal; readonly depth: Decimal } | null;
+}
+
+export interface NPosition {
+  readonly params: PositionSnapshot;
+  readonly id: string;
+  readonly market: NMarket;
+  readonly q: Decimal;
+  readonly absQ: Decimal;
+  /** q·c (signed contracts × contract size). */
+  readonly qc: Decimal;
+  /** |q|·c. */
+  readonly absQc: Decimal;
+  readonly side: PositionSide;
+  readonly entry: Decimal;
+  readonly positionFundingIndex: Decimal;
+  readonly marginType: MarginType;
+  readonly isolatedMargin: Decimal;
+  /** 1/L for a user-chosen leverage L, else null. */
+  readonly leverageRate: Decimal | null;
+  /** Checked current mark of the market. */
+  readonly mark: Decimal;
+  /** Checked index price of the settlement asset in the valuation asset. */
+  readonly settlePrice: Decimal;
+}
+
+export interface NBalance {
+  readonly asset: string;
+  readonly amount: Decimal;
+  readonly indexPrice: Decimal;
+  readonly weightKind: WeightKind;
+  readonly initialWeight: Decimal;
+  readonly maintenanceWeight: Decimal;
+}
+
+export interface PreparedAccount {
+  readonly snapshot: AccountSnapshot;
+  readonly positions: readonly NPosition[];
+  readonly balances: readonly NBalance[];
+  readonly markets: ReadonlyMap<string, NMarket>;
+  readonly prices: PriceBook;
+}
+
+function byKey<T>(key: (t: T) => string): (a: T, b: T) => number {
+  return (a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  };
+}
+
+function asset(snapshot: AccountSnapshot, symbol: string): AssetParams {
+  const a = snapshot.assets[symbol];
+  if (a === undefined) throw invalidSnapshot(`unknown asset ${symbol}`, { asset: symbol });
+  return a;
+}
+
+function normalizeTiers(symbol: string, tiers: readonly MarginTierParams[]): NTier[] {
+  if (tiers.length === 0) throw invalidSnapshot(`market ${symbol} has no margin tiers`, { market: symbol });
+  if (!toD(tiers[0]!.notionalFloor).isZero()) {
+    throw invalidSnapshot(`market ${symbol}: first tier floor must be 0`, { market: symbol });
+  }
+  return tiers.map((t, index) => ({
+    index,
+    floor: toD(t.notionalFloor),
+    cap: t.notionalCap === null ? null : toD(t.notionalCap),
+    imr: toD(t.initialMarginRate),
+    mmr: toD(t.maintenanceMarginRate),
+    cum: toD(t.maintenanceAmount),
+  }));
+}
+
+function normalizeMarket(snapshot: AccountSnapshot, m: MarketParams): NMarket {
+  const c = toD(m.contractSize);
+  const tick = toD(m.tickSize);
+  if (c.lte(0)) throw invalidSnapshot(`market ${m.symbol}: contract size must be positive`, { market: m.symbol });
+  if (tick.lte(0)) throw invalidSnapshot(`market ${m.symbol}: tick size must be positive`, { market: m.symbol });
+  const oi = m.openInterestScaling;
+  if (oi !== null && !toD(oi.upperCap).gt(toD(oi.lowerCap))) {
+    throw invalidSnapshot(`market ${m.symbol}: OI scaling upper cap must exceed lower cap`, { market: m.symbol });
+  }
+  const liq = m.liquidityAddon;
+  if (liq !== null && !toD(liq.bookDepth).gt(0)) {
+    throw invalidSnapshot(`market ${m.symbol}: liquidity add-on book depth must be positive`, { market: m.symbol });
+  }
+  const vol = m.volatilityAdjustment;
+  return {
+    params: m,
+    symbol: m.symbol,
+    kind: m.kind,
+    contractType: m.contractType,
+    base: m.baseAsset,
+    settle: m.settlementAsset,
+    settleDecimals: asset(snapshot, m.settlementAsset).decimals,
+    c,
+    tick,
+    tiers: normalizeTiers(m.symbol, m.tiers),
+    fundingIndex: toD(m.fundingIndex),
+    openInterestScaling:
+      oi === null
+        ? null
+        : {
+            lowerCap: toD(oi.lowerCap),
+            upperCap: toD(oi.upperCap),
+            openInterest: toD(oi.openInterest).abs(),
+            rateStep: oi.rateStep === undefined || oi.rateStep === null ? null : toD(oi.rateStep),
+          },
+    volatilityRate:
+      vol === null ? null : toD(vol.zScore).mul(toD(vol.dailyVolatility)).mul(toD(vol.horizonDays).sqrt()),
+    liquidity: liq === null ? null : { lambda: toD(liq.lambda), depth: toD(liq.bookDepth) },
+  };
+}
+
+/**
+ * Validates and normalizes a snapshot, checking every price it uses. Throws RiskEngineError
+ * (INVALID_SNAPSHOT, MISSING_PRICE, STALE_PRICE, UNSUPPORTED_MARKET_KIND).
+ */
+export function prepareAccount(snapshot: AccountSnapshot): PreparedAccount {
+  const prices = new PriceBook(snapshot);
+  const markets = new Map<string, NMarket>();
+  const sortedPositions = [...snapshot.positions].sort(byKey((p) => p.id));
+  const positions: NPosition[] = [];
+  for (let i = 0; i < sortedPositions.length; i++) {
+    const p = sortedPositions[i]!;
+    if (i > 0 && sortedPositions[i - 1]!.id === p.id) throw invalidSnapshot(`duplicate position id ${p.id}`, { positionId: p.id });
+    const params = snapshot.markets[p.market];
+    if (params === undefined) throw invalidSnapshot(`position ${p.id} refers to unknown market ${p.market}`, { positionId: p.id });
+    // Seam: OPTION markets are valued by src/risk/options/ (not yet available); never return fake numbers.
+    if (params.kind === 'OPTION') throw unsupportedMarketKind(params.symbol, params.kind, p.id);
+    let market = markets.get(p.market);
+    if (market === undefined) {
+      market = normalizeMarket(snapshot, params);
+      markets.set(p.market, market);
+    }
+    const q = toD(p.size);
+    const c = market.c;
+    const entry = toD(p.entryPrice);
+    if (!q.isZero() && entry.lte(0)) throw invalidSnapshot(`position ${p.id}: entry price must be positive`, { positionId: p.id });
+    const leverage = p.leverage === null ? null : toD(p.leverage);
+    if (leverage !== null && leverage.lte(0)) throw invalidSnapshot(`position ${p.id}: leverage must be positive`, { positionId: p.id });
+    const mark = prices.mark(market.symbol, market.params.maxPriceAgeSeconds);
+    const settlePrice = prices.index(market.settle);
+    positions.push({
+      params: p,
+      id: p.id,
+      market,
+      q,
+      absQ: q.abs(),
+      qc: q.mul(c),
+      absQc: q.abs().mul(c),
+      side: q.isZero() ? 'FLAT' : q.isPos() ? 'LONG' : 'SHORT',
+      entry,
+      positionFundingIndex: toD(p.fundingIndex),
+      marginType: p.marginType,
+      isolatedMargin: p.marginType === 'ISOLATED' ? toD(p.isolatedMargin) : ZERO,
+      leverageRate: leverage === null ? null : ONE.div(leverage),
+      mark,
+      settlePrice,
+    });
+  }
+
+  const sortedBalances = [...snapshot.balances].sort(byKey((b) => b.asset));
+  const balances: NBalance[] = [];
+  for (let i = 0; i < sortedBalances.length; i++) {
+    const b = sortedBalances[i]!;
+    if (i > 0 && sortedBalances[i - 1]!.asset === b.asset) throw invalidSnapshot(`duplicate balance for ${b.asset}`, { asset: b.asset });
+    const amount = toD(b.amount);
+    // A zero balance uses no price and contributes nothing; it is left out of the breakdown.
+    if (amount.isZero()) continue;
+    const params = asset(snapshot, b.asset);
+    const positive = amount.isPos();
+    balances.push({
+      asset: b.asset,
+      amount,
+      indexPrice: prices.index(b.asset),
+      weightKind: positive ? 'ASSET' : 'LIABILITY',
+      initialWeight: toD(positive ? params.initialWeight : params.initialLiabilityWeight),
+      maintenanceWeight: toD(positive ? params.maintenanceWeight : params.maintenanceLiabilityWeight),
+    });
+  }
+  return { snapshot, positions, balances, markets, prices };
+}

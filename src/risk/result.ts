@@ -1,0 +1,201 @@
+/**
+ * Immutable outputs of the risk engine. Every amount is a `Decimal`; "settlement" amounts are in the market's
+ * settlement asset (quote for LINEAR, base for INVERSE), "Usd" amounts in the snapshot's valuation asset.
+ * The breakdown carries every input of every formula so a user can reproduce each number.
+ */
+import type Decimal from 'decimal.js';
+import type { AccountStatus, ContractType, MarginMode, MarginType, MarketKind } from './types';
+
+/** Direction of a position; FLAT for size 0. */
+export type PositionSide = 'LONG' | 'SHORT' | 'FLAT';
+
+/** Which step set the initial margin rate actually used (the last one that raised it). */
+export type InitialRateSource = 'TIER' | 'VOLATILITY' | 'OPEN_INTEREST' | 'LEVERAGE';
+
+/** How the account was evaluated. PORTFOLIO accounts use the cross rules until portfolio margin lands (issue 5). */
+export type EvaluationMethod = 'CROSS' | 'PORTFOLIO_AS_CROSS';
+
+/** Which side of a boundary price is liquidatable (or bankrupt). */
+export type BoundarySide = 'BELOW' | 'ABOVE';
+
+/** Weight family applied to a balance: asset weights for positive balances, liability weights for negative ones. */
+export type WeightKind = 'ASSET' | 'LIABILITY';
+
+export interface TierUsed {
+  readonly index: number;
+  readonly notionalFloor: Decimal;
+  readonly notionalCap: Decimal | null;
+  readonly initialMarginRate: Decimal;
+  readonly maintenanceMarginRate: Decimal;
+  readonly maintenanceAmount: Decimal;
+}
+
+/** The initial margin rate, step by step: tier → volatility → open interest → user leverage. */
+export interface InitialRateSteps {
+  /** Tier rate. */
+  readonly tier: Decimal;
+  /** max(tier, z·σ·√h) when a volatility adjustment is configured, else = tier. */
+  readonly afterVolatility: Decimal;
+  /** afterVolatility + (1 − afterVolatility)·clamp(scale, 0, 1) (floored to the configured step) when OI scaling applies. */
+  readonly afterOpenInterest: Decimal;
+  /** 1/L when the user chose a leverage L, else null. */
+  readonly leverageRate: Decimal | null;
+  /** max(afterOpenInterest, leverageRate): the rate used for IM. */
+  readonly used: Decimal;
+  readonly source: InitialRateSource;
+  /** OI scale in [0, 1] when OI scaling is configured, else null. */
+  readonly openInterestScale: Decimal | null;
+}
+
+export interface PositionRisk {
+  readonly positionId: string;
+  readonly market: string;
+  readonly marketKind: MarketKind;
+  readonly contractType: ContractType;
+  readonly marginType: MarginType;
+  readonly underlying: string;
+  readonly settlementAsset: string;
+  readonly side: PositionSide;
+  /** Signed size in contracts (q). */
+  readonly size: Decimal;
+  /** Contract size (c). */
+  readonly contractSize: Decimal;
+  readonly entryPrice: Decimal;
+  readonly markPrice: Decimal;
+  /** Index price of the settlement asset in the valuation asset (1 for the valuation asset itself). */
+  readonly settlementPrice: Decimal;
+  /** LINEAR: N = |q|·c·P (quote); INVERSE: N = |q|·c/P (base). Settlement units. */
+  readonly notional: Decimal;
+  /** Notional converted to the valuation asset: N·settlementPrice. */
+  readonly notionalUsd: Decimal;
+  readonly tier: TierUsed;
+  readonly initialRate: InitialRateSteps;
+  /** Volatility factor k = afterVolatility / tier imr (1 without adjustment); scales mmr and the maintenance amount. */
+  readonly volatilityFactor: Decimal;
+  /** mmr·k. */
+  readonly maintenanceRate: Decimal;
+  /** cum·k, settlement units. */
+  readonly maintenanceAmount: Decimal;
+  /** Liquidity add-on N·λ·√(N/D) (0 without), settlement units; added to IM and MM. */
+  readonly liquidityAddon: Decimal;
+  /** IM = roundUp(N·initialRate.used + liquidityAddon, settlement decimals). */
+  readonly initialMargin: Decimal;
+  /** MM = roundUp(max(0, N·maintenanceRate − maintenanceAmount) + liquidityAddon, settlement decimals). */
+  readonly maintenanceMargin: Decimal;
+  /** LINEAR: q·c·(P − E); INVERSE: q·c·(1/E − 1/P). Settlement units. */
+  readonly unrealizedPnl: Decimal;
+  /** −q·c·(F_now − F_position). Settlement units. */
+  readonly fundingPnl: Decimal;
+  readonly settlementDecimals: number;
+  readonly initialMarginUsd: Decimal;
+  readonly maintenanceMarginUsd: Decimal;
+  readonly unrealizedPnlUsd: Decimal;
+  readonly fundingPnlUsd: Decimal;
+  /** Isolated margin posted (settlement units); 0 for cross. */
+  readonly isolatedMargin: Decimal;
+  /** ISOLATED only: isolatedMargin + uPnL + fundingPnL (settlement units); null for cross. */
+  readonly isolatedEquity: Decimal | null;
+  /** ISOLATED only: the position's own status; null for cross (see the account status). */
+  readonly isolatedStatus: AccountStatus | null;
+  /**
+   * Mark price at which the position (ISOLATED) or the account (CROSS, adverse direction of the account's net exposure
+   * to this underlying) reaches equity = MM; rounded to the tick on the non-liquidatable side. Null when none exists.
+   */
+  readonly liquidationPrice: Decimal | null;
+  /** Same with the requirement at zero (equity = 0). */
+  readonly bankruptcyPrice: Decimal | null;
+}
+
+export interface BalanceRisk {
+  readonly asset: string;
+  readonly amount: Decimal;
+  /** Index price in the valuation asset (1 for the valuation asset). */
+  readonly indexPrice: Decimal;
+  /** amount·indexPrice. */
+  readonly value: Decimal;
+  readonly weightKind: WeightKind;
+  /** initialWeight (positive amount) or initialLiabilityWeight (negative amount). */
+  readonly initialWeight: Decimal;
+  /** maintenanceWeight (positive amount) or maintenanceLiabilityWeight (negative amount). */
+  readonly maintenanceWeight: Decimal;
+  /** value·initialWeight. */
+  readonly initialWeightedValue: Decimal;
+  /** value·maintenanceWeight. */
+  readonly maintenanceWeightedValue: Decimal;
+}
+
+/** A price of the underlying at which the checked quantity (margin equity − MM, or equity) crosses zero. */
+export interface PriceBoundary {
+  /** Price ratio s to the current prices: every price on the underlying is multiplied by s. */
+  readonly ratio: Decimal;
+  /** Index level of the underlying at the boundary (current index·s, 8 places, non-liquidatable side); null without index. */
+  readonly indexPrice: Decimal | null;
+  /** Implied mark per market on the underlying (current mark·s, on the tick of the non-liquidatable side). */
+  readonly markPrices: Readonly<Record<string, Decimal>>;
+  /** The side of the boundary on which the account is liquidatable (or bankrupt). */
+  readonly liquidatableSide: BoundarySide;
+}
+
+export interface UnderlyingLiquidation {
+  readonly underlying: string;
+  /** Current index level of the underlying, null if the snapshot has none. */
+  readonly indexPrice: Decimal | null;
+  /** Market whose tick grid the boundaries were solved on (largest cross notional), null for a balance-only underlying. */
+  readonly referenceMarket: string | null;
+  /** Net exposure of the cross account to the underlying: sign of d(equity)/d(price). */
+  readonly exposure: PositionSide;
+  /** Nearest price below the current one at which margin equity = MM (null if none). */
+  readonly below: PriceBoundary | null;
+  readonly above: PriceBoundary | null;
+  /** Nearest prices at which the cross equity (unweighted) = 0. */
+  readonly bankruptcyBelow: PriceBoundary | null;
+  readonly bankruptcyAbove: PriceBoundary | null;
+}
+
+export interface AccountBreakdown {
+  /** Ordered by position id. */
+  readonly positions: readonly PositionRisk[];
+  /** Non-zero balances, ordered by asset symbol. */
+  readonly balances: readonly BalanceRisk[];
+  /** Σ cross positions' (uPnL + fundingPnL) in USD: counted unweighted in both margin equities. */
+  readonly crossPnlUsd: Decimal;
+  /** Σ isolated positions' (isolatedMargin + uPnL + fundingPnL) in USD: counted in equity only. */
+  readonly isolatedEquityUsd: Decimal;
+}
+
+export interface AccountRisk {
+  readonly accountId: string;
+  readonly marginMode: MarginMode;
+  readonly evaluationMethod: EvaluationMethod;
+  readonly valuationAsset: string;
+  readonly asOfMs: number;
+  /** Oldest observation time among the prices used; null when no price observation was needed. */
+  readonly pricesAsOfMs: number | null;
+  /** Σ balance·price + Σ cross (uPnL + fundingPnL) + Σ isolated (isolatedMargin + uPnL + fundingPnL), USD. */
+  readonly equity: Decimal;
+  /** Cross part of equity: Σ balance·price + Σ cross (uPnL + fundingPnL), USD. */
+  readonly crossEquity: Decimal;
+  /** Σ balance·price·initial weight + Σ cross (uPnL + fundingPnL), USD. */
+  readonly initialMarginEquity: Decimal;
+  /** Σ balance·price·maintenance weight + Σ cross (uPnL + fundingPnL), USD. */
+  readonly marginEquity: Decimal;
+  /** Σ cross IM, USD. */
+  readonly initialMargin: Decimal;
+  /** Σ cross MM, USD. */
+  readonly maintenanceMargin: Decimal;
+  /** initialMarginEquity − IM. */
+  readonly freeCollateral: Decimal;
+  /** MM / marginEquity; null when marginEquity ≤ 0 (then the status alone tells: LIQUIDATABLE iff MM > marginEquity). */
+  readonly marginRatio: Decimal | null;
+  /** Σ notionalUsd over all positions (cross and isolated). */
+  readonly totalNotionalUsd: Decimal;
+  /** totalNotionalUsd / equity; null when equity ≤ 0. */
+  readonly leverage: Decimal | null;
+  readonly status: AccountStatus;
+  /** Ordered by position id. */
+  readonly positions: readonly PositionRisk[];
+  readonly positionsById: Readonly<Record<string, PositionRisk>>;
+  readonly breakdown: AccountBreakdown;
+  /** Per underlying of the cross account (base assets of cross positions, non-valuation balance assets), by symbol. */
+  readonly liquidationPrices: readonly UnderlyingLiquidation[];
+}

@@ -1,0 +1,185 @@
+/**
+ * Plain, immutable inputs of the risk engine. The store builds an `AccountSnapshot` inside one read-only
+ * transaction; the engine never sees Prisma, Apollo or a clock (the evaluation time is `asOf`).
+ *
+ * Units: every amount is a `Decimal` (decimal.js). Prices are quote per base; sizes are contracts; notional of a
+ * LINEAR market is in quote, of an INVERSE market in base. Account-level figures are in the valuation currency (USD),
+ * converting each asset at its index price.
+ */
+import type Decimal from 'decimal.js';
+
+export type MarketKind = 'PERPETUAL' | 'FUTURE' | 'OPTION';
+export type ContractType = 'LINEAR' | 'INVERSE';
+export type OptionType = 'CALL' | 'PUT';
+export type MarginMode = 'CROSS' | 'PORTFOLIO';
+export type MarginType = 'CROSS' | 'ISOLATED';
+export type AccountStatus = 'HEALTHY' | 'RESTRICTED' | 'LIQUIDATABLE' | 'BANKRUPT';
+export type MarginLevel = 'INITIAL' | 'MAINTENANCE';
+export type Side = 'LONG' | 'SHORT';
+
+/** A collateral asset and its haircuts. Weights are dimensionless; asset weights ≤ 1, liability weights ≥ 1. */
+export interface AssetParams {
+  readonly symbol: string;
+  /** Decimal places of the asset; requirements round up to this many places. */
+  readonly decimals: number;
+  readonly initialWeight: Decimal;
+  readonly maintenanceWeight: Decimal;
+  readonly initialLiabilityWeight: Decimal;
+  readonly maintenanceLiabilityWeight: Decimal;
+}
+
+/** One bracket of a tiered schedule; `[notionalFloor, notionalCap)` in notional units of the market. */
+export interface MarginTierParams {
+  readonly notionalFloor: Decimal;
+  /** Exclusive upper bound; null for the last (open-ended) tier. */
+  readonly notionalCap: Decimal | null;
+  readonly initialMarginRate: Decimal;
+  readonly maintenanceMarginRate: Decimal;
+  /** Cumulative maintenance amount ("cum"), in notional units; derived from the schedule. */
+  readonly maintenanceAmount: Decimal;
+}
+
+/** dYdX-style open-interest scaling of the initial margin rate (raises IM only). Caps in quote notional. */
+export interface OpenInterestScaling {
+  readonly lowerCap: Decimal;
+  readonly upperCap: Decimal;
+  /** Open interest of the market in contracts (absolute). */
+  readonly openInterest: Decimal;
+  /**
+   * Optional: floor the effective initial margin rate to a multiple of this step (dYdX computes the effective IMF in
+   * integer ppm, i.e. step 0.000001). Absent or null = no flooring.
+   */
+  readonly rateStep?: Decimal | null;
+}
+
+/** Volatility adjustment: imr_eff = max(imr, z·σ·√h); mmr scales by the same factor. */
+export interface VolatilityAdjustment {
+  /** z-score of the confidence level (for example 2.326 for 99%). */
+  readonly zScore: Decimal;
+  /** Liquidation horizon in days. */
+  readonly horizonDays: Decimal;
+  /** Realized daily volatility (fraction) computed by the store from price history over the lookback. */
+  readonly dailyVolatility: Decimal;
+}
+
+/** Liquidity add-on N·λ·√(N/D), added to IM and MM. */
+export interface LiquidityAddon {
+  readonly lambda: Decimal;
+  /** Book depth in notional units of the market. */
+  readonly bookDepth: Decimal;
+}
+
+/** Standard short-option margin: IM = V + max(α·U − OTM, β·U), MM = V + γ·U (per unit of underlying). */
+export interface OptionMarginParams {
+  readonly alpha: Decimal;
+  readonly beta: Decimal;
+  readonly gamma: Decimal;
+}
+
+/** Portfolio-margin (SPAN-like) scanning parameters of an underlying. */
+export interface PortfolioParams {
+  /** Price scan range as a fraction of the underlying price (for example 0.15). */
+  readonly priceScanRange: Decimal;
+  /** Absolute implied-volatility shift for the vol-up / vol-down scenarios (for example 0.25 = 25 vol points, relative). */
+  readonly volScanRange: Decimal;
+  /** Multiple of the scan range for the extreme moves (for example 2). */
+  readonly extremeMoveMultiple: Decimal;
+  /** Fraction of the extreme-move loss that counts (for example 0.35). */
+  readonly extremeMoveCoverage: Decimal;
+  /** Minimum requirement per short option contract as a fraction of the underlying price. */
+  readonly shortOptionMinimum: Decimal;
+  /** MM = IM × this fraction. */
+  readonly maintenanceFraction: Decimal;
+}
+
+/** Price impact when closing: execution = mark·(1 ∓ (base + impact·(N/D)))... see slippage.ts. */
+export interface SlippageModel {
+  /** Fixed fraction applied to every liquidation fill. */
+  readonly baseRate: Decimal;
+  /** Book depth in notional units; impact fraction = closedNotional / depth × impactFactor. */
+  readonly bookDepth: Decimal;
+  readonly impactFactor: Decimal;
+}
+
+export interface MarketParams {
+  readonly symbol: string;
+  readonly kind: MarketKind;
+  readonly contractType: ContractType;
+  readonly baseAsset: string;
+  readonly quoteAsset: string;
+  readonly settlementAsset: string;
+  /** Contract size c: base units per contract (LINEAR), quote face value per contract (INVERSE). */
+  readonly contractSize: Decimal;
+  readonly tickSize: Decimal;
+  /** Epoch milliseconds; futures and options. */
+  readonly expiryMs: number | null;
+  readonly strike: Decimal | null;
+  readonly optionType: OptionType | null;
+  /** Sorted ascending by floor, contiguous, first floor 0, last cap null. */
+  readonly tiers: readonly MarginTierParams[];
+  readonly liquidationFeeRate: Decimal;
+  readonly insuranceFundFeeRate: Decimal;
+  /** Cumulative funding index F (quote per base unit for LINEAR, base per quote face unit for INVERSE). */
+  readonly fundingIndex: Decimal;
+  /** A mark price older than this many seconds at `asOf` is stale. */
+  readonly maxPriceAgeSeconds: number;
+  readonly openInterestScaling: OpenInterestScaling | null;
+  readonly volatilityAdjustment: VolatilityAdjustment | null;
+  readonly liquidityAddon: LiquidityAddon | null;
+  /** Implied volatility (annualized fraction) of an option market. */
+  readonly impliedVolatility: Decimal | null;
+  readonly optionMargin: OptionMarginParams | null;
+  readonly slippage: SlippageModel;
+}
+
+export interface PriceQuote {
+  readonly price: Decimal;
+  /** Epoch milliseconds of the observation. */
+  readonly observedAtMs: number;
+}
+
+export interface PositionSnapshot {
+  readonly id: string;
+  readonly market: string;
+  /** Signed size in contracts; long > 0. */
+  readonly size: Decimal;
+  readonly entryPrice: Decimal;
+  /** In the settlement asset. */
+  readonly realizedPnl: Decimal;
+  /** Market funding index at the last settlement of this position. */
+  readonly fundingIndex: Decimal;
+  readonly marginType: MarginType;
+  /** Margin posted to an isolated position, in the settlement asset; 0 for cross. */
+  readonly isolatedMargin: Decimal;
+  /** User-chosen leverage L (raises IM to N·max(imr, 1/L)); null = market maximum. */
+  readonly leverage: Decimal | null;
+}
+
+export interface BalanceSnapshot {
+  readonly asset: string;
+  /** Signed; negative = borrowed. */
+  readonly amount: Decimal;
+}
+
+export interface AccountSnapshot {
+  readonly accountId: string;
+  readonly marginMode: MarginMode;
+  readonly balances: readonly BalanceSnapshot[];
+  readonly positions: readonly PositionSnapshot[];
+  /** Every market a position refers to (and possibly more), by symbol. */
+  readonly markets: Readonly<Record<string, MarketParams>>;
+  /** Every asset a balance or market refers to, by symbol. */
+  readonly assets: Readonly<Record<string, AssetParams>>;
+  /** Latest mark price per market symbol. */
+  readonly markPrices: Readonly<Record<string, PriceQuote>>;
+  /** Latest index price per asset symbol (the valuation currency's own asset may be absent: price 1). */
+  readonly indexPrices: Readonly<Record<string, PriceQuote>>;
+  /** Portfolio-margin parameters per underlying asset (PORTFOLIO accounts). */
+  readonly portfolioParams: Readonly<Record<string, PortfolioParams>>;
+  /** Evaluation time, epoch milliseconds (for staleness, option time to expiry). */
+  readonly asOfMs: number;
+  /** The asset used as valuation currency (for example 'USD' or 'USDC'); its index price is 1 if absent. */
+  readonly valuationAsset: string;
+  /** Max index price age in seconds for collateral assets. */
+  readonly maxIndexPriceAgeSeconds: number;
+}

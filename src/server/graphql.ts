@@ -1,0 +1,83 @@
+/** Apollo Server over the contract in schema.graphql, with error masking and per-request snapshots. */
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { readFileSync } from 'node:fs';
+import type http from 'node:http';
+import path from 'node:path';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { Logger } from 'pino';
+import type { GraphQLContext } from '../api/context';
+import { DomainError, ERROR_TABLE, toGraphQLError } from '../api/errors';
+import { resolvers } from '../api/resolvers';
+
+export const SCHEMA_PATH = path.resolve(__dirname, '../../schema.graphql');
+
+export function loadTypeDefs(): string {
+  return readFileSync(SCHEMA_PATH, 'utf8');
+}
+
+/** Codes that graphql-js and Apollo produce for a client's own mistakes; these pass through unmasked. */
+const CLIENT_ERROR_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+const KNOWN_CODES = new Set(Object.values(ERROR_TABLE).map((row) => row.extensionsCode));
+
+/**
+ * Domain errors become their table row; client mistakes pass; anything else is logged with its stack and masked.
+ * Production additionally drops validation "did you mean" hints (schema hints) from messages.
+ */
+export function createErrorFormatter(logger: Logger, env: string) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof DomainError) {
+      const mapped = toGraphQLError(original).toJSON();
+      return { ...mapped, path: formatted.path, locations: formatted.locations };
+    }
+    const code = formatted.extensions?.code;
+    // A scalar's own BAD_USER_INPUT thrown while validating a literal is reported under its own code.
+    const nested = error instanceof GraphQLError ? (error.originalError as GraphQLError | undefined)?.extensions?.code : undefined;
+    if (nested === 'BAD_USER_INPUT') {
+      return { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_USER_INPUT', stacktrace: undefined } };
+    }
+    if (typeof code === 'string' && (CLIENT_ERROR_CODES.has(code) || (KNOWN_CODES.has(code) && code !== 'INTERNAL_SERVER_ERROR'))) {
+      const message = env === 'production' ? formatted.message.replace(/ Did you mean .*$/, '') : formatted.message;
+      return { message, locations: formatted.locations, path: formatted.path, extensions: { code } };
+    }
+    logger.error({ err: original instanceof Error ? original : new Error(String(original)), path: formatted.path }, 'unexpected error');
+    return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  };
+}
+
+/** Ends the request's read snapshot as soon as the response is ready. */
+const releaseSnapshotPlugin: ApolloServerPlugin<GraphQLContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ contextValue }) {
+        await contextValue.snapshot.release();
+      },
+    };
+  },
+};
+
+export function createApolloServer(args: {
+  httpServer: http.Server;
+  logger: Logger;
+  env: string;
+  plugins?: ApolloServerPlugin<GraphQLContext>[];
+}): ApolloServer<GraphQLContext> {
+  return new ApolloServer<GraphQLContext>({
+    typeDefs: loadTypeDefs(),
+    resolvers: resolvers as never,
+    introspection: args.env !== 'production',
+    includeStacktraceInErrorResponses: false,
+    formatError: createErrorFormatter(args.logger, args.env),
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: args.httpServer }), releaseSnapshotPlugin, ...(args.plugins ?? [])],
+  });
+}

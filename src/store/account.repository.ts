@@ -1,0 +1,141 @@
+/** Accounts with their balances and positions (raw SQL over the request's snapshot). */
+import type { AccountRecord, AccountStatus, BalanceRecord, MarginMode, PositionRecord } from './records';
+import { toDecimal, toDecimalOrNull } from './records';
+import type { Queryable } from './queryable';
+
+const ACCOUNT_COLUMNS = `id, broker_id, external_ref, margin_mode, status, version, created_at, updated_at`;
+
+interface AccountRow {
+  id: string;
+  broker_id: string;
+  external_ref: string;
+  margin_mode: MarginMode;
+  status: AccountStatus;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toAccount(row: AccountRow): AccountRecord {
+  return {
+    id: row.id,
+    brokerId: row.broker_id,
+    externalRef: row.external_ref,
+    marginMode: row.margin_mode,
+    status: row.status,
+    version: row.version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True when `id` can be an account id (a UUID); anything else cannot exist, so callers answer "not found". */
+export function isAccountId(id: string): boolean {
+  return UUID_PATTERN.test(id);
+}
+
+export async function accountsByIds(q: Queryable, ids: readonly string[]): Promise<Map<string, AccountRecord>> {
+  const valid = ids.filter(isAccountId);
+  if (valid.length === 0) return new Map();
+  const { rows } = await q.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM account WHERE id = ANY($1::uuid[])`, [valid]);
+  return new Map(rows.map((row) => [row.id, toAccount(row)]));
+}
+
+export interface AccountListFilter {
+  readonly brokerId?: string | null;
+  readonly marginMode?: MarginMode | null;
+  readonly status?: AccountStatus | null;
+  readonly externalRef?: string | null;
+}
+
+/** Keyset page ordered by id: `limit` rows with id > `afterId`. */
+export async function listAccounts(
+  q: Queryable,
+  args: { limit: number; afterId: string | null; filter: AccountListFilter },
+): Promise<AccountRecord[]> {
+  const where: string[] = [];
+  const values: unknown[] = [];
+  const add = (clause: string, value: unknown) => {
+    values.push(value);
+    where.push(clause.replace('?', `$${values.length}`));
+  };
+  if (args.afterId) add('id > ?::uuid', args.afterId);
+  if (args.filter.brokerId) add('broker_id = ?::uuid', args.filter.brokerId);
+  if (args.filter.marginMode) add('margin_mode = ?::"MarginMode"', args.filter.marginMode);
+  if (args.filter.status) add('status = ?::"AccountStatus"', args.filter.status);
+  if (args.filter.externalRef) add('external_ref = ?', args.filter.externalRef);
+  values.push(args.limit);
+  const { rows } = await q.query<AccountRow>(
+    `SELECT ${ACCOUNT_COLUMNS} FROM account ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT $${values.length}`,
+    values,
+  );
+  return rows.map(toAccount);
+}
+
+interface BalanceRow {
+  account_id: string;
+  asset_symbol: string;
+  amount: string;
+}
+
+export async function balancesByAccounts(q: Queryable, accountIds: readonly string[]): Promise<Map<string, BalanceRecord[]>> {
+  const out = new Map<string, BalanceRecord[]>(accountIds.map((id) => [id, []]));
+  const valid = accountIds.filter(isAccountId);
+  if (valid.length === 0) return out;
+  const { rows } = await q.query<BalanceRow>(
+    `SELECT account_id, asset_symbol, amount FROM balance WHERE account_id = ANY($1::uuid[]) ORDER BY account_id, asset_symbol`,
+    [valid],
+  );
+  for (const row of rows) {
+    out.get(row.account_id)?.push({ accountId: row.account_id, assetSymbol: row.asset_symbol, amount: toDecimal(row.amount) });
+  }
+  return out;
+}
+
+interface PositionRow {
+  id: string;
+  account_id: string;
+  market_symbol: string;
+  size: string;
+  entry_price: string;
+  realized_pnl: string;
+  funding_index: string;
+  margin_type: PositionRecord['marginType'];
+  isolated_margin: string;
+  leverage: string | null;
+  version: number;
+}
+
+export function toPosition(row: PositionRow): PositionRecord {
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    marketSymbol: row.market_symbol,
+    size: toDecimal(row.size),
+    entryPrice: toDecimal(row.entry_price),
+    realizedPnl: toDecimal(row.realized_pnl),
+    fundingIndex: toDecimal(row.funding_index),
+    marginType: row.margin_type,
+    isolatedMargin: toDecimal(row.isolated_margin),
+    leverage: toDecimalOrNull(row.leverage),
+    version: row.version,
+  };
+}
+
+export const POSITION_COLUMNS = `id, account_id, market_symbol, size, entry_price, realized_pnl, funding_index, margin_type,
+  isolated_margin, leverage, version`;
+
+/** Open positions (size ≠ 0) per account, ordered by market. */
+export async function positionsByAccounts(q: Queryable, accountIds: readonly string[]): Promise<Map<string, PositionRecord[]>> {
+  const out = new Map<string, PositionRecord[]>(accountIds.map((id) => [id, []]));
+  const valid = accountIds.filter(isAccountId);
+  if (valid.length === 0) return out;
+  const { rows } = await q.query<PositionRow>(
+    `SELECT ${POSITION_COLUMNS} FROM position WHERE account_id = ANY($1::uuid[]) AND size <> 0 ORDER BY account_id, market_symbol`,
+    [valid],
+  );
+  for (const row of rows) out.get(row.account_id)?.push(toPosition(row));
+  return out;
+}

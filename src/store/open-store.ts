@@ -1,0 +1,60 @@
+/**
+ * Opens the store the configuration asks for: the database at DATABASE_URL, or (by default) an embedded Postgres
+ * in a local data folder. Applies migrations, and seeds the demo venue once when asked.
+ */
+import type { Logger } from 'pino';
+import { createDatabase, type Database } from './database';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres';
+import { migrate } from './migrate';
+import { seedDemoVenue } from './seed';
+
+export interface OpenStoreOptions {
+  readonly databaseUrl: string | null;
+  readonly dataDir: string;
+  readonly embeddedPort: number;
+  readonly seedDemo: boolean;
+  readonly poolMax: number;
+}
+
+export interface OpenedStore {
+  readonly db: Database;
+  readonly url: string;
+  readonly embedded: EmbeddedDatabase | null;
+  close(): Promise<void>;
+}
+
+export async function openStore(options: OpenStoreOptions, logger: Logger): Promise<OpenedStore> {
+  let embedded: EmbeddedDatabase | null = null;
+  let url = options.databaseUrl;
+  if (!url) {
+    logger.info({ dataDir: options.dataDir }, 'no DATABASE_URL: starting embedded Postgres');
+    embedded = await startEmbeddedPostgres({
+      dataDir: options.dataDir,
+      port: options.embeddedPort === 0 ? undefined : options.embeddedPort,
+      onLog: (message) => logger.debug({ postgres: message.trim() }, 'embedded postgres'),
+    });
+    url = embedded.url;
+  }
+  const db = createDatabase({ url, maxConnections: options.poolMax });
+  try {
+    const report = await migrate(db.pool);
+    logger.info({ applied: report.applied, alreadyApplied: report.skipped.length }, 'migrations');
+    if (options.seedDemo) {
+      const seeded = await seedDemoVenue(db.prisma);
+      if (seeded.seeded) logger.info({ accounts: seeded.accounts, markets: seeded.markets }, 'seeded demo venue');
+    }
+  } catch (error) {
+    await db.close();
+    await embedded?.stop();
+    throw error;
+  }
+  return {
+    db,
+    url,
+    embedded,
+    async close() {
+      await db.close();
+      await embedded?.stop();
+    },
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * One consistent snapshot per request: the first read of a request opens a REPEATABLE READ, READ ONLY
+ * transaction on one pooled connection; every later read of that request (every DataLoader, the risk engine's
+ * snapshot) sees the same database state. `release()` ends it when the response has been sent.
+ */
+import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import type { Queryable } from './queryable';
+
+export class ReadSnapshot implements Queryable {
+  private client: Promise<PoolClient> | null = null;
+  private released = false;
+  /** Queries of one connection run one after another (loaders fire in parallel; pg wants one at a time). */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly pool: Pool) {}
+
+  private connection(): Promise<PoolClient> {
+    if (this.released) return Promise.reject(new Error('read snapshot already released'));
+    if (!this.client) {
+      this.client = (async () => {
+        const client = await this.pool.connect();
+        try {
+          await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        } catch (error) {
+          client.release(error as Error);
+          throw error;
+        }
+        return client;
+      })();
+      // A failed begin must not be cached as a rejected promise forever.
+      this.client.catch(() => {
+        this.client = null;
+      });
+    }
+    return this.client;
+  }
+
+  async query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<{ rows: R[] }> {
+    const run = this.queue.then(async () => {
+      const client = await this.connection();
+      return client.query<R>(text, values);
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    await this.queue;
+    const pending = this.client;
+    this.client = null;
+    if (!pending) return;
+    let client: PoolClient;
+    try {
+      client = await pending;
+    } catch {
+      return;
+    }
+    try {
+      await client.query('COMMIT');
+      client.release();
+    } catch (error) {
+      client.release(error as Error);
+    }
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * The store's records as the rest of the code sees them: decimal.js `Decimal` for every amount (converted here, at
+ * the repository boundary, from NUMERIC strings; Prisma's own Decimal class is a different class and never leaks out).
+ */
+import Decimal from 'decimal.js';
+
+export type MarketKind = 'PERPETUAL' | 'FUTURE' | 'OPTION';
+export type ContractType = 'LINEAR' | 'INVERSE';
+export type OptionType = 'CALL' | 'PUT';
+export type MarginMode = 'CROSS' | 'PORTFOLIO';
+export type MarginType = 'CROSS' | 'ISOLATED';
+export type AccountStatus = 'ACTIVE' | 'FROZEN' | 'CLOSED';
+export type MarketStatus = 'ACTIVE' | 'REDUCE_ONLY' | 'SETTLED';
+
+export interface AssetRecord {
+  readonly symbol: string;
+  readonly decimals: number;
+  readonly initialWeight: Decimal;
+  readonly maintenanceWeight: Decimal;
+  readonly initialLiabilityWeight: Decimal;
+  readonly maintenanceLiabilityWeight: Decimal;
+}
+
+export interface MarginTierRecord {
+  readonly marketSymbol: string;
+  readonly tierIndex: number;
+  readonly notionalFloor: Decimal;
+  readonly notionalCap: Decimal | null;
+  readonly initialMarginRate: Decimal;
+  readonly maintenanceMarginRate: Decimal;
+  readonly maintenanceAmount: Decimal;
+}
+
+export interface MarketRecord {
+  readonly symbol: string;
+  readonly kind: MarketKind;
+  readonly contractType: ContractType;
+  readonly baseAsset: string;
+  readonly quoteAsset: string;
+  readonly settlementAsset: string;
+  readonly contractSize: Decimal;
+  readonly tickSize: Decimal;
+  readonly expiry: Date | null;
+  readonly strike: Decimal | null;
+  readonly optionType: OptionType | null;
+  readonly status: MarketStatus;
+  readonly liquidationFeeRate: Decimal;
+  readonly insuranceFundFeeRate: Decimal;
+  readonly fundingIndex: Decimal;
+  readonly maxPriceAgeSeconds: number;
+  readonly oiLowerCap: Decimal | null;
+  readonly oiUpperCap: Decimal | null;
+  readonly volAdjZScore: Decimal | null;
+  readonly volAdjHorizonDays: Decimal | null;
+  readonly volAdjLookbackDays: number | null;
+  readonly liquidityLambda: Decimal | null;
+  readonly bookDepth: Decimal;
+  readonly slippageBaseRate: Decimal;
+  readonly slippageImpactFactor: Decimal;
+  readonly impliedVolatility: Decimal | null;
+  readonly optionAlpha: Decimal | null;
+  readonly optionBeta: Decimal | null;
+  readonly optionGamma: Decimal | null;
+  readonly version: number;
+}
+
+export interface PriceRecord {
+  readonly price: Decimal;
+  readonly source: string;
+  readonly observedAt: Date;
+}
+
+export interface AccountRecord {
+  readonly id: string;
+  readonly brokerId: string;
+  readonly externalRef: string;
+  readonly marginMode: MarginMode;
+  readonly status: AccountStatus;
+  readonly version: number;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface BalanceRecord {
+  readonly accountId: string;
+  readonly assetSymbol: string;
+  readonly amount: Decimal;
+}
+
+export interface PositionRecord {
+  readonly id: string;
+  readonly accountId: string;
+  readonly marketSymbol: string;
+  readonly size: Decimal;
+  readonly entryPrice: Decimal;
+  readonly realizedPnl: Decimal;
+  readonly fundingIndex: Decimal;
+  readonly marginType: MarginType;
+  readonly isolatedMargin: Decimal;
+  readonly leverage: Decimal | null;
+  readonly version: number;
+}
+
+export interface PortfolioParamsRecord {
+  readonly assetSymbol: string;
+  readonly priceScanRange: Decimal;
+  readonly volScanRange: Decimal;
+  readonly extremeMoveMultiple: Decimal;
+  readonly extremeMoveCoverage: Decimal;
+  readonly shortOptionMinimum: Decimal;
+  readonly maintenanceFraction: Decimal;
+}
+
+/** NUMERIC column (string from pg, or Prisma.Decimal, or anything with toString) → decimal.js. */
+export function toDecimal(value: { toString(): string } | string): Decimal {
+  return new Decimal(typeof value === 'string' ? value : value.toString());
+}
+
+export function toDecimalOrNull(value: { toString(): string } | string | null | undefined): Decimal | null {
+  return value === null || value === undefined ? null : toDecimal(value);
+}
