@@ -4,12 +4,15 @@ import type { Database } from '../store/database';
 import { ReadSnapshot } from '../store/read-snapshot';
 import type { Loaders } from './loaders';
 import { createLoaders } from './loaders';
+import { createRiskLoader, type RiskLoader } from './risk.loader';
 
 export interface GraphQLContext {
   readonly requestId: string;
   /** The request's consistent read snapshot (one REPEATABLE READ READ ONLY transaction). */
   readonly snapshot: ReadSnapshot;
   readonly loaders: Loaders;
+  /** Engine result per account id, evaluated once per request on the request's snapshot. */
+  readonly risk: RiskLoader;
   readonly db: Database;
   /** Evaluation time of the request, epoch ms: every risk figure of one response uses the same instant. */
   readonly nowMs: number;
@@ -18,12 +21,14 @@ export interface GraphQLContext {
 
 export function createContext(args: { db: Database; requestId: string; logger: Logger; nowMs?: number }): GraphQLContext {
   const snapshot = new ReadSnapshot(args.db.pool);
+  const nowMs = args.nowMs ?? Date.now();
   return {
     requestId: args.requestId,
     snapshot,
     loaders: createLoaders(snapshot),
+    risk: createRiskLoader(snapshot, nowMs),
     db: args.db,
-    nowMs: args.nowMs ?? Date.now(),
+    nowMs,
     logger: args.logger,
   };
 }

@@ -19,9 +19,9 @@
  * current price when the account is currently safe), then verified with the engine's own check: not liquidatable at
  * the reported price, liquidatable one tick further.
  */
-import type Decimal from 'decimal.js';
+import Decimal from 'decimal.js';
 import type { BoundarySide, PositionSide, PriceBoundary, UnderlyingLiquidation } from './result';
-import { D, ONE, TWO, ZERO, roundToTick } from './decimal';
+import { D, ONE, TWO, ZERO, roundToTick, toD } from './decimal';
 import type { NBalance, NMarket, NPosition, PreparedAccount } from './model';
 import { isolatedBankruptAt, isolatedLiquidatableAt, marginTermsAt } from './position';
 import { tierForNotional, volatilityFactor } from './requirements';
@@ -43,30 +43,65 @@ type SidePredicate = (price: Decimal) => boolean;
 
 /**
  * Snaps a boundary estimate x onto the tick grid on its non-liquidatable side and verifies it with the predicate:
- * returns B with !liquidatable(B) and liquidatable(B ± tick) (one tick into the liquidatable side).
- * Null when the boundary lies below the first positive tick on a liquidatable-above side.
+ * returns B with !liquidatable(B) and liquidatable(B ± tick) (one tick into the liquidatable side). Searches the
+ * grid around x with doubling steps and then halves the bracket, so a rough estimate still lands on the exact tick.
+ * Null when no positive grid price is non-liquidatable next to a liquidatable one (a boundary below the first tick).
  */
-export function snapBoundary(x: Decimal, tick: Decimal, liquidatableSide: BoundarySide, liquidatable: SidePredicate): Decimal | null {
-  const into = liquidatableSide === 'BELOW' ? tick.neg() : tick;
-  let b = roundToTick(x, tick, liquidatableSide === 'BELOW' ? 'UP' : 'DOWN');
-  for (let i = 0; i < MAX_SNAP_STEPS; i++) {
-    if (b.lte(0)) {
-      if (liquidatableSide === 'ABOVE') return null;
-      b = tick;
-      continue;
+export function snapBoundary(
+  xRaw: Decimal,
+  tickRaw: Decimal,
+  liquidatableSide: BoundarySide,
+  liquidatable: SidePredicate,
+): Decimal | null {
+  const x = toD(xRaw);
+  const tick = toD(tickRaw);
+  // Work in integer tick counts: price = k·tick, "into" = +1 toward the liquidatable side.
+  const into = liquidatableSide === 'BELOW' ? -1 : 1;
+  const priceOf = (k: Decimal): Decimal => k.mul(tick);
+  const liqAt = (k: Decimal): boolean => (k.lte(0) ? liquidatableSide === 'BELOW' : liquidatable(priceOf(k)));
+  let k0 = roundToTick(x, tick, liquidatableSide === 'BELOW' ? 'UP' : 'DOWN').div(tick);
+  if (k0.lte(0)) k0 = ONE;
+  // Bracket: safe (not liquidatable) and hit (liquidatable), hit = safe + into·n.
+  let safe: Decimal;
+  let hit: Decimal;
+  let step = ONE;
+  if (liqAt(k0)) {
+    hit = k0;
+    safe = k0.sub(step.mul(into));
+    let found = false;
+    for (let i = 0; i < MAX_SNAP_STEPS; i++) {
+      if (into === 1 && safe.lte(0)) return null;
+      if (!liqAt(safe)) {
+        found = true;
+        break;
+      }
+      hit = safe;
+      step = step.mul(TWO);
+      safe = hit.sub(step.mul(into));
     }
-    if (liquidatable(b)) {
-      b = b.sub(into);
-      continue;
+    if (!found) return null;
+  } else {
+    safe = k0;
+    hit = k0.add(step.mul(into));
+    let found = false;
+    for (let i = 0; i < MAX_SNAP_STEPS; i++) {
+      if (liqAt(hit)) {
+        found = true;
+        break;
+      }
+      safe = hit;
+      step = step.mul(TWO);
+      hit = safe.add(step.mul(into));
     }
-    const next = b.add(into);
-    if (next.gt(0) && !liquidatable(next)) {
-      b = next;
-      continue;
-    }
-    return b;
+    if (!found) return null;
   }
-  return b;
+  // Halve the bracket on the grid until safe and hit are adjacent ticks.
+  while (hit.sub(safe).abs().gt(ONE)) {
+    const mid = safe.add(hit).div(TWO).toDecimalPlaces(0, Decimal.ROUND_FLOOR);
+    if (liqAt(mid)) hit = mid;
+    else safe = mid;
+  }
+  return safe.gt(0) ? priceOf(safe) : null;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -138,14 +173,21 @@ export function isolatedPrices(pos: NPosition, fundingPnl: Decimal): IsolatedPri
   const liqSide: BoundarySide = pos.q.isPos() ? 'BELOW' : 'ABOVE';
 
   let liqEstimate: Decimal | null;
-  if (market.liquidity === null) {
+  if (market.liquidity === null && market.volatilityRate === null) {
+    // MM continuous and piecewise linear in N: closed form with tier re-check.
     liqEstimate = isolatedLiquidationEstimate(pos, m0, pos.mark);
   } else {
+    // A volatility factor makes MM jump at tier floors, an add-on makes it nonlinear: search in the price ratio.
     const f = (s: Decimal): Decimal => {
       const t = marginTermsAt(pos, pos.mark.mul(s));
       return pos.isolatedMargin.add(t.pnl).sub(t.maintenanceMargin);
     };
-    const s = searchBoundary(f, f(ONE), liqSide, [], 'NONLINEAR', pos.mark, market.tick);
+    const shape: Shape = market.liquidity === null && market.contractType === 'LINEAR' ? 'PIECEWISE_LINEAR' : 'NONLINEAR';
+    const breakpoints = tierBreakpoints({ pos, markMoves: true, settleMoves: false });
+    // Currently liquidatable: the boundary is the price it must recover to (opposite direction), as in closed form.
+    const f1 = f(ONE);
+    const direction: SearchDirection = f1.isNeg() ? (liqSide === 'BELOW' ? 'ABOVE' : 'BELOW') : liqSide;
+    const s = searchBoundary(f, f1, direction, breakpoints, shape, pos.mark, market.tick);
     liqEstimate = s === null ? null : pos.mark.mul(s);
   }
   const liquidationPrice =
@@ -168,13 +210,17 @@ function interpolate(a: Decimal, fa: Decimal, b: Decimal, fb: Decimal): Decimal 
   return a.add(b.sub(a).mul(fa).div(fa.sub(fb)));
 }
 
+const THIRD = new D(1).div(3);
+
 /**
  * Nearest s in the given direction from s = 1 where g changes side (g < 0 is the liquidatable side), or null.
- * PIECEWISE_LINEAR: exact per segment between breakpoints (sorted ascending), extrapolating the outer segments.
+ * PIECEWISE_LINEAR: g is linear strictly inside each segment between breakpoints (sorted or not); each segment's line
+ * is fixed by two interior points (never the breakpoints themselves, where the tier is ambiguous and g may jump), and
+ * the first segment whose line reaches the other side gives the root — or the breakpoint itself when g jumps across.
  * NONLINEAR: bracket on a grid of ratios, then bisect until the reference price moves less than a tick.
  */
 export function searchBoundary(
-  g: (s: Decimal) => Decimal,
+  gRaw: (s: Decimal) => Decimal,
   g1: Decimal,
   direction: SearchDirection,
   breakpoints: readonly Decimal[],
@@ -182,28 +228,54 @@ export function searchBoundary(
   referencePrice: Decimal,
   tick: Decimal,
 ): Decimal | null {
+  // Keep every intermediate in the engine context even if a caller hands in plain decimal.js values.
+  const g = (s: Decimal): Decimal => toD(gRaw(s));
   const startNeg = g1.isNeg();
   const crossed = (v: Decimal): boolean => v.isNeg() !== startNeg;
   const below = direction === 'BELOW';
 
   if (shape === 'PIECEWISE_LINEAR') {
     const points = below
-      ? breakpoints.filter((b) => b.lt(ONE) && b.gt(0)).sort((x, y) => y.cmp(x))
-      : breakpoints.filter((b) => b.gt(ONE)).sort((x, y) => x.cmp(y));
-    let prev = ONE;
-    let gPrev = g1;
-    for (const b of points) {
-      const gb = g(b);
-      if (crossed(gb)) return interpolate(prev, gPrev, b, gb);
-      prev = b;
-      gPrev = gb;
+      ? breakpoints
+          .map(toD)
+          .filter((b) => b.lt(ONE) && b.gt(0))
+          .sort((x, y) => y.cmp(x))
+      : breakpoints
+          .map(toD)
+          .filter((b) => b.gt(ONE))
+          .sort((x, y) => x.cmp(y));
+    // Segment ends outward from s = 1; the last far end is 0 (below) or +∞ (above, null).
+    const ends: (Decimal | null)[] = [...points, below ? ZERO : null];
+    let near = ONE;
+    for (let i = 0; i < ends.length; i++) {
+      const far = ends[i]!;
+      let p1: Decimal;
+      let p2: Decimal;
+      if (far === null) {
+        p1 = near.mul(new D('1.5'));
+        p2 = near.mul(TWO);
+      } else {
+        p1 = near.add(far.sub(near).mul(THIRD));
+        p2 = near.add(far.sub(near).mul(THIRD).mul(TWO));
+      }
+      const g1p = g(p1);
+      const g2p = g(p2);
+      const slope = g2p.sub(g1p).div(p2.sub(p1));
+      const atNear = g1p.add(slope.mul(near.sub(p1)));
+      // A jump across zero at a breakpoint: the boundary is the breakpoint.
+      if (i > 0 && crossed(atNear)) return near;
+      if (far !== null) {
+        const atFar = g1p.add(slope.mul(far.sub(p1)));
+        if (crossed(atFar)) {
+          const root = slope.isZero() ? far : interpolate(p1, g1p, p2, g2p);
+          return root.gt(0) ? root : null;
+        }
+      } else if (!slope.isZero() && slope.isNeg() !== startNeg) {
+        const root = interpolate(p1, g1p, p2, g2p);
+        return root.gt(near) ? root : near;
+      }
+      if (far !== null) near = far;
     }
-    // Outer segment: (0, prev] below or [prev, ∞) above; linear, so two points fix it.
-    const other = below ? prev.div(TWO) : prev.mul(TWO);
-    const gOther = g(other);
-    if (gOther.eq(gPrev)) return null;
-    const root = interpolate(prev, gPrev, other, gOther);
-    if (below ? root.gt(0) && root.lt(prev) : root.gt(prev)) return root;
     return null;
   }
 

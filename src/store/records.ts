@@ -119,3 +119,36 @@ export function toDecimal(value: { toString(): string } | string): Decimal {
 export function toDecimalOrNull(value: { toString(): string } | string | null | undefined): Decimal | null {
   return value === null || value === undefined ? null : toDecimal(value);
 }
+
+export type LedgerKind =
+  | 'DEPOSIT'
+  | 'WITHDRAWAL'
+  | 'TRADE_FEE'
+  | 'REALIZED_PNL'
+  | 'FUNDING'
+  | 'ISOLATED_TRANSFER'
+  | 'LIQUIDATION_FEE';
+
+export interface LedgerEntryRecord {
+  /** BIGSERIAL, as a string. */
+  readonly id: string;
+  readonly accountId: string;
+  readonly assetSymbol: string;
+  readonly kind: LedgerKind;
+  readonly amount: Decimal;
+  readonly reference: string | null;
+  readonly createdAt: Date;
+}
+
+export type ApiRole = 'BROKER' | 'ORACLE' | 'MONITOR' | 'ADMIN';
+
+export interface ApiKeyRecord {
+  readonly id: string;
+  readonly role: ApiRole;
+  readonly brokerId: string | null;
+  readonly label: string;
+  readonly prefix: string;
+  readonly createdAt: Date;
+  readonly revokedAt: Date | null;
+  readonly lastUsedAt: Date | null;
+}

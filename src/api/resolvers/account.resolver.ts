@@ -3,6 +3,9 @@ import { listAccounts } from '../../store/account.repository';
 import type { AccountResolvers, BalanceResolvers, PositionResolvers, QueryResolvers } from '../../generated/graphql';
 import { decodeCursor, encodeCursor, pageSize } from '../cursor';
 import { DomainError } from '../errors';
+import type { GraphQLContext } from '../context';
+import type { PositionRecord } from '../../store/records';
+import type { PositionRisk as PositionRiskResult } from '../../risk';
 
 export const accountQueries: Pick<QueryResolvers, 'account' | 'accounts'> = {
   account: (_parent, { id }, ctx) => ctx.loaders.account.load(id),
@@ -33,6 +36,8 @@ export const accountQueries: Pick<QueryResolvers, 'account' | 'accounts'> = {
 export const Account: AccountResolvers = {
   balances: (account, _args, ctx) => ctx.loaders.balances.load(account.id),
   positions: (account, _args, ctx) => ctx.loaders.positions.load(account.id),
+  risk: (account, _args, ctx) => ctx.risk.load(account.id),
+  liquidationPrices: async (account, _args, ctx) => (await ctx.risk.load(account.id)).liquidationPrices,
 };
 
 async function required<T>(value: Promise<T | null>, what: string): Promise<T> {
@@ -49,6 +54,16 @@ export const Balance: BalanceResolvers = {
 export const Position: PositionResolvers = {
   market: (position, _args, ctx) => required(ctx.loaders.market.load(position.marketSymbol), `market ${position.marketSymbol}`),
   side: (position) => (position.size.isNegative() ? 'SHORT' : 'LONG'),
+  risk: (position, _args, ctx) => positionRisk(ctx, position),
+  liquidationPrice: async (position, _args, ctx) => (await positionRisk(ctx, position)).liquidationPrice,
+  bankruptcyPrice: async (position, _args, ctx) => (await positionRisk(ctx, position)).bankruptcyPrice,
 };
+
+async function positionRisk(ctx: GraphQLContext, position: PositionRecord): Promise<PositionRiskResult> {
+  const risk = await ctx.risk.load(position.accountId);
+  const found = risk.positionsById[position.id];
+  if (!found) throw new DomainError('INTERNAL_SERVER_ERROR', `position ${position.id} missing from its account's risk`);
+  return found;
+}
 
 export { required };

@@ -4,6 +4,7 @@ import { DateTimeScalar } from '../scalars/datetime.scalar';
 import { DecimalScalar } from '../scalars/decimal.scalar';
 import { Account, accountQueries, Balance, Position } from './account.resolver';
 import { Asset, Market, marketQueries } from './market.resolver';
+import { AccountRisk, PositionRisk, PriceBoundary, RiskBreakdown } from './risk.resolver';
 
 export const resolvers: Resolvers = {
   Decimal: DecimalScalar,
@@ -14,4 +15,8 @@ export const resolvers: Resolvers = {
   Position,
   Market,
   Asset,
+  AccountRisk,
+  RiskBreakdown,
+  PositionRisk,
+  PriceBoundary,
 };
