@@ -1,6 +1,7 @@
 /** Composition root: configuration → store (embedded Postgres by default) → API → HTTP server. */
 import { loadConfig } from './server/config';
 import { startServer } from './server/http';
+import { parsePartition, startSweeper, type Sweeper } from './monitoring/sweep';
 import { createLogger } from './server/logger';
 import { openStore } from './store/open-store';
 
@@ -18,9 +19,21 @@ async function main(): Promise<void> {
     logger,
   );
   const server = await startServer({ config, db: store.db, logger });
+  // Account risk sweep: this replica's share of the accounts, at start and every SWEEP_INTERVAL_MS.
+  let sweeper: Sweeper | null = null;
+  if (config.sweepEnabled) {
+    const partition = parsePartition(config.sweepPartition);
+    sweeper = startSweeper({ db: store.db, logger, intervalMs: config.sweepIntervalMs, partition, batchSize: config.sweepBatchSize });
+    logger.info({ intervalMs: config.sweepIntervalMs, partition: config.sweepPartition }, 'account risk sweep scheduled');
+  }
   logger.info({ url: server.url, database: store.embedded ? 'embedded' : 'external' }, 'margin risk API ready');
   // The one line a person starting the service looks for, outside the JSON log stream.
   process.stderr.write(`\nMargin risk API ready: ${server.url}\n${store.embedded ? `Embedded Postgres: ${store.url}\n` : ''}\n`);
+  if (store.demoKeys.length > 0) {
+    // Demo only: these keys are fixed and public (README), created with the demo venue and nowhere else.
+    const lines = store.demoKeys.map((k) => `  ${k.role.padEnd(8)} ${k.key}${k.brokerName ? `  (broker ${k.brokerName})` : ''}`);
+    process.stderr.write(`Demo API keys (send as x-api-key; demo only, never use in production):\n${lines.join('\n')}\n\n`);
+  }
 
   let shuttingDown = false;
   const shutdown = async (signal: string) => {
@@ -33,7 +46,7 @@ async function main(): Promise<void> {
     }, config.shutdownTimeoutMs + 5_000);
     timer.unref();
     try {
-      await server.stop();
+      await Promise.all([server.stop(), sweeper?.stop()]);
       await store.close();
       logger.info('shut down cleanly');
       process.exit(0);

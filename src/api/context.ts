@@ -5,6 +5,7 @@ import { ReadSnapshot } from '../store/read-snapshot';
 import type { Loaders } from './loaders';
 import { createLoaders } from './loaders';
 import { createRiskLoader, type RiskLoader } from './risk.loader';
+import type { Principal } from './principal';
 
 export interface GraphQLContext {
   readonly requestId: string;
@@ -17,9 +18,20 @@ export interface GraphQLContext {
   /** Evaluation time of the request, epoch ms: every risk figure of one response uses the same instant. */
   readonly nowMs: number;
   readonly logger: Logger;
+  /** Who is calling: the API key authenticated by the HTTP layer (src/server/auth.ts). */
+  readonly principal: Principal;
+  /** Most scenarios one `whatIf` request may evaluate (config WHATIF_MAX_SCENARIOS; default 20). */
+  readonly whatIfMaxScenarios?: number;
 }
 
-export function createContext(args: { db: Database; requestId: string; logger: Logger; nowMs?: number }): GraphQLContext {
+export function createContext(args: {
+  db: Database;
+  requestId: string;
+  logger: Logger;
+  nowMs?: number;
+  principal: Principal;
+  whatIfMaxScenarios?: number;
+}): GraphQLContext {
   const snapshot = new ReadSnapshot(args.db.pool);
   const nowMs = args.nowMs ?? Date.now();
   return {
@@ -30,5 +42,7 @@ export function createContext(args: { db: Database; requestId: string; logger: L
     db: args.db,
     nowMs,
     logger: args.logger,
+    principal: args.principal,
+    whatIfMaxScenarios: args.whatIfMaxScenarios,
   };
 }

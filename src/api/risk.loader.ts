@@ -7,6 +7,7 @@ import { evaluateAccount, RiskEngineError, type AccountRisk } from '../risk';
 import type { Queryable } from '../store/queryable';
 import { DomainError, type ErrorCode } from './errors';
 import { loadAccountSnapshots } from './snapshot.loader';
+import { timeEngine } from '../monitoring/metrics';
 
 /** Engine error code → domain error code. Exhaustive over the engine's codes. */
 const ENGINE_ERROR_CODES: { readonly [C in RiskEngineError['code']]: ErrorCode } = {
@@ -32,7 +33,7 @@ export function createRiskLoader(q: Queryable, nowMs: number): RiskLoader {
       const account = loaded.get(id);
       if (!account) return new DomainError('NOT_FOUND', `account ${id} not found`);
       try {
-        return evaluateAccount(account.snapshot);
+        return timeEngine('request', 'COMPUTE', () => evaluateAccount(account.snapshot));
       } catch (error) {
         const mapped = toDomainError(error);
         return mapped instanceof Error ? mapped : new Error(String(mapped));

@@ -98,6 +98,7 @@ export function toMarketParams(
         ? { alpha: market.optionAlpha, beta: market.optionBeta, gamma: market.optionGamma }
         : null,
     slippage: { baseRate: market.slippageBaseRate, bookDepth: market.bookDepth, impactFactor: market.slippageImpactFactor },
+    maintenanceBasis: market.maintenanceBasis ?? 'MARK',
   };
 }
 

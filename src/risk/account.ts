@@ -3,10 +3,12 @@
  *
  *   value_b              = amount_b · index_b
  *   equity               = Σ value_b + Σ_cross (uPnL + fundingPnL)·X + Σ_isolated (isolatedMargin + uPnL + fundingPnL)·X
+ *                          (for a cross option position the term is its value q·c·V instead of uPnL + fundingPnL)
  *   initialMarginEquity  = Σ value_b · w_init(b) + Σ_cross (uPnL + fundingPnL)·X
  *   marginEquity         = Σ value_b · w_maint(b) + Σ_cross (uPnL + fundingPnL)·X
  *       (w = asset weight for a positive balance, liability weight for a negative one; X = settlement index price)
- *   IM, MM               = Σ_cross IM·X, Σ_cross MM·X
+ *   IM, MM               = Σ_cross IM·X, Σ_cross MM·X (+ the portfolio scans' IM, MM of a PORTFOLIO account, whose
+ *                          scanned positions count 0 on their own)
  *   freeCollateral       = initialMarginEquity − IM
  *   marginRatio          = MM / marginEquity, null when marginEquity ≤ 0 (status still tells: LIQUIDATABLE iff MM > it)
  *   leverage             = Σ_all notional·X / equity, null when equity ≤ 0
@@ -32,7 +34,16 @@ export interface AccountFigures {
   readonly status: AccountStatus;
   readonly crossPnlUsd: Decimal;
   readonly isolatedEquityUsd: Decimal;
+  /** Σ cross option values q·c·V·X (included in crossPnlUsd). */
+  readonly optionValueUsd: Decimal;
   readonly balances: readonly BalanceRisk[];
+}
+
+/** Requirements that replace some positions' own (PORTFOLIO accounts): USD totals and the replaced position ids. */
+export interface ReplacedRequirements {
+  readonly initialMargin: Decimal;
+  readonly maintenanceMargin: Decimal;
+  readonly positionIds: ReadonlySet<string>;
 }
 
 /** Breakdown line of a balance: value = amount·index, weighted values = value·weight. */
@@ -55,6 +66,7 @@ export function aggregateAccount(
   balances: readonly NBalance[],
   positions: readonly NPosition[],
   figures: readonly PositionFigures[],
+  replaced: ReplacedRequirements | null = null,
 ): AccountFigures {
   let balanceValue = ZERO;
   let initialWeighted = ZERO;
@@ -70,9 +82,10 @@ export function aggregateAccount(
 
   let crossPnlUsd = ZERO;
   let isolatedEquityUsd = ZERO;
-  let initialMargin = ZERO;
-  let maintenanceMargin = ZERO;
+  let initialMargin = replaced === null ? ZERO : replaced.initialMargin;
+  let maintenanceMargin = replaced === null ? ZERO : replaced.maintenanceMargin;
   let totalNotionalUsd = ZERO;
+  let optionValueUsd = ZERO;
   for (let i = 0; i < positions.length; i++) {
     const p = positions[i]!;
     const f = figures[i]!;
@@ -80,7 +93,9 @@ export function aggregateAccount(
     if (p.marginType === 'ISOLATED') {
       isolatedEquityUsd = isolatedEquityUsd.add(f.isolatedEquity!.mul(f.settlePrice));
     } else {
-      crossPnlUsd = crossPnlUsd.add(f.unrealizedPnlUsd).add(f.fundingPnlUsd);
+      crossPnlUsd = crossPnlUsd.add(f.equityContributionUsd);
+      if (f.option) optionValueUsd = optionValueUsd.add(f.equityContributionUsd);
+      if (replaced !== null && replaced.positionIds.has(p.id)) continue;
       initialMargin = initialMargin.add(f.initialMarginUsd);
       maintenanceMargin = maintenanceMargin.add(f.maintenanceMarginUsd);
     }
@@ -104,6 +119,7 @@ export function aggregateAccount(
     status: statusOf(equity, marginEquity, maintenanceMargin, initialMarginEquity, initialMargin),
     crossPnlUsd,
     isolatedEquityUsd,
+    optionValueUsd,
     balances: balanceLines,
   };
 }

@@ -4,10 +4,22 @@
  */
 import type Decimal from 'decimal.js';
 import type { AccountSnapshot } from './types';
-import type { AccountRisk, PositionRisk, TierUsed, UnderlyingLiquidation } from './result';
-import { aggregateAccount } from './account';
-import { adverseBoundary, crossUnderlying, isolatedPrices } from './liquidation';
-import { prepareAccount, type NPosition } from './model';
+import type {
+  AccountRisk,
+  Greeks,
+  OptionRisk,
+  PortfolioScanRisk,
+  PositionGreeks,
+  PositionRisk,
+  TierUsed,
+  UnderlyingGreeks,
+  UnderlyingLiquidation,
+} from './result';
+import { aggregateAccount, type ReplacedRequirements } from './account';
+import { ZERO } from './decimal';
+import { adverseBoundary, crossUnderlying, isolatedPrices, type CrossPortfolio } from './liquidation';
+import { prepareAccount, type NPosition, type NTier } from './model';
+import { portfolioGroups, scanGroup } from './portfolio';
 import { evaluatePositionAt, type PositionFigures } from './position';
 import { withPrices, type PriceOverrides } from './prices';
 
@@ -19,7 +31,10 @@ export interface EvaluateOptions {
 }
 
 function tierUsed(f: PositionFigures): TierUsed {
-  const t = f.tier;
+  return tierOf(f.tier);
+}
+
+function tierOf(t: NTier): TierUsed {
   return Object.freeze({
     index: t.index,
     notionalFloor: t.floor,
@@ -27,6 +42,43 @@ function tierUsed(f: PositionFigures): TierUsed {
     initialMarginRate: t.imr,
     maintenanceMarginRate: t.mmr,
     maintenanceAmount: t.cum,
+  });
+}
+
+const ZERO_GREEKS: Greeks = Object.freeze({ delta: ZERO, gamma: ZERO, vega: ZERO, theta: ZERO });
+
+function scaleGreeks(g: Greeks, k: Decimal): Greeks {
+  return Object.freeze({ delta: g.delta.mul(k), gamma: g.gamma.mul(k), vega: g.vega.mul(k), theta: g.theta.mul(k) });
+}
+
+/** Position greeks (settlement units): options from Black-76 × c (per contract) × q; delta-one delta only. */
+function positionGreeks(pos: NPosition, f: PositionFigures): PositionGreeks {
+  const m = pos.market;
+  let perContract: Greeks;
+  if (f.option) {
+    perContract = scaleGreeks(f.option, m.c);
+  } else {
+    const delta = m.contractType === 'LINEAR' ? m.c : m.c.div(f.mark.mul(f.mark));
+    perContract = Object.freeze({ ...ZERO_GREEKS, delta });
+  }
+  return Object.freeze({ perContract, position: scaleGreeks(perContract, pos.q) });
+}
+
+function optionRisk(pos: NPosition, f: PositionFigures): OptionRisk | null {
+  const o = pos.market.option;
+  const ov = f.option;
+  if (o === null || !ov) return null;
+  return Object.freeze({
+    optionType: o.type,
+    strike: o.strike,
+    expiryMs: o.expiryMs,
+    underlyingPrice: ov.underlyingPrice,
+    impliedVolatility: ov.volatility,
+    timeToExpiryYears: ov.timeYears,
+    expired: ov.expired,
+    modelPrice: ov.value,
+    storedMarkPrice: pos.mark,
+    positionValue: f.equityContribution,
   });
 }
 
@@ -49,7 +101,7 @@ function positionRisk(
     size: pos.q,
     contractSize: m.c,
     entryPrice: pos.entry,
-    markPrice: f.mark,
+    markPrice: pos.mark,
     settlementPrice: f.settlePrice,
     notional: f.notional,
     notionalUsd: f.notionalUsd,
@@ -73,20 +125,67 @@ function positionRisk(
     isolatedStatus: f.isolatedStatus,
     liquidationPrice,
     bankruptcyPrice,
+    marginMethod: f.marginMethod ?? 'TIERED',
+    equityContribution: f.equityContribution,
+    equityContributionUsd: f.equityContributionUsd,
+    maintenanceBasis: m.maintenanceBasis,
+    maintenanceNotional: f.maintenanceNotional ?? f.notional,
+    maintenanceTier: tierOf(f.maintenanceTier ?? f.tier),
+    option: optionRisk(pos, f),
+    optionMargin: f.optionMargin ?? null,
+    greeks: positionGreeks(pos, f),
   });
 }
 
+/** Σ position greeks × settlement price per underlying (non-flat positions), by symbol. */
+function accountGreeks(positions: readonly PositionRisk[]): UnderlyingGreeks[] {
+  const sums = new Map<string, { delta: Decimal; gamma: Decimal; vega: Decimal; theta: Decimal }>();
+  for (const p of positions) {
+    if (p.side === 'FLAT') continue;
+    const x = p.settlementPrice;
+    const g = p.greeks.position;
+    const acc = sums.get(p.underlying) ?? { delta: ZERO, gamma: ZERO, vega: ZERO, theta: ZERO };
+    sums.set(p.underlying, {
+      delta: acc.delta.add(g.delta.mul(x)),
+      gamma: acc.gamma.add(g.gamma.mul(x)),
+      vega: acc.vega.add(g.vega.mul(x)),
+      theta: acc.theta.add(g.theta.mul(x)),
+    });
+  }
+  return [...sums.keys()].sort().map((underlying) => Object.freeze({ underlying, ...sums.get(underlying)! }));
+}
+
 /**
- * Evaluates an account: per-position valuation and requirements, account figures and status, breakdown,
- * liquidation / bankruptcy prices. PORTFOLIO accounts are evaluated with the cross rules for now
- * (`evaluationMethod: 'PORTFOLIO_AS_CROSS'`). Throws RiskEngineError (MISSING_PRICE, STALE_PRICE,
- * UNSUPPORTED_MARKET_KIND, INVALID_SNAPSHOT).
+ * Evaluates an account: per-position valuation (options by Black-76) and requirements, account figures and status,
+ * breakdown, greeks, liquidation / bankruptcy prices. PORTFOLIO accounts are margined per underlying by the portfolio
+ * scan where the snapshot has portfolio parameters (src/risk/portfolio.ts), by the standard rules elsewhere.
+ * Throws RiskEngineError (MISSING_PRICE, STALE_PRICE, UNSUPPORTED_MARKET_KIND, INVALID_SNAPSHOT).
  */
 export function evaluateAccount(snapshot: AccountSnapshot, options: EvaluateOptions = {}): AccountRisk {
   const prepared = prepareAccount(snapshot);
   const { positions } = prepared;
-  const figures = positions.map((p) => evaluatePositionAt(p, p.mark, p.settlePrice));
-  const account = aggregateAccount(prepared.balances, positions, figures);
+  let figures: PositionFigures[] = positions.map((p) => evaluatePositionAt(p, p.valuationPrice, p.settlePrice));
+
+  // PORTFOLIO: scan groups replace their positions' own requirements.
+  const { groups, fallbacks } = portfolioGroups(prepared);
+  const portfolioScans: PortfolioScanRisk[] = groups.map((g) => scanGroup(g));
+  let replaced: ReplacedRequirements | null = null;
+  let crossPortfolio: CrossPortfolio | null = null;
+  if (groups.length > 0) {
+    const ids = new Set(groups.flatMap((g) => g.positions.map((p) => p.id)));
+    figures = figures.map((f, i) =>
+      ids.has(positions[i]!.id)
+        ? { ...f, initialMargin: ZERO, maintenanceMargin: ZERO, initialMarginUsd: ZERO, maintenanceMarginUsd: ZERO, marginMethod: 'PORTFOLIO' as const }
+        : f,
+    );
+    replaced = {
+      initialMargin: portfolioScans.reduce((a, r) => a.add(r.initialMargin), ZERO),
+      maintenanceMargin: portfolioScans.reduce((a, r) => a.add(r.maintenanceMargin), ZERO),
+      positionIds: ids,
+    };
+    crossPortfolio = { groups, scannedIds: ids };
+  }
+  const account = aggregateAccount(prepared.balances, positions, figures, replaced);
   const pricesAsOfMs = prepared.prices.oldestObservationMs;
 
   const liquidationPrices: UnderlyingLiquidation[] = [];
@@ -107,7 +206,7 @@ export function evaluateAccount(snapshot: AccountSnapshot, options: EvaluateOpti
     };
     const byUnderlying = new Map<string, UnderlyingLiquidation>();
     for (const u of [...underlyings].sort()) {
-      const ul = crossUnderlying(prepared, u, totals, notionalUsd);
+      const ul = crossUnderlying(prepared, u, totals, notionalUsd, crossPortfolio);
       liquidationPrices.push(ul);
       byUnderlying.set(u, ul);
     }
@@ -122,8 +221,11 @@ export function evaluateAccount(snapshot: AccountSnapshot, options: EvaluateOpti
       if (ul === undefined || p.q.isZero()) return;
       const liq = adverseBoundary(ul.exposure, ul.below, ul.above);
       const bank = adverseBoundary(ul.exposure, ul.bankruptcyBelow, ul.bankruptcyAbove);
-      liqPrice.set(p.id, liq === null ? null : liq.markPrices[p.market.symbol] ?? null);
-      bankPrice.set(p.id, bank === null ? null : bank.markPrices[p.market.symbol] ?? null);
+      // Options: the underlying's index level at the boundary (their stored marks are informational).
+      const at = (b: typeof liq): Decimal | null =>
+        b === null ? null : p.market.option !== null ? b.indexPrice : b.markPrices[p.market.symbol] ?? null;
+      liqPrice.set(p.id, at(liq));
+      bankPrice.set(p.id, at(bank));
     });
   }
 
@@ -133,10 +235,17 @@ export function evaluateAccount(snapshot: AccountSnapshot, options: EvaluateOpti
   const positionsById: Record<string, PositionRisk> = {};
   for (const r of positionResults) positionsById[r.positionId] = r;
 
+  const scans = Object.freeze(portfolioScans);
+  const hasCrossPositions = positions.some((p) => p.marginType === 'CROSS');
   return Object.freeze({
     accountId: snapshot.accountId,
     marginMode: snapshot.marginMode,
-    evaluationMethod: snapshot.marginMode === 'PORTFOLIO' ? 'PORTFOLIO_AS_CROSS' : 'CROSS',
+    evaluationMethod:
+      snapshot.marginMode !== 'PORTFOLIO'
+        ? 'CROSS'
+        : groups.length > 0 || !hasCrossPositions
+          ? 'PORTFOLIO'
+          : 'PORTFOLIO_AS_CROSS',
     valuationAsset: snapshot.valuationAsset,
     asOfMs: snapshot.asOfMs,
     pricesAsOfMs,
@@ -158,8 +267,13 @@ export function evaluateAccount(snapshot: AccountSnapshot, options: EvaluateOpti
       balances: Object.freeze([...account.balances]),
       crossPnlUsd: account.crossPnlUsd,
       isolatedEquityUsd: account.isolatedEquityUsd,
+      optionValueUsd: account.optionValueUsd,
+      portfolioScans: scans,
+      portfolioFallbacks: Object.freeze(fallbacks),
     }),
     liquidationPrices: Object.freeze(liquidationPrices),
+    greeks: Object.freeze(accountGreeks(positionResults)),
+    portfolioScans: scans,
   });
 }
 

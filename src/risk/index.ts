@@ -24,3 +24,24 @@ export {
 export type { TierRateRow, TierProblem, TierProblemCode, MaintenanceAmountCheck } from './tiers';
 export type * from './result';
 export type * from './types';
+// What-if scenarios, liquidation outcome and inverse solvers (issue 4).
+export { applyScenario, scenarioMarkets, ScenarioInputError } from './scenario';
+export type {
+  Scenario,
+  PriceMove,
+  VolatilityShift,
+  ScenarioTrade,
+  AssetAmount,
+  LeverageChange,
+  IsolatedMarginTransfer,
+} from './scenario';
+export { whatIf, riskDiff, brokenLimits } from './what-if';
+export type { WhatIfResult, WhatIfOptions, RiskDiff, PositionDiff, BalanceDiff, BrokenLimit, BrokenLimitCode } from './what-if';
+export { liquidationOutcome, closeBankruptcyPrice, DEFAULT_SIZE_STEP } from './liquidation-outcome';
+export type { LiquidationOutcome, LiquidationStep, LiquidationOptions, InsuranceFundDraw } from './liquidation-outcome';
+export { liquidationExecution, notionalOf } from './slippage';
+export type { SlippageQuote } from './slippage';
+export { applyFill } from './fills';
+export type { FillSpec, FillOutcome, IsolatedCash } from './fills';
+export { maxTradeSize, maxWithdrawable, depositToReach, minReductionToExitLiquidation } from './solvers';
+export type { SolverResult, SolverVerification, PositionReduction, TradeSolverOptions, WithdrawSolverOptions } from './solvers';

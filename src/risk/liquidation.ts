@@ -15,6 +15,14 @@
  * settled in its own base or an INVERSE market settled in another asset; piecewise-linear books are solved in closed
  * form per segment, the others by bracketing and bisection.
  *
+ * Options (non-linear equity): a book holding an option on U is NONLINEAR: the boundary is bracketed on a grid of
+ * ratios and bisected (capped: MAX_BISECTIONS) on a FAST model of g (options valued by double-precision Black-76;
+ * everything else exact), then snapped and verified with the engine's own PRECISE check, so the reported price is
+ * exact on its grid. Options never serve as the reference market (their stored marks are informational): the grid
+ * is the largest delta-one market on U, else the index on 1e-8. For an option position the reported liquidation
+ * (bankruptcy) price is the underlying's index level at the boundary. PORTFOLIO accounts: the MM of U's scan group
+ * is recomputed at every ratio (options in the scan revalued FAST, then rounded up like the scan itself).
+ *
  * Rounding: a boundary price is snapped to the reference market's tick on its non-liquidatable side (toward the
  * current price when the account is currently safe), then verified with the engine's own check: not liquidatable at
  * the reported price, liquidatable one tick further.
@@ -24,8 +32,9 @@ import type { BoundarySide, PositionSide, PriceBoundary, UnderlyingLiquidation }
 import { D, ONE, TWO, ZERO, roundToTick, toD } from './decimal';
 import type { NBalance, NMarket, NPosition, PreparedAccount } from './model';
 import { isolatedBankruptAt, isolatedLiquidatableAt, marginTermsAt } from './position';
-import { tierForNotional, volatilityFactor } from './requirements';
-import { valuePosition } from './valuation';
+import { entryNotional, maintenanceMarginAt, tierForNotional, volatilityFactor } from './requirements';
+import { equityContributionOf, valuePosition, type ValuationMode } from './valuation';
+import { groupMaintenanceAt, type PortfolioGroup } from './portfolio';
 
 /** Max tick steps when verifying a snapped boundary (the closed form lands within a tick or two). */
 const MAX_SNAP_STEPS = 64;
@@ -173,7 +182,12 @@ export function isolatedPrices(pos: NPosition, fundingPnl: Decimal): IsolatedPri
   const liqSide: BoundarySide = pos.q.isPos() ? 'BELOW' : 'ABOVE';
 
   let liqEstimate: Decimal | null;
-  if (market.liquidity === null && market.volatilityRate === null) {
+  if (market.maintenanceBasis === 'ENTRY') {
+    // MM on the entry notional is constant in the mark: M + side·A·(P − E) = MM_entry (Bybit), i.e. mmr = 0 and
+    // cum = −MM_entry in the closed form.
+    const mmEntry = maintenanceMarginAt(pos, entryNotional(pos));
+    liqEstimate = isolatedRoot(pos, m0, ZERO, mmEntry.neg());
+  } else if (market.liquidity === null && market.volatilityRate === null) {
     // MM continuous and piecewise linear in N: closed form with tier re-check.
     liqEstimate = isolatedLiquidationEstimate(pos, m0, pos.mark);
   } else {
@@ -326,11 +340,20 @@ export interface CrossTotals {
 
 type ShapeScope = 'WITH_REQUIREMENTS' | 'VALUE_ONLY';
 
+/** PORTFOLIO accounts: the scan groups and the ids of the positions whose requirement is their group's. */
+export interface CrossPortfolio {
+  readonly groups: readonly PortfolioGroup[];
+  readonly scannedIds: ReadonlySet<string>;
+}
+
+const EMPTY_SET: ReadonlySet<string> = new Set();
+
 /** Whether a moved position keeps g piecewise linear in s (VALUE_ONLY: its PnL only, for the bankruptcy search). */
 function movedShapeIsLinear(mp: MovedPosition, scope: ShapeScope): boolean {
   const m = mp.pos.market;
   if (!mp.markMoves) return true;
-  if (scope === 'WITH_REQUIREMENTS' && m.liquidity !== null) return false;
+  if (m.option !== null) return false;
+  if (scope === 'WITH_REQUIREMENTS' && m.liquidity !== null && m.maintenanceBasis === 'MARK') return false;
   // LINEAR settled in U: (s·P − E)·s·X is quadratic; INVERSE settled elsewhere: 1/s.
   return m.contractType === 'LINEAR' ? !mp.settleMoves : mp.settleMoves;
 }
@@ -338,7 +361,8 @@ function movedShapeIsLinear(mp: MovedPosition, scope: ShapeScope): boolean {
 /** Ratios s at which a moved position's notional crosses a tier floor. */
 function tierBreakpoints(mp: MovedPosition): Decimal[] {
   const p = mp.pos;
-  if (!mp.markMoves || p.q.isZero()) return [];
+  // Options have no tiers in play; with basis ENTRY MM does not move with the mark.
+  if (!mp.markMoves || p.q.isZero() || p.market.option !== null || p.market.maintenanceBasis === 'ENTRY') return [];
   const out: Decimal[] = [];
   for (const t of p.market.tiers) {
     if (t.floor.lte(0)) continue;
@@ -358,7 +382,10 @@ export function crossUnderlying(
   underlying: string,
   totals: CrossTotals,
   notionalUsdByPosition: ReadonlyMap<string, Decimal>,
+  portfolio: CrossPortfolio | null = null,
 ): UnderlyingLiquidation {
+  const scanned = portfolio?.scannedIds ?? EMPTY_SET;
+  const group = portfolio?.groups.find((g) => g.underlying === underlying) ?? null;
   const moved: MovedPosition[] = [];
   for (const p of prepared.positions) {
     if (p.marginType !== 'CROSS') continue;
@@ -368,7 +395,7 @@ export function crossUnderlying(
   }
   const balances: NBalance[] = prepared.balances.filter((b) => b.asset === underlying);
 
-  const gapAt = (s: Decimal, mode: 'MAINTENANCE' | 'BANKRUPTCY'): Decimal => {
+  const gapAt = (s: Decimal, mode: 'MAINTENANCE' | 'BANKRUPTCY', valuation: ValuationMode = 'PRECISE', options = true): Decimal => {
     let sum = ZERO;
     for (const b of balances) {
       const v = b.amount.mul(b.indexPrice).mul(s);
@@ -376,29 +403,35 @@ export function crossUnderlying(
     }
     for (const mp of moved) {
       const p = mp.pos;
-      const mark = mp.markMoves ? p.mark.mul(s) : p.mark;
+      if (!options && p.market.option !== null) continue;
+      const price = mp.markMoves ? p.valuationPrice.mul(s) : p.valuationPrice;
       const x = mp.settleMoves ? p.settlePrice.mul(s) : p.settlePrice;
-      if (mode === 'MAINTENANCE') {
-        const t = marginTermsAt(p, mark);
+      if (mode === 'MAINTENANCE' && !scanned.has(p.id)) {
+        const t = marginTermsAt(p, price, valuation);
         sum = sum.add(t.pnl.sub(t.maintenanceMargin).mul(x));
       } else {
-        const v = valuePosition(p, mark);
-        sum = sum.add(v.unrealizedPnl.add(v.fundingPnl).mul(x));
+        sum = sum.add(equityContributionOf(valuePosition(p, price, valuation)).mul(x));
       }
     }
+    // PORTFOLIO: U's scan group MM at the moved price (its options revalued FAST: 16 scenarios per option and ratio).
+    if (mode === 'MAINTENANCE' && group !== null) sum = sum.sub(groupMaintenanceAt(group, s, s.eq(ONE) ? 'PRECISE' : 'FAST'));
     return sum;
   };
   const maintConst = totals.maintenanceGap.sub(gapAt(ONE, 'MAINTENANCE'));
   const bankConst = totals.crossEquity.sub(gapAt(ONE, 'BANKRUPTCY'));
   const gMaint = (s: Decimal): Decimal => maintConst.add(gapAt(s, 'MAINTENANCE'));
   const gBank = (s: Decimal): Decimal => bankConst.add(gapAt(s, 'BANKRUPTCY'));
+  const hasOptions = moved.some((mp) => mp.markMoves && mp.pos.market.option !== null);
+  // The search runs on the FAST model (options in double precision); snapping always uses the PRECISE one.
+  const gMaintFast = hasOptions || group !== null ? (s: Decimal): Decimal => maintConst.add(gapAt(s, 'MAINTENANCE', 'FAST')) : gMaint;
+  const gBankFast = hasOptions ? (s: Decimal): Decimal => bankConst.add(gapAt(s, 'BANKRUPTCY', 'FAST')) : gBank;
 
   // Reference grid: the market on U with the largest cross notional (ties: symbol), else the index on 1e-8.
   let reference: NMarket | null = null;
   let referenceNotional = ZERO;
   const marketsOnU = new Map<string, NMarket>();
   for (const mp of moved) {
-    if (!mp.markMoves) continue;
+    if (!mp.markMoves || mp.pos.market.option !== null) continue;
     const m = mp.pos.market;
     marketsOnU.set(m.symbol, m);
     const n = notionalUsdByPosition.get(mp.pos.id) ?? ZERO;
@@ -409,7 +442,7 @@ export function crossUnderlying(
   }
   const index = prepared.prices.optionalIndex(underlying);
   const markOf = new Map<string, Decimal>();
-  for (const mp of moved) if (mp.markMoves) markOf.set(mp.pos.market.symbol, mp.pos.mark);
+  for (const mp of moved) if (mp.markMoves && mp.pos.market.option === null) markOf.set(mp.pos.market.symbol, mp.pos.mark);
   const price0 = reference === null ? index! : markOf.get(reference.symbol)!;
   const tick = reference === null ? INDEX_TICK : reference.tick;
 
@@ -420,12 +453,13 @@ export function crossUnderlying(
 
   const boundary = (
     g: (s: Decimal) => Decimal,
+    gSearch: (s: Decimal) => Decimal,
     direction: SearchDirection,
     points: readonly Decimal[],
     boundaryShape: Shape,
   ): PriceBoundary | null => {
     const g1 = g(ONE);
-    const s = searchBoundary(g, g1, direction, points, boundaryShape, price0, tick);
+    const s = searchBoundary(gSearch, g1, direction, points, boundaryShape, price0, tick);
     if (s === null) return null;
     // The liquidatable side: the far side when currently safe, the near side when currently liquidatable.
     const liquidatableSide: BoundarySide = g1.isNeg() ? (direction === 'BELOW' ? 'ABOVE' : 'BELOW') : direction;
@@ -447,10 +481,21 @@ export function crossUnderlying(
   };
 
   // Bankruptcy ignores requirements: no tier breakpoints; linear unless a position's value itself is nonlinear in s.
-  const shape = shapeOf('WITH_REQUIREMENTS');
+  const shape = group !== null ? 'NONLINEAR' : shapeOf('WITH_REQUIREMENTS');
   const bankShape = shapeOf('VALUE_ONLY');
 
-  const slope = gapAt(ONE.add(EXPOSURE_STEP), 'BANKRUPTCY').sub(gapAt(ONE, 'BANKRUPTCY'));
+  // Local slope of equity in s: delta-one terms by a finite difference, options by their deltas (∂(q·c·V·X)/∂s =
+  // q·c·Δ·U·X), so the current (memoized) valuation is reused.
+  let slope = gapAt(ONE.add(EXPOSURE_STEP), 'BANKRUPTCY', 'PRECISE', false).sub(gapAt(ONE, 'BANKRUPTCY', 'PRECISE', false));
+  for (const mp of moved) {
+    const p = mp.pos;
+    if (p.market.option === null) continue;
+    const v = valuePosition(p, p.valuationPrice);
+    const value = equityContributionOf(v);
+    let d = mp.markMoves ? p.qc.mul(v.option!.delta).mul(p.valuationPrice).mul(p.settlePrice) : ZERO;
+    if (mp.settleMoves) d = d.add(value.mul(p.settlePrice));
+    slope = slope.add(d.mul(EXPOSURE_STEP));
+  }
   const exposure: PositionSide = slope.isZero() ? 'FLAT' : slope.isPos() ? 'LONG' : 'SHORT';
 
   return Object.freeze({
@@ -458,10 +503,10 @@ export function crossUnderlying(
     indexPrice: index,
     referenceMarket: reference === null ? null : reference.symbol,
     exposure,
-    below: boundary(gMaint, 'BELOW', breakpoints, shape),
-    above: boundary(gMaint, 'ABOVE', breakpoints, shape),
-    bankruptcyBelow: boundary(gBank, 'BELOW', [], bankShape),
-    bankruptcyAbove: boundary(gBank, 'ABOVE', [], bankShape),
+    below: boundary(gMaint, gMaintFast, 'BELOW', breakpoints, shape),
+    above: boundary(gMaint, gMaintFast, 'ABOVE', breakpoints, shape),
+    bankruptcyBelow: boundary(gBank, gBankFast, 'BELOW', [], bankShape),
+    bankruptcyAbove: boundary(gBank, gBankFast, 'ABOVE', [], bankShape),
   });
 }
 

@@ -7,16 +7,21 @@ import type {
   AccountSnapshot,
   AssetParams,
   ContractType,
+  MaintenanceBasis,
   MarginTierParams,
   MarginType,
   MarketKind,
   MarketParams,
+  OptionMarginParams,
   PositionSnapshot,
 } from './types';
 import type { PositionSide, WeightKind } from './result';
 import { ONE, ZERO, toD } from './decimal';
 import { invalidSnapshot, unsupportedMarketKind } from './errors';
 import { PriceBook } from './prices';
+import { yearFractionAct365 } from './options/black';
+import { DERIBIT_OPTION_MARGIN } from './options/short-option-margin';
+import type { OptionTerms } from './valuation';
 
 export interface NTier {
   readonly index: number;
@@ -51,6 +56,16 @@ export interface NMarket {
   /** z·σ·√h when a volatility adjustment is configured. */
   readonly volatilityRate: Decimal | null;
   readonly liquidity: { readonly lambda: Decimal; readonly depth: Decimal } | null;
+  /** Notional basis of MM ('MARK' unless the market says 'ENTRY'; always 'MARK' for options). */
+  readonly maintenanceBasis: MaintenanceBasis;
+  /** OPTION markets: normalized terms and the per-evaluation valuation memo; null otherwise. */
+  readonly option: NOptionTerms | null;
+}
+
+export interface NOptionTerms extends OptionTerms {
+  /** Short-option α/β/γ: the market's, or Deribit's defaults when the market has none (paramsSource says which). */
+  readonly margin: OptionMarginParams;
+  readonly marginParamsSource: 'MARKET' | 'DEFAULT';
 }
 
 export interface NPosition {
@@ -74,6 +89,10 @@ export interface NPosition {
   readonly mark: Decimal;
   /** Checked index price of the settlement asset in the valuation asset. */
   readonly settlePrice: Decimal;
+  /** Options: underlying price U = index(base) / index(quote); null for delta-one markets. */
+  readonly underlyingPrice: Decimal | null;
+  /** The price valuation moves with: the mark for delta-one markets, U for options (see valuePosition). */
+  readonly valuationPrice: Decimal;
 }
 
 export interface NBalance {
@@ -136,6 +155,30 @@ function normalizeMarket(snapshot: AccountSnapshot, m: MarketParams): NMarket {
     throw invalidSnapshot(`market ${m.symbol}: liquidity add-on book depth must be positive`, { market: m.symbol });
   }
   const vol = m.volatilityAdjustment;
+  let option: NOptionTerms | null = null;
+  if (m.kind === 'OPTION') {
+    if (m.strike === null || m.optionType === null || m.expiryMs === null || m.impliedVolatility === null) {
+      throw invalidSnapshot(`option market ${m.symbol} needs strike, option type, expiry and implied volatility`, { market: m.symbol });
+    }
+    const strike = toD(m.strike);
+    const sigma = toD(m.impliedVolatility);
+    if (strike.lte(0)) throw invalidSnapshot(`option market ${m.symbol}: strike must be positive`, { market: m.symbol });
+    if (sigma.isNeg()) throw invalidSnapshot(`option market ${m.symbol}: implied volatility must be ≥ 0`, { market: m.symbol });
+    const om = m.optionMargin;
+    option = {
+      type: m.optionType,
+      strike,
+      expiryMs: m.expiryMs,
+      volatility: sigma,
+      timeYears: yearFractionAct365(snapshot.asOfMs, m.expiryMs),
+      memo: new Map(),
+      margin:
+        om === null
+          ? DERIBIT_OPTION_MARGIN
+          : { alpha: toD(om.alpha), beta: toD(om.beta), gamma: toD(om.gamma) },
+      marginParamsSource: om === null ? 'DEFAULT' : 'MARKET',
+    };
+  }
   return {
     params: m,
     symbol: m.symbol,
@@ -160,12 +203,14 @@ function normalizeMarket(snapshot: AccountSnapshot, m: MarketParams): NMarket {
     volatilityRate:
       vol === null ? null : toD(vol.zScore).mul(toD(vol.dailyVolatility)).mul(toD(vol.horizonDays).sqrt()),
     liquidity: liq === null ? null : { lambda: toD(liq.lambda), depth: toD(liq.bookDepth) },
+    maintenanceBasis: m.kind !== 'OPTION' && m.maintenanceBasis === 'ENTRY' ? 'ENTRY' : 'MARK',
+    option,
   };
 }
 
 /**
  * Validates and normalizes a snapshot, checking every price it uses. Throws RiskEngineError
- * (INVALID_SNAPSHOT, MISSING_PRICE, STALE_PRICE, UNSUPPORTED_MARKET_KIND).
+ * (INVALID_SNAPSHOT, MISSING_PRICE, STALE_PRICE, UNSUPPORTED_MARKET_KIND: isolated or INVERSE option positions).
  */
 export function prepareAccount(snapshot: AccountSnapshot): PreparedAccount {
   const prices = new PriceBook(snapshot);
@@ -177,8 +222,10 @@ export function prepareAccount(snapshot: AccountSnapshot): PreparedAccount {
     if (i > 0 && sortedPositions[i - 1]!.id === p.id) throw invalidSnapshot(`duplicate position id ${p.id}`, { positionId: p.id });
     const params = snapshot.markets[p.market];
     if (params === undefined) throw invalidSnapshot(`position ${p.id} refers to unknown market ${p.market}`, { positionId: p.id });
-    // Seam: OPTION markets are valued by src/risk/options/ (not yet available); never return fake numbers.
-    if (params.kind === 'OPTION') throw unsupportedMarketKind(params.symbol, params.kind, p.id);
+    // Options: LINEAR (premium in quote) and cross only; an INVERSE or isolated option is refused, never mis-valued.
+    if (params.kind === 'OPTION' && (params.contractType !== 'LINEAR' || p.marginType === 'ISOLATED')) {
+      throw unsupportedMarketKind(params.symbol, params.kind, p.id);
+    }
     let market = markets.get(p.market);
     if (market === undefined) {
       market = normalizeMarket(snapshot, params);
@@ -192,6 +239,8 @@ export function prepareAccount(snapshot: AccountSnapshot): PreparedAccount {
     if (leverage !== null && leverage.lte(0)) throw invalidSnapshot(`position ${p.id}: leverage must be positive`, { positionId: p.id });
     const mark = prices.mark(market.symbol, market.params.maxPriceAgeSeconds);
     const settlePrice = prices.index(market.settle);
+    const underlyingPrice =
+      market.option === null ? null : prices.index(market.base).div(prices.index(market.params.quoteAsset));
     positions.push({
       params: p,
       id: p.id,
@@ -208,6 +257,8 @@ export function prepareAccount(snapshot: AccountSnapshot): PreparedAccount {
       leverageRate: leverage === null ? null : ONE.div(leverage),
       mark,
       settlePrice,
+      underlyingPrice,
+      valuationPrice: underlyingPrice ?? mark,
     });
   }
 

@@ -5,8 +5,8 @@
 import type Decimal from 'decimal.js';
 import type { AccountStatus } from './types';
 import type { NPosition } from './model';
-import { maintenanceMarginAt, requirementsAt, type Requirements } from './requirements';
-import { valuePosition, type PositionValuation } from './valuation';
+import { maintenanceMarginAt, optionRequirementsAt, requirementsAt, type Requirements } from './requirements';
+import { equityContributionOf, valuePosition, type PositionValuation, type ValuationMode } from './valuation';
 
 export interface PositionFigures extends PositionValuation, Requirements {
   readonly mark: Decimal;
@@ -16,6 +16,9 @@ export interface PositionFigures extends PositionValuation, Requirements {
   readonly maintenanceMarginUsd: Decimal;
   readonly unrealizedPnlUsd: Decimal;
   readonly fundingPnlUsd: Decimal;
+  /** Equity contribution (uPnL + funding; options q·c·V), settlement units and USD. */
+  readonly equityContribution: Decimal;
+  readonly equityContributionUsd: Decimal;
   /** ISOLATED: isolatedMargin + uPnL + fundingPnL (settlement units); null for cross. */
   readonly isolatedEquity: Decimal | null;
   readonly isolatedStatus: AccountStatus | null;
@@ -39,10 +42,19 @@ export function statusOf(
   return 'HEALTHY';
 }
 
-/** Full figures of a position at mark P with settlement asset index X. */
+/** Requirements of a valued position: the option rule for options, tiers otherwise. */
+export function requirementsFor(pos: NPosition, v: PositionValuation, price: Decimal): Requirements {
+  return pos.market.option !== null ? optionRequirementsAt(pos, v) : requirementsAt(pos, v.notional, price);
+}
+
+/**
+ * Full figures of a position at valuation price P (the mark; the underlying price U for options, see
+ * NPosition.valuationPrice) with settlement asset index X.
+ */
 export function evaluatePositionAt(pos: NPosition, mark: Decimal, settlePrice: Decimal): PositionFigures {
   const v = valuePosition(pos, mark);
-  const r = requirementsAt(pos, v.notional, mark);
+  const r = requirementsFor(pos, v, mark);
+  const equityContribution = equityContributionOf(v);
   let isolatedEquity: Decimal | null = null;
   let isolatedStatus: AccountStatus | null = null;
   if (pos.marginType === 'ISOLATED') {
@@ -60,6 +72,8 @@ export function evaluatePositionAt(pos: NPosition, mark: Decimal, settlePrice: D
     maintenanceMarginUsd: r.maintenanceMargin.mul(settlePrice),
     unrealizedPnlUsd: v.unrealizedPnl.mul(settlePrice),
     fundingPnlUsd: v.fundingPnl.mul(settlePrice),
+    equityContribution,
+    equityContributionUsd: equityContribution.mul(settlePrice),
     isolatedEquity,
     isolatedStatus,
   };
@@ -67,15 +81,19 @@ export function evaluatePositionAt(pos: NPosition, mark: Decimal, settlePrice: D
 
 /** Margin quantities needed by the liquidation search (settlement units). */
 export interface PositionMarginTerms {
-  /** uPnL + fundingPnL. */
+  /** Equity contribution: uPnL + fundingPnL (options: q·c·V). */
   readonly pnl: Decimal;
   readonly maintenanceMargin: Decimal;
 }
 
-/** uPnL + fundingPnL and MM of a position at mark P (settlement units); same formulas as evaluatePositionAt. */
-export function marginTermsAt(pos: NPosition, mark: Decimal): PositionMarginTerms {
-  const v = valuePosition(pos, mark);
-  return { pnl: v.unrealizedPnl.add(v.fundingPnl), maintenanceMargin: maintenanceMarginAt(pos, v.notional) };
+/**
+ * Equity contribution and MM of a position at valuation price P (settlement units); same formulas as
+ * evaluatePositionAt. FAST values options in double precision (searches only).
+ */
+export function marginTermsAt(pos: NPosition, mark: Decimal, mode: ValuationMode = 'PRECISE'): PositionMarginTerms {
+  const v = valuePosition(pos, mark, mode);
+  const maintenanceMargin = pos.market.option !== null ? optionRequirementsAt(pos, v).maintenanceMargin : maintenanceMarginAt(pos, v.notional);
+  return { pnl: equityContributionOf(v), maintenanceMargin };
 }
 
 /** ISOLATED: liquidatable at mark P iff isolatedMargin + uPnL + fundingPnL < MM. */

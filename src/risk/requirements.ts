@@ -7,14 +7,20 @@
  *   imr_used  = max(imr_oi, 1/L)                     (user leverage L; optional)
  *   addon     = N·λ·√(N/D)                            (liquidity add-on; optional)
  *   IM        = ⌈N·imr_used + addon⌉
- *   MM        = ⌈max(0, N·mmr·k − cum·k) + addon⌉
+ *   MM        = ⌈max(0, N_m·mmr·k − cum·k) + addon(N_m)⌉
+ * with N_m the maintenance notional: N at the mark (basis MARK, DESIGN §4) or at the entry price (basis ENTRY, Bybit);
+ * with basis ENTRY the MM tier and k are those of N_m.
+ *
+ * Short options (standard mode), per unit of underlying U with V the Black-76 value, OTM the out-of-the-money amount:
+ *   IM = ⌈|q|·c·(V + max(α·U − OTM, β·U))⌉,   MM = ⌈|q|·c·(V + γ·U)⌉;   long options: 0.
  */
 import type Decimal from 'decimal.js';
-import type { InitialRateSource, InitialRateSteps } from './result';
+import type { InitialRateSource, InitialRateSteps, MarginMethod, OptionMarginBreakdown } from './result';
 import { ONE, ZERO, clampD, floorToStep, maxD, roundUp } from './decimal';
 import { invalidSnapshot } from './errors';
 import type { NMarket, NPosition, NTier } from './model';
 import { findTierIndex } from './tiers';
+import type { PositionValuation } from './valuation';
 
 export interface Requirements {
   readonly tier: NTier;
@@ -27,6 +33,14 @@ export interface Requirements {
   readonly liquidityAddon: Decimal;
   readonly initialMargin: Decimal;
   readonly maintenanceMargin: Decimal;
+  /** How the requirement was computed (optional for hand-built values; the engine always sets it). */
+  readonly marginMethod?: MarginMethod;
+  /** Notional MM was computed on (= N with basis MARK, the entry notional with basis ENTRY). */
+  readonly maintenanceNotional?: Decimal;
+  /** Tier of the maintenance notional (differs from `tier` only with basis ENTRY). */
+  readonly maintenanceTier?: NTier;
+  /** Short options: every input of the standard formula; null otherwise. */
+  readonly optionMargin?: OptionMarginBreakdown | null;
 }
 
 /** Tier holding notional N (settlement units). */
@@ -64,11 +78,24 @@ export function liquidityAddon(market: NMarket, notional: Decimal): Decimal {
   return notional.mul(market.liquidity.lambda).mul(notional.div(market.liquidity.depth).sqrt());
 }
 
+/** Entry notional: LINEAR |q|·c·E, INVERSE |q|·c/E (0 for a flat position). */
+export function entryNotional(pos: NPosition): Decimal {
+  if (pos.q.isZero()) return ZERO;
+  return pos.market.contractType === 'LINEAR' ? pos.absQc.mul(pos.entry) : pos.absQc.div(pos.entry);
+}
+
+/** The notional MM is computed on: N (basis MARK) or the entry notional (basis ENTRY). */
+export function maintenanceNotionalFor(pos: NPosition, notional: Decimal): Decimal {
+  return pos.market.maintenanceBasis === 'ENTRY' ? entryNotional(pos) : notional;
+}
+
 /**
- * MM = ⌈max(0, N·mmr·k − cum·k) + addon⌉ at notional N (settlement units); the tier is looked up from N.
+ * MM = ⌈max(0, N_m·mmr·k − cum·k) + addon⌉ at notional N (settlement units); N_m = N (basis MARK) or the entry
+ * notional (basis ENTRY), and the tier is looked up from N_m.
  */
-export function maintenanceMarginAt(pos: NPosition, notional: Decimal): Decimal {
+export function maintenanceMarginAt(pos: NPosition, notionalAtMark: Decimal): Decimal {
   const m = pos.market;
+  const notional = maintenanceNotionalFor(pos, notionalAtMark);
   const tier = tierForNotional(m, notional);
   const k = volatilityFactor(m, tier);
   // Same expression as requirementsAt, so both always agree to the last digit.
@@ -110,12 +137,17 @@ export function requirementsAt(pos: NPosition, notional: Decimal, mark: Decimal)
           ? 'VOLATILITY'
           : 'TIER';
 
-  const maintenanceRate = tier.mmr.mul(k);
-  const maintenanceAmount = tier.cum.mul(k);
   const addon = liquidityAddon(m, notional);
   const initialMargin = roundUp(notional.mul(used).add(addon), m.settleDecimals);
-  const mmRaw = maxD(ZERO, notional.mul(maintenanceRate).sub(maintenanceAmount));
-  const maintenanceMargin = roundUp(mmRaw.add(addon), m.settleDecimals);
+  // Maintenance on N (basis MARK) or on the entry notional (basis ENTRY, with its own tier and factor).
+  const mNotional = maintenanceNotionalFor(pos, notional);
+  const mTier = mNotional === notional ? tier : tierForNotional(m, mNotional);
+  const mk = mTier === tier ? k : volatilityFactor(m, mTier);
+  const maintenanceRate = mTier.mmr.mul(mk);
+  const maintenanceAmount = mTier.cum.mul(mk);
+  const mAddon = mNotional === notional ? addon : liquidityAddon(m, mNotional);
+  const mmRaw = maxD(ZERO, mNotional.mul(maintenanceRate).sub(maintenanceAmount));
+  const maintenanceMargin = roundUp(mmRaw.add(mAddon), m.settleDecimals);
 
   return {
     tier,
@@ -134,5 +166,79 @@ export function requirementsAt(pos: NPosition, notional: Decimal, mark: Decimal)
     liquidityAddon: addon,
     initialMargin,
     maintenanceMargin,
+    marginMethod: 'TIERED',
+    maintenanceNotional: mNotional,
+    maintenanceTier: mTier,
+    optionMargin: null,
+  };
+}
+
+const ZERO_RATE_STEPS: InitialRateSteps = Object.freeze({
+  tier: ZERO,
+  afterVolatility: ZERO,
+  afterOpenInterest: ZERO,
+  leverageRate: null,
+  used: ZERO,
+  source: 'TIER',
+  openInterestScale: null,
+});
+
+/**
+ * Requirements of an option position (standard mode) from its valuation: short → the α/β/γ rule on U and the model
+ * value V; long or flat → 0. Tier fields are informational (the tier holding the underlying notional) and every rate
+ * is 0: the numbers come from `optionMargin`.
+ */
+export function optionRequirementsAt(pos: NPosition, v: PositionValuation): Requirements {
+  const m = pos.market;
+  const o = m.option!;
+  const ov = v.option!;
+  const tier = tierForNotional(m, v.notional);
+  let initialMargin = ZERO;
+  let maintenanceMargin = ZERO;
+  let optionMargin: OptionMarginBreakdown | null = null;
+  const short = pos.q.isNeg();
+  if (short) {
+    const u = ov.underlyingPrice;
+    const { alpha, beta, gamma } = o.margin;
+    const otm = maxD(o.type === 'CALL' ? o.strike.sub(u) : u.sub(o.strike), ZERO);
+    const alphaTerm = alpha.mul(u).sub(otm);
+    const betaTerm = beta.mul(u);
+    const initialExPremium = maxD(alphaTerm, betaTerm);
+    const maintenanceExPremium = gamma.mul(u);
+    const initialPerUnit = ov.value.add(initialExPremium);
+    const maintenancePerUnit = ov.value.add(maintenanceExPremium);
+    initialMargin = roundUp(pos.absQc.mul(initialPerUnit), m.settleDecimals);
+    maintenanceMargin = roundUp(pos.absQc.mul(maintenancePerUnit), m.settleDecimals);
+    optionMargin = Object.freeze({
+      formula: 'IM = units·(V + max(α·U − OTM, β·U)); MM = units·(V + γ·U)',
+      alpha,
+      beta,
+      gamma,
+      paramsSource: o.marginParamsSource,
+      underlyingPrice: u,
+      strike: o.strike,
+      outOfTheMoney: otm,
+      optionValue: ov.value,
+      units: pos.absQc,
+      initialExPremium,
+      maintenanceExPremium,
+      initialPerUnit,
+      maintenancePerUnit,
+      initialTerm: alphaTerm.gte(betaTerm) ? 'ALPHA' : 'BETA',
+    });
+  }
+  return {
+    tier,
+    initialRate: ZERO_RATE_STEPS,
+    volatilityFactor: ONE,
+    maintenanceRate: ZERO,
+    maintenanceAmount: ZERO,
+    liquidityAddon: ZERO,
+    initialMargin,
+    maintenanceMargin,
+    marginMethod: short ? 'SHORT_OPTION' : 'LONG_OPTION',
+    maintenanceNotional: v.notional,
+    maintenanceTier: tier,
+    optionMargin,
   };
 }

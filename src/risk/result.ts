@@ -12,8 +12,86 @@ export type PositionSide = 'LONG' | 'SHORT' | 'FLAT';
 /** Which step set the initial margin rate actually used (the last one that raised it). */
 export type InitialRateSource = 'TIER' | 'VOLATILITY' | 'OPEN_INTEREST' | 'LEVERAGE';
 
-/** How the account was evaluated. PORTFOLIO accounts use the cross rules until portfolio margin lands (issue 5). */
-export type EvaluationMethod = 'CROSS' | 'PORTFOLIO_AS_CROSS';
+/**
+ * How the account was evaluated: CROSS (standard rules); PORTFOLIO (a PORTFOLIO account: scanned per underlying with
+ * portfolio parameters, standard rules elsewhere, see `portfolioFallbacks`); PORTFOLIO_AS_CROSS (a PORTFOLIO account
+ * none of whose positions could be scanned: every requirement by the standard rules).
+ */
+export type EvaluationMethod = 'CROSS' | 'PORTFOLIO_AS_CROSS' | 'PORTFOLIO';
+
+/**
+ * How a position's requirement was computed: TIERED (tiers and adjustments), SHORT_OPTION (α/β/γ rule), LONG_OPTION
+ * (no requirement), PORTFOLIO (part of its underlying's portfolio scan: the requirement is the scan's, the
+ * position's own IM and MM are 0).
+ */
+export type MarginMethod = 'TIERED' | 'SHORT_OPTION' | 'LONG_OPTION' | 'PORTFOLIO';
+
+/** Every input of the standard short-option rule (per unit of underlying unless stated; quote currency). */
+export interface OptionMarginBreakdown {
+  readonly formula: string;
+  readonly alpha: Decimal;
+  readonly beta: Decimal;
+  readonly gamma: Decimal;
+  /** MARKET: the market's α/β/γ; DEFAULT: Deribit's (0.15, 0.10, 0.075) because the market has none. */
+  readonly paramsSource: 'MARKET' | 'DEFAULT';
+  /** U. */
+  readonly underlyingPrice: Decimal;
+  readonly strike: Decimal;
+  /** OTM: call max(K − U, 0), put max(U − K, 0). */
+  readonly outOfTheMoney: Decimal;
+  /** V: Black-76 value per unit. */
+  readonly optionValue: Decimal;
+  /** |q|·c: units of underlying. */
+  readonly units: Decimal;
+  /** max(α·U − OTM, β·U). */
+  readonly initialExPremium: Decimal;
+  /** γ·U. */
+  readonly maintenanceExPremium: Decimal;
+  /** V + max(α·U − OTM, β·U). */
+  readonly initialPerUnit: Decimal;
+  /** V + γ·U. */
+  readonly maintenancePerUnit: Decimal;
+  /** Which term of the max set IM (ALPHA on ties). */
+  readonly initialTerm: 'ALPHA' | 'BETA';
+}
+
+/** Sensitivities. delta ∂value/∂U, gamma ∂²value/∂U², vega ∂value/∂σ per 1.00 vol, theta ∂value/∂t per day. */
+export interface Greeks {
+  readonly delta: Decimal;
+  readonly gamma: Decimal;
+  readonly vega: Decimal;
+  readonly theta: Decimal;
+}
+
+/** Model valuation of an option position (Black-76, r = 0, ACT/365). */
+export interface OptionRisk {
+  readonly optionType: 'CALL' | 'PUT';
+  readonly strike: Decimal;
+  readonly expiryMs: number;
+  /** Underlying price U = index(base)/index(quote). */
+  readonly underlyingPrice: Decimal;
+  readonly impliedVolatility: Decimal;
+  /** ACT/365 years to expiry; ≤ 0 = expired (valued at intrinsic). */
+  readonly timeToExpiryYears: Decimal;
+  readonly expired: boolean;
+  /** Model value V per unit of underlying (the engine's value; `markPrice` is the stored, informational mark). */
+  readonly modelPrice: Decimal;
+  /** Stored mark per unit (informational, never used by the engine). */
+  readonly storedMarkPrice: Decimal;
+  /** q·c·V (settlement units): the position's contribution to equity. */
+  readonly positionValue: Decimal;
+}
+
+/** Greeks of a position: per contract (per unit × c) and for the position (× q), settlement units. */
+export interface PositionGreeks {
+  readonly perContract: Greeks;
+  readonly position: Greeks;
+}
+
+/** Σ of the position greeks on one underlying, converted to the valuation asset (× settlement price). */
+export interface UnderlyingGreeks extends Greeks {
+  readonly underlying: string;
+}
 
 /** Which side of a boundary price is liquidatable (or bankrupt). */
 export type BoundarySide = 'BELOW' | 'ABOVE';
@@ -104,6 +182,25 @@ export interface PositionRisk {
   readonly liquidationPrice: Decimal | null;
   /** Same with the requirement at zero (equity = 0). */
   readonly bankruptcyPrice: Decimal | null;
+  /** How IM and MM were computed. */
+  readonly marginMethod: MarginMethod;
+  /** What the position adds to cross equity (settlement units): uPnL + fundingPnL; options q·c·V. */
+  readonly equityContribution: Decimal;
+  readonly equityContributionUsd: Decimal;
+  /** MM basis of the market and the notional MM was computed on (≠ notional only with basis ENTRY). */
+  readonly maintenanceBasis: 'MARK' | 'ENTRY';
+  readonly maintenanceNotional: Decimal;
+  /** Tier of the maintenance notional (= tier unless basis ENTRY). */
+  readonly maintenanceTier: TierUsed;
+  /** Options: model valuation; null otherwise. */
+  readonly option: OptionRisk | null;
+  /** Short options: the standard rule's inputs; null otherwise. */
+  readonly optionMargin: OptionMarginBreakdown | null;
+  /**
+   * Greeks: options from Black-76; delta-one positions delta only (LINEAR c per contract, INVERSE c/P², settlement
+   * units per unit of mark), gamma = vega = theta = 0.
+   */
+  readonly greeks: PositionGreeks;
 }
 
 export interface BalanceRisk {
@@ -161,6 +258,57 @@ export interface AccountBreakdown {
   readonly crossPnlUsd: Decimal;
   /** Σ isolated positions' (isolatedMargin + uPnL + fundingPnL) in USD: counted in equity only. */
   readonly isolatedEquityUsd: Decimal;
+  /** Σ cross option positions' value q·c·V in USD (already included in crossPnlUsd). */
+  readonly optionValueUsd: Decimal;
+  /** PORTFOLIO accounts: the scan per underlying (empty otherwise). */
+  readonly portfolioScans: readonly PortfolioScanRisk[];
+  /** PORTFOLIO accounts: underlyings margined by the standard rules instead, and why. */
+  readonly portfolioFallbacks: readonly PortfolioFallback[];
+}
+
+/** One scenario of a portfolio scan (P&L of the underlying's scanned positions, USD; negative = loss). */
+export interface PortfolioScenarioRisk {
+  readonly index: number;
+  readonly label: string;
+  /** Price move in units of the scan range (thirds, or ± the extreme multiple). */
+  readonly rangeFraction: Decimal;
+  readonly priceMove: Decimal;
+  readonly underlyingPrice: Decimal;
+  /** Relative vol shift (σ·(1 + shift)). */
+  readonly volShift: Decimal;
+  readonly coverage: Decimal;
+  readonly pnl: Decimal;
+}
+
+export interface PortfolioScanRisk {
+  readonly underlying: string;
+  /** Underlying price the scan is centred on. */
+  readonly underlyingPrice: Decimal;
+  readonly priceScanRange: Decimal;
+  readonly volScanRange: Decimal;
+  readonly extremeMoveMultiple: Decimal;
+  readonly extremeMoveCoverage: Decimal;
+  readonly maintenanceFraction: Decimal;
+  /** Position ids in the scan (options and quote-settled LINEAR perpetuals/futures on the underlying, cross). */
+  readonly positionIds: readonly string[];
+  readonly scenarios: readonly PortfolioScenarioRisk[];
+  readonly worstScenario: PortfolioScenarioRisk;
+  /** max(0, −worst P&L), USD. */
+  readonly scanRisk: Decimal;
+  /** shortOptionMinimum × U × short option units, USD. */
+  readonly shortOptionMinimum: Decimal;
+  readonly binding: 'SCAN_RISK' | 'SHORT_OPTION_MINIMUM';
+  /** ⌈max(scanRisk, shortOptionMinimum)⌉, USD (valuation asset decimals). */
+  readonly initialMargin: Decimal;
+  /** ⌈IM × maintenanceFraction⌉, USD. */
+  readonly maintenanceMargin: Decimal;
+}
+
+export interface PortfolioFallback {
+  readonly underlying: string;
+  /** NO_PORTFOLIO_PARAMS, or NOT_SCANNABLE (INVERSE markets / LINEAR settled in the underlying itself). */
+  readonly reason: 'NO_PORTFOLIO_PARAMS' | 'NOT_SCANNABLE';
+  readonly positionIds: readonly string[];
 }
 
 export interface AccountRisk {
@@ -198,4 +346,8 @@ export interface AccountRisk {
   readonly breakdown: AccountBreakdown;
   /** Per underlying of the cross account (base assets of cross positions, non-valuation balance assets), by symbol. */
   readonly liquidationPrices: readonly UnderlyingLiquidation[];
+  /** Σ position greeks per underlying of the non-flat positions (cross and isolated), USD, by symbol. */
+  readonly greeks: readonly UnderlyingGreeks[];
+  /** = breakdown.portfolioScans. */
+  readonly portfolioScans: readonly PortfolioScanRisk[];
 }

@@ -130,7 +130,15 @@ export interface MarketParams {
   readonly impliedVolatility: Decimal | null;
   readonly optionMargin: OptionMarginParams | null;
   readonly slippage: SlippageModel;
+  /**
+   * Notional the maintenance margin is computed on (optional, default 'MARK'): 'MARK' = DESIGN §4 (N at the current
+   * mark); 'ENTRY' = Bybit's convention (N at the position's entry price, so MM is constant as the mark moves and the
+   * isolated liquidation price is entry − (IM − MM)/qty). IM always uses the mark. Ignored for options.
+   */
+  readonly maintenanceBasis?: MaintenanceBasis;
 }
+
+export type MaintenanceBasis = 'MARK' | 'ENTRY';
 
 export interface PriceQuote {
   readonly price: Decimal;

@@ -1,17 +1,73 @@
 /**
  * Position valuation, dispatched by market kind. PERPETUAL and FUTURE markets are delta-one (LINEAR or INVERSE);
- * OPTION markets are the seam for src/risk/options/ and raise UNSUPPORTED_MARKET_KIND until that lands.
+ * OPTION markets (European, LINEAR: premium in quote, settled in the settlement asset) are valued with Black-76.
+ *
+ * Options (DESIGN §4): V = Black-76 on the underlying's forward with r = 0, i.e. F = U with U the underlying price
+ * (index of the base asset in the quote asset), implied volatility σ of the market, T = (expiry − asOf) / 365 days
+ * (ACT/365); an expired option (T ≤ 0) is worth its intrinsic value. The option's stored mark price is informational
+ * only (shown beside the model value); the engine never values with it.
+ *
+ * How an option position counts:
+ *   - equity contribution = q·c·V (settlement units): the premium paid or received already moved the cash balance, so
+ *     a long adds its market value and a short subtracts the value it owes (Deribit's convention);
+ *   - uPnL = q·c·(V − E), with E the premium per unit paid (entry price): reported for information, NOT added to
+ *     equity (that would count the premium twice);
+ *   - notional = |q|·c·U (underlying notional, settlement units) for leverage and reporting.
+ *
+ * Precision and cost: one Black-76 evaluation is ~1 ms in Decimal (three normal-function calls at 72 digits), so every
+ * option market memoizes its valuations per (U, vol shift) for the life of one evaluation (the NMarket is built per
+ * evaluation), backed by a bounded process-wide memo of the pure function (type, K, σ, T, U) shared by the accounts
+ * of one request / sweep / stress round. Searches (liquidation bracketing, VaR scenario revaluation) may ask for the FAST valuation: the same
+ * formula in double precision (relative error ~1e-13), converted to Decimal; every reported figure and every status
+ * check uses the PRECISE one.
  */
 import type Decimal from 'decimal.js';
-import { ONE, normZero } from './decimal';
-import { unsupportedMarketKind } from './errors';
+import type { OptionType } from './types';
+import { D, ONE, ZERO, normZero, toD } from './decimal';
 import type { NPosition } from './model';
+import { bsm, type OptionGreeks } from './options/black';
+
+export type ValuationMode = 'PRECISE' | 'FAST';
+
+/** Option figures of a position at an underlying price (per unit of underlying unless stated). */
+export interface OptionValuation {
+  /** Underlying price U used (quote per unit). */
+  readonly underlyingPrice: Decimal;
+  /** Implied volatility used (after any scenario shift). */
+  readonly volatility: Decimal;
+  /** ACT/365 year fraction to expiry; ≤ 0 = expired (intrinsic value). */
+  readonly timeYears: Decimal;
+  readonly expired: boolean;
+  /** Black-76 value V per unit of underlying (quote). */
+  readonly value: Decimal;
+  /** ∂V/∂U per unit. */
+  readonly delta: Decimal;
+  /** ∂²V/∂U² per unit. */
+  readonly gamma: Decimal;
+  /** ∂V/∂σ per unit, per 1.00 of volatility. */
+  readonly vega: Decimal;
+  /** ∂V/∂t per unit, per calendar day. */
+  readonly theta: Decimal;
+}
 
 export interface PositionValuation {
-  /** Settlement units: LINEAR quote, INVERSE base. */
+  /** Settlement units: LINEAR quote, INVERSE base; options |q|·c·U. */
   readonly notional: Decimal;
+  /** Delta-one: LINEAR q·c·(P − E), INVERSE q·c·(1/E − 1/P). Options: q·c·(V − E), informational. */
   readonly unrealizedPnl: Decimal;
   readonly fundingPnl: Decimal;
+  /**
+   * What the position adds to (cross) equity, settlement units: delta-one uPnL + fundingPnL; options q·c·V.
+   * Optional for callers that build valuations by hand; the engine always sets it.
+   */
+  readonly equityContribution?: Decimal;
+  /** Options only: the model valuation at the price used. */
+  readonly option?: OptionValuation | null;
+}
+
+/** Equity contribution of a valuation (uPnL + funding when not set explicitly). */
+export function equityContributionOf(v: PositionValuation): Decimal {
+  return v.equityContribution ?? v.unrealizedPnl.add(v.fundingPnl);
 }
 
 /**
@@ -24,29 +80,179 @@ export function valueDeltaOne(pos: NPosition, mark: Decimal): PositionValuation 
   // −q·c·(F_now − F_pos) written as q·c·(F_pos − F_now).
   const fundingPnl = normZero(pos.qc.mul(pos.positionFundingIndex.sub(m.fundingIndex)));
   if (m.contractType === 'LINEAR') {
-    return {
-      notional: pos.absQc.mul(mark),
-      unrealizedPnl: normZero(pos.qc.mul(mark.sub(pos.entry))),
-      fundingPnl,
-    };
+    const unrealizedPnl = normZero(pos.qc.mul(mark.sub(pos.entry)));
+    return { notional: pos.absQc.mul(mark), unrealizedPnl, fundingPnl, equityContribution: unrealizedPnl.add(fundingPnl), option: null };
   }
   // A flat position (entry possibly 0) has zero notional and PnL; avoid 1/E.
-  if (pos.q.isZero()) return { notional: pos.absQc, unrealizedPnl: pos.absQc, fundingPnl };
+  if (pos.q.isZero()) return { notional: pos.absQc, unrealizedPnl: pos.absQc, fundingPnl, equityContribution: fundingPnl, option: null };
   const invMark = ONE.div(mark);
+  const unrealizedPnl = normZero(pos.qc.mul(ONE.div(pos.entry).sub(invMark)));
+  return { notional: pos.absQc.mul(invMark), unrealizedPnl, fundingPnl, equityContribution: unrealizedPnl.add(fundingPnl), option: null };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Options
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Normalized option terms of a market plus its per-evaluation valuation memo (see NMarket.option). */
+export interface OptionTerms {
+  readonly type: OptionType;
+  readonly strike: Decimal;
+  readonly expiryMs: number;
+  readonly volatility: Decimal;
+  /** ACT/365 from the snapshot's asOf. */
+  readonly timeYears: Decimal;
+  /** Memo of precise valuations, key `${U}|${volShift}`; lives as long as the evaluation's NMarket. */
+  readonly memo: Map<string, OptionValuation>;
+}
+
+const DAYS_PER_YEAR = new D(365);
+
+function fromGreeks(u: Decimal, vol: Decimal, t: Decimal, g: OptionGreeks): OptionValuation {
   return {
-    notional: pos.absQc.mul(invMark),
-    unrealizedPnl: normZero(pos.qc.mul(ONE.div(pos.entry).sub(invMark))),
-    fundingPnl,
+    underlyingPrice: u,
+    volatility: vol,
+    timeYears: t,
+    expired: t.lte(0),
+    value: toD(g.price),
+    delta: normZero(toD(g.delta)),
+    gamma: normZero(toD(g.gamma)),
+    vega: normZero(toD(g.vega)),
+    theta: normZero(toD(g.thetaPerYear).div(DAYS_PER_YEAR)),
   };
 }
 
-/** Valuation dispatch by market kind (the seam where option valuation plugs in). */
-export function valuePosition(pos: NPosition, mark: Decimal): PositionValuation {
+/**
+ * Precise Black-76 valuation per unit of underlying at U, with the implied vol scaled by (1 + volShift) (the portfolio
+ * scan's relative vol shift; 0 = the market's vol). Memoized per (U, volShift) for the evaluation.
+ */
+export function optionValueAt(o: OptionTerms, u: Decimal, volShift: Decimal = ZERO): OptionValuation {
+  const key = volShift.isZero() ? u.toString() : `${u.toString()}|${volShift.toString()}`;
+  const hit = o.memo.get(key);
+  if (hit !== undefined) return hit;
+  const vol = volShift.isZero() ? o.volatility : Decimal_max0(o.volatility.mul(ONE.add(volShift)));
+  // Second level: a bounded memo of the pure function (type, K, σ, T, U) → valuation shared by the evaluations of
+  // one process. Every account of a sweep / stress round / page is evaluated at the same instant and prices, so
+  // they value the same option at the same U: one Black-76 per (market, U) instead of one per account.
+  const sharedKey = `${o.type}|${o.strike.toString()}|${vol.toString()}|${o.timeYears.toString()}|${u.toString()}`;
+  let out = SHARED_MEMO.get(sharedKey);
+  if (out === undefined) {
+    const g = bsm({ type: o.type, spot: u, strike: o.strike, vol, timeYears: o.timeYears });
+    out = fromGreeks(u, vol, o.timeYears, g);
+    if (SHARED_MEMO.size >= SHARED_MEMO_LIMIT) {
+      // Evict the oldest tenth (Map iteration is insertion order).
+      let n = SHARED_MEMO_LIMIT / 10;
+      for (const k of SHARED_MEMO.keys()) {
+        SHARED_MEMO.delete(k);
+        if (--n <= 0) break;
+      }
+    }
+    SHARED_MEMO.set(sharedKey, out);
+  }
+  o.memo.set(key, out);
+  return out;
+}
+
+/** Bounded process-wide memo of precise option valuations (a cache of a pure function: replicas need not agree). */
+const SHARED_MEMO = new Map<string, OptionValuation>();
+const SHARED_MEMO_LIMIT = 20_000;
+
+/** Empties the process-wide valuation memo (benchmarks measuring cold evaluations). */
+export function clearOptionValuationMemo(): void {
+  SHARED_MEMO.clear();
+}
+
+function Decimal_max0(x: Decimal): Decimal {
+  return x.isNeg() ? ZERO : x;
+}
+
+/** Standard normal CDF in double precision (Hart 1968 / West 2005, |error| ≲ 1e-15). Search and VaR use only. */
+export function normCdfFast(x: number): number {
+  const a = Math.abs(x);
+  let c: number;
+  if (a > 37) c = 0;
+  else {
+    const e = Math.exp((-a * a) / 2);
+    if (a < 7.07106781186547) {
+      let b = 3.52624965998911e-2 * a + 0.700383064443688;
+      b = b * a + 6.37396220353165;
+      b = b * a + 33.912866078383;
+      b = b * a + 112.079291497871;
+      b = b * a + 221.213596169931;
+      b = b * a + 220.206867912376;
+      c = e * b;
+      b = 8.83883476483184e-2 * a + 1.75566716318264;
+      b = b * a + 16.064177579207;
+      b = b * a + 86.7807322029461;
+      b = b * a + 296.564248779674;
+      b = b * a + 637.333633378831;
+      b = b * a + 793.826512519948;
+      b = b * a + 440.413735824752;
+      c = c / b;
+    } else {
+      let b = a + 0.65;
+      b = a + 4 / b;
+      b = a + 3 / b;
+      b = a + 2 / b;
+      b = a + 1 / b;
+      c = e / b / 2.506628274631;
+    }
+  }
+  return x > 0 ? 1 - c : c;
+}
+
+/** Black-76 value per unit (r = 0) in double precision; same degenerate-case rules as `bsm`. */
+export function black76Fast(type: OptionType, u: number, k: number, vol: number, t: number): number {
+  if (t <= 0 || vol <= 0 || u <= 0) {
+    const iv = type === 'CALL' ? u - k : k - u;
+    return iv > 0 ? iv : 0;
+  }
+  const sd = vol * Math.sqrt(t);
+  const d1 = (Math.log(u / k) + (sd * sd) / 2) / sd;
+  const d2 = d1 - sd;
+  const v = type === 'CALL' ? u * normCdfFast(d1) - k * normCdfFast(d2) : k * normCdfFast(-d2) - u * normCdfFast(-d1);
+  return v > 0 ? v : 0;
+}
+
+/** FAST valuation per unit (Decimal of a double-precision Black-76): for searches and VaR scenarios only. */
+export function optionValueFast(o: OptionTerms, u: Decimal, volShift: Decimal = ZERO): Decimal {
+  const vol = o.volatility.toNumber() * (1 + volShift.toNumber());
+  return new D(black76Fast(o.type, u.toNumber(), o.strike.toNumber(), Math.max(vol, 0), o.timeYears.toNumber()));
+}
+
+/**
+ * An option position at underlying price U: notional |q|·c·U, equity contribution q·c·V, uPnL q·c·(V − E)
+ * (informational), funding 0. FAST mode skips the greeks (they are zero in the result) and never touches the memo.
+ */
+export function valueOption(pos: NPosition, u: Decimal, mode: ValuationMode = 'PRECISE'): PositionValuation {
+  const o = pos.market.option!;
+  let ov: OptionValuation;
+  if (mode === 'FAST') {
+    const value = optionValueFast(o, u);
+    ov = { underlyingPrice: u, volatility: o.volatility, timeYears: o.timeYears, expired: o.timeYears.lte(0), value, delta: ZERO, gamma: ZERO, vega: ZERO, theta: ZERO };
+  } else {
+    ov = optionValueAt(o, u);
+  }
+  const positionValue = normZero(pos.qc.mul(ov.value));
+  return {
+    notional: pos.absQc.mul(u),
+    unrealizedPnl: normZero(pos.qc.mul(ov.value.sub(pos.entry))),
+    fundingPnl: ZERO,
+    equityContribution: positionValue,
+    option: ov,
+  };
+}
+
+/**
+ * Valuation dispatch by market kind. `price` is the position's valuation price: the mark for delta-one markets, the
+ * underlying price U for options (NPosition.valuationPrice holds the current one).
+ */
+export function valuePosition(pos: NPosition, price: Decimal, mode: ValuationMode = 'PRECISE'): PositionValuation {
   switch (pos.market.kind) {
     case 'PERPETUAL':
     case 'FUTURE':
-      return valueDeltaOne(pos, mark);
+      return valueDeltaOne(pos, price);
     case 'OPTION':
-      throw unsupportedMarketKind(pos.market.symbol, pos.market.kind, pos.id);
+      return valueOption(pos, price, mode);
   }
 }

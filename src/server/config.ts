@@ -18,6 +18,17 @@ const ConfigSchema = z.object({
   DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
+  RATE_LIMIT_POINTS: z.coerce.number().int().min(1).default(1200),
+  RATE_LIMIT_DURATION_S: z.coerce.number().int().min(1).default(60),
+  QUERY_MAX_DEPTH: z.coerce.number().int().min(2).max(100).default(12),
+  QUERY_MAX_ALIASES: z.coerce.number().int().min(1).default(100),
+  QUERY_MAX_COST: z.coerce.number().int().min(10).default(20_000),
+  WHATIF_MAX_SCENARIOS: z.coerce.number().int().min(1).max(1000).default(20),
+  SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).default(0),
+  SWEEP_ENABLED: booleanFlag.default(true),
+  SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+  SWEEP_PARTITION: z.string().regex(/^\d+\/\d+$/, 'must look like i/n, for example 0/4').default('0/1'),
+  SWEEP_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(2_000),
 });
 
 export interface Config {
@@ -33,6 +44,22 @@ export interface Config {
   readonly dbPoolMax: number;
   readonly shutdownTimeoutMs: number;
   readonly maxBodyBytes: number;
+  /** Requests per API key per window (RATE_LIMIT_POINTS per RATE_LIMIT_DURATION_S seconds). */
+  readonly rateLimitPoints: number;
+  readonly rateLimitDurationS: number;
+  /** Query shape limits, checked before execution (src/server/limits.ts). */
+  readonly queryMaxDepth: number;
+  readonly queryMaxAliases: number;
+  readonly queryMaxCost: number;
+  /** Most scenarios one `whatIf` request may evaluate (WHATIF_MAX_SCENARIOS). */
+  readonly whatIfMaxScenarios: number;
+  /** After stop() begins: /readyz answers 503 for this long while requests are still served, then the listener closes. */
+  readonly shutdownDrainDelayMs: number;
+  /** Account risk sweep (src/monitoring/sweep.ts): on/off, interval, this replica's share "i/n", batch size. */
+  readonly sweepEnabled: boolean;
+  readonly sweepIntervalMs: number;
+  readonly sweepPartition: string;
+  readonly sweepBatchSize: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -54,5 +81,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbPoolMax: c.DB_POOL_MAX,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
     maxBodyBytes: c.MAX_BODY_BYTES,
+    rateLimitPoints: c.RATE_LIMIT_POINTS,
+    rateLimitDurationS: c.RATE_LIMIT_DURATION_S,
+    queryMaxDepth: c.QUERY_MAX_DEPTH,
+    queryMaxAliases: c.QUERY_MAX_ALIASES,
+    queryMaxCost: c.QUERY_MAX_COST,
+    whatIfMaxScenarios: c.WHATIF_MAX_SCENARIOS,
+    shutdownDrainDelayMs: c.SHUTDOWN_DRAIN_DELAY_MS,
+    sweepEnabled: c.SWEEP_ENABLED,
+    sweepIntervalMs: c.SWEEP_INTERVAL_MS,
+    sweepPartition: c.SWEEP_PARTITION,
+    sweepBatchSize: c.SWEEP_BATCH_SIZE,
   };
 }

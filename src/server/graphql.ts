@@ -30,6 +30,15 @@ const CLIENT_ERROR_CODES = new Set([
 const KNOWN_CODES = new Set(Object.values(ERROR_TABLE).map((row) => row.extensionsCode));
 
 /**
+ * The input path graphql-js names in a variable coercion error (`Variable "$scenarios" got invalid value "x" at
+ * "scenarios[0].trades[1].size"; …`), so a malformed value reports `extensions.field` like every other bad input.
+ */
+export function variableField(message: string): string | null {
+  const match = /^Variable "\$[^"]+" got invalid value .*? at "([^"]+)"/.exec(message);
+  return match ? match[1]! : null;
+}
+
+/**
  * Domain errors become their table row; client mistakes pass; anything else is logged with its stack and masked.
  * Production additionally drops validation "did you mean" hints (schema hints) from messages.
  */
@@ -38,17 +47,21 @@ export function createErrorFormatter(logger: Logger, env: string) {
     const original = unwrapResolverError(error);
     if (original instanceof DomainError) {
       const mapped = toGraphQLError(original).toJSON();
-      return { ...mapped, path: formatted.path, locations: formatted.locations };
+      // The HTTP status row is for the transport, not for the client's JSON.
+      const { http: _http, ...extensions } = mapped.extensions ?? {};
+      return { ...mapped, extensions, path: formatted.path, locations: formatted.locations };
     }
     const code = formatted.extensions?.code;
     // A scalar's own BAD_USER_INPUT thrown while validating a literal is reported under its own code.
     const nested = error instanceof GraphQLError ? (error.originalError as GraphQLError | undefined)?.extensions?.code : undefined;
     if (nested === 'BAD_USER_INPUT') {
-      return { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_USER_INPUT', stacktrace: undefined } };
+      const field = variableField(formatted.message);
+      return { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_USER_INPUT', stacktrace: undefined, ...(field ? { field } : {}) } };
     }
     if (typeof code === 'string' && (CLIENT_ERROR_CODES.has(code) || (KNOWN_CODES.has(code) && code !== 'INTERNAL_SERVER_ERROR'))) {
       const message = env === 'production' ? formatted.message.replace(/ Did you mean .*$/, '') : formatted.message;
-      return { message, locations: formatted.locations, path: formatted.path, extensions: { code } };
+      const field = code === 'BAD_USER_INPUT' ? variableField(formatted.message) : null;
+      return { message, locations: formatted.locations, path: formatted.path, extensions: { code, ...(field ? { field } : {}) } };
     }
     logger.error({ err: original instanceof Error ? original : new Error(String(original)), path: formatted.path }, 'unexpected error');
     return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };

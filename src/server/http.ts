@@ -11,7 +11,11 @@ import type { Logger } from 'pino';
 import { createContext, type GraphQLContext } from '../api/context';
 import type { Database } from '../store/database';
 import type { Config } from './config';
+import { authenticate, rateLimit } from './auth';
 import { createApolloServer } from './graphql';
+import { costLimitPlugin, queryShapeGuard } from './limits';
+import { trackPool } from '../monitoring/metrics';
+import { bindResponse, metricsHandler, metricsPlugin, requestLog } from './observability';
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 const READINESS_TIMEOUT_MS = 2_000;
@@ -55,6 +59,12 @@ export async function startServer(args: { config: Config; db: Database; logger: 
     next();
   });
 
+  // One structured log line and the HTTP metrics per request (after the request id is known).
+  app.use(requestLog(logger));
+  const untrackPool = trackPool(db.pool);
+  // Prometheus text format; bounded labels only (no account ids, no keys).
+  app.get('/metrics', metricsHandler);
+
   app.get('/livez', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -67,16 +77,33 @@ export async function startServer(args: { config: Config; db: Database; logger: 
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'database unreachable' });
   });
 
-  const apollo = createApolloServer({ httpServer, logger, env: config.env });
+  const apollo = createApolloServer({
+    httpServer,
+    logger,
+    env: config.env,
+    plugins: [costLimitPlugin<GraphQLContext>(config.queryMaxCost), metricsPlugin<GraphQLContext>()],
+  });
   await apollo.start();
   app.use(
     '/graphql',
+    // Who is calling (401) and how often (429), before the body is read.
+    authenticate(db, logger),
+    rateLimit({ points: config.rateLimitPoints, durationS: config.rateLimitDurationS }),
     express.json({ limit: config.maxBodyBytes }),
+    queryShapeGuard({ maxDepth: config.queryMaxDepth, maxAliases: config.queryMaxAliases }),
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<GraphQLContext> => {
         const requestId = String(res.locals.requestId);
-        const ctx = createContext({ db, requestId, logger: logger.child({ requestId }), nowMs: args.now?.() });
+        const ctx = createContext({
+          db,
+          requestId,
+          logger: logger.child({ requestId }),
+          nowMs: args.now?.(),
+          principal: res.locals.principal,
+          whatIfMaxScenarios: config.whatIfMaxScenarios,
+        });
         res.once('close', () => void ctx.snapshot.release());
+        bindResponse(ctx, res);
         void req;
         return ctx;
       },
@@ -102,9 +129,13 @@ export async function startServer(args: { config: Config; db: Database; logger: 
     stop() {
       if (!stopping) {
         draining = true;
+        // /readyz answers 503 from now on; during the drain delay requests are still served, so a load balancer
+        // has time to notice and stop routing here before the listener closes.
+        const delay = config.shutdownDrainDelayMs ?? 0;
+        const wait = delay > 0 ? new Promise<void>((resolve) => setTimeout(resolve, delay)) : Promise.resolve();
         // apollo.stop() drains the HTTP server: stops accepting, waits for in-flight requests, then closes idle
         // keep-alive connections.
-        stopping = apollo.stop();
+        stopping = wait.then(() => apollo.stop()).finally(untrackPool);
       }
       return stopping;
     },

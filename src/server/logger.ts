@@ -11,6 +11,16 @@ export const REDACTED_PATHS = [
   'password',
   '*.password',
   'databaseUrl',
+  'key',
+  '*.key',
+  'secret',
+  '*.secret',
+  'token',
+  '*.token',
+  'req.headers.cookie',
+  'headers.cookie',
+  '*.headers.authorization',
+  '*.headers["x-api-key"]',
 ];
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {

@@ -3,9 +3,9 @@ import type { AccountRecord, AccountStatus, BalanceRecord, MarginMode, PositionR
 import { toDecimal, toDecimalOrNull } from './records';
 import type { Queryable } from './queryable';
 
-const ACCOUNT_COLUMNS = `id, broker_id, external_ref, margin_mode, status, version, created_at, updated_at`;
+export const ACCOUNT_COLUMNS = `id, broker_id, external_ref, margin_mode, status, version, created_at, updated_at`;
 
-interface AccountRow {
+export interface AccountRow {
   id: string;
   broker_id: string;
   external_ref: string;
@@ -16,7 +16,7 @@ interface AccountRow {
   updated_at: Date;
 }
 
-function toAccount(row: AccountRow): AccountRecord {
+export function toAccount(row: AccountRow): AccountRecord {
   return {
     id: row.id,
     brokerId: row.broker_id,
@@ -94,7 +94,7 @@ export async function balancesByAccounts(q: Queryable, accountIds: readonly stri
   return out;
 }
 
-interface PositionRow {
+export interface PositionRow {
   id: string;
   account_id: string;
   market_symbol: string;

@@ -7,7 +7,7 @@ const MARKET_COLUMNS = `symbol, kind, contract_type, base_asset, quote_asset, se
   expiry, strike, option_type, status, liquidation_fee_rate, insurance_fund_fee_rate, funding_index,
   max_price_age_seconds, oi_lower_cap, oi_upper_cap, vol_adj_z_score, vol_adj_horizon_days, vol_adj_lookback_days,
   liquidity_lambda, book_depth, slippage_base_rate, slippage_impact_factor, implied_volatility, option_alpha,
-  option_beta, option_gamma, version`;
+  option_beta, option_gamma, maintenance_basis, version`;
 
 interface MarketRow {
   symbol: string;
@@ -39,6 +39,7 @@ interface MarketRow {
   option_alpha: string | null;
   option_beta: string | null;
   option_gamma: string | null;
+  maintenance_basis: 'MARK' | 'ENTRY';
   version: number;
 }
 
@@ -73,6 +74,7 @@ function toMarket(row: MarketRow): MarketRecord {
     optionAlpha: toDecimalOrNull(row.option_alpha),
     optionBeta: toDecimalOrNull(row.option_beta),
     optionGamma: toDecimalOrNull(row.option_gamma),
+    maintenanceBasis: row.maintenance_basis === 'ENTRY' ? 'ENTRY' : 'MARK',
     version: row.version,
   };
 }

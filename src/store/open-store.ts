@@ -3,6 +3,7 @@
  * in a local data folder. Applies migrations, and seeds the demo venue once when asked.
  */
 import type { Logger } from 'pino';
+import { ensureDemoApiKeys, type DemoApiKey } from './api-key.repository';
 import { createDatabase, type Database } from './database';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres';
 import { migrate } from './migrate';
@@ -20,6 +21,8 @@ export interface OpenedStore {
   readonly db: Database;
   readonly url: string;
   readonly embedded: EmbeddedDatabase | null;
+  /** Demo API keys (one per role), present only when the demo venue is seeded (SEED_DEMO). */
+  readonly demoKeys: readonly DemoApiKey[];
   close(): Promise<void>;
 }
 
@@ -36,12 +39,15 @@ export async function openStore(options: OpenStoreOptions, logger: Logger): Prom
     url = embedded.url;
   }
   const db = createDatabase({ url, maxConnections: options.poolMax });
+  let demoKeys: DemoApiKey[] = [];
   try {
     const report = await migrate(db.pool);
     logger.info({ applied: report.applied, alreadyApplied: report.skipped.length }, 'migrations');
     if (options.seedDemo) {
       const seeded = await seedDemoVenue(db.prisma);
       if (seeded.seeded) logger.info({ accounts: seeded.accounts, markets: seeded.markets }, 'seeded demo venue');
+      // Fixed, publicly known keys: only ever with the demo venue (never against a DATABASE_URL without SEED_DEMO).
+      demoKeys = await ensureDemoApiKeys(db.pool);
     }
   } catch (error) {
     await db.close();
@@ -52,6 +58,7 @@ export async function openStore(options: OpenStoreOptions, logger: Logger): Prom
     db,
     url,
     embedded,
+    demoKeys,
     async close() {
       await db.close();
       await embedded?.stop();

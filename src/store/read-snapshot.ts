@@ -44,6 +44,30 @@ export class ReadSnapshot implements Queryable {
     return run;
   }
 
+  /**
+   * Ends the current snapshot, if one was opened, without releasing the object: the next read opens a fresh one
+   * that sees everything committed since (a mutation's own write, for the reads that follow it).
+   */
+  async refresh(): Promise<void> {
+    if (this.released) return;
+    await this.queue;
+    const pending = this.client;
+    this.client = null;
+    if (!pending) return;
+    let client: PoolClient;
+    try {
+      client = await pending;
+    } catch {
+      return;
+    }
+    try {
+      await client.query('COMMIT');
+      client.release();
+    } catch (error) {
+      client.release(error as Error);
+    }
+  }
+
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;

@@ -61,6 +61,8 @@ export interface MarketRecord {
   readonly optionAlpha: Decimal | null;
   readonly optionBeta: Decimal | null;
   readonly optionGamma: Decimal | null;
+  /** Notional basis of MM (column maintenance_basis; absent = MARK). */
+  readonly maintenanceBasis?: 'MARK' | 'ENTRY';
   readonly version: number;
 }
 

@@ -21,15 +21,16 @@ afterAll(async () => {
 
 const RISK_FIELDS = `risk { equity crossEquity initialMarginEquity marginEquity initialMargin maintenanceMargin freeCollateral
   marginRatio totalNotional leverage status evaluationMethod asOf pricesAsOf
+  portfolioScans { initialMargin maintenanceMargin }
   breakdown { crossPnl isolatedEquity
     balances { asset amount indexPrice value weightKind initialWeight maintenanceWeight initialWeightedValue maintenanceWeightedValue }
     positions { positionId market marginType size notional notionalUsd settlementPrice initialMargin maintenanceMargin
       initialMarginUsd maintenanceMarginUsd unrealizedPnlUsd fundingPnlUsd liquidityAddon maintenanceRate maintenanceAmount
-      settlementDecimals isolatedEquity isolatedStatus liquidationPrice
+      settlementDecimals isolatedEquity isolatedStatus liquidationPrice marginMethod
       tier { index notionalFloor notionalCap initialMarginRate maintenanceMarginRate maintenanceAmount }
       initialRate { tier used source leverageRate } } } }`;
 
-/** Accounts without option positions (options are evaluated by a later engine issue). */
+/** Accounts without option positions (the checks below reproduce the tiered formulas; options: options-api.test.ts). */
 async function linearAccountIds(limit: number): Promise<string[]> {
   const { rows } = await api.database.db.pool.query<{ id: string }>(
     `SELECT a.id FROM account a WHERE NOT EXISTS (
@@ -71,14 +72,19 @@ describe('Account.risk', () => {
       const b = r.breakdown;
       const cross = b.positions.filter((p: any) => p.marginType === 'CROSS');
       const sum = (xs: any[], f: (x: any) => string) => xs.reduce((acc, x) => acc.plus(f(x)), new Decimal(0));
-      expect(sum(cross, (p) => p.initialMarginUsd).toFixed()).toBe(new Decimal(r.initialMargin).toFixed());
-      expect(sum(cross, (p) => p.maintenanceMarginUsd).toFixed()).toBe(new Decimal(r.maintenanceMargin).toFixed());
+      // PORTFOLIO accounts: the scanned positions count 0 on their own and their underlying's scan carries the requirement.
+      expect(sum(cross, (p) => p.initialMarginUsd).plus(sum(r.portfolioScans, (x) => x.initialMargin)).toFixed()).toBe(new Decimal(r.initialMargin).toFixed());
+      expect(sum(cross, (p) => p.maintenanceMarginUsd).plus(sum(r.portfolioScans, (x) => x.maintenanceMargin)).toFixed()).toBe(new Decimal(r.maintenanceMargin).toFixed());
       // Equities are sums carried at the engine's 50 significant digits: equal to within that precision.
       const close = (a: Decimal, b: string) => expect(a.minus(b).abs().lte('1e-30')).toBe(true);
       close(sum(b.balances, (x) => x.initialWeightedValue).plus(b.crossPnl), r.initialMarginEquity);
       close(sum(b.balances, (x) => x.maintenanceWeightedValue).plus(b.crossPnl), r.marginEquity);
       close(new Decimal(r.initialMarginEquity).minus(r.initialMargin), r.freeCollateral);
       for (const p of b.positions) {
+        if (p.marginMethod === 'PORTFOLIO') {
+          expect(new Decimal(p.initialMargin).isZero()).toBe(true);
+          continue;
+        }
         // IM = roundUp(N × rate used + add-on) to the settlement decimals; MM = roundUp(N × mmr − cum + add-on).
         const im = new Decimal(p.notional).times(p.initialRate.used).plus(p.liquidityAddon).toDecimalPlaces(p.settlementDecimals, Decimal.ROUND_UP);
         expect(im.toFixed()).toBe(new Decimal(p.initialMargin).toFixed());

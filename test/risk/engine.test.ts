@@ -308,10 +308,24 @@ describe('prices', () => {
 });
 
 describe('errors', () => {
-  test('OPTION markets raise UNSUPPORTED_MARKET_KIND', () => {
+  test('an OPTION market without strike / type / expiry / implied vol is INVALID_SNAPSHOT', () => {
     const opt = { ...F.market('BTC-C', { base: 'BTC', kind: 'OPTION' }) };
     const e = engineError(() =>
       evaluateAccount(oneLong(10, { markets: [BTC_MKT, opt], positions: [F.position('o1', 'BTC-C', 1, 5)], marks: { 'BTC-C': 5 } })),
+    );
+    expect(e.code).toBe('INVALID_SNAPSHOT');
+  });
+  test('ISOLATED (or INVERSE) option positions raise UNSUPPORTED_MARKET_KIND', () => {
+    const opt = F.optionMarket('BTC-C', { base: 'BTC', type: 'CALL', strike: 100, vol: '0.5', expiryMs: F.NOW + 30 * 86_400_000 });
+    const e = engineError(() =>
+      evaluateAccount(
+        oneLong(10, {
+          markets: [BTC_MKT, opt],
+          positions: [F.position('o1', 'BTC-C', 1, 5, { marginType: 'ISOLATED', isolatedMargin: 5 })],
+          marks: { BTCUSDT: 100, 'BTC-C': 5 },
+          indexes: { BTC: 100 },
+        }),
+      ),
     );
     expect(e.code).toBe('UNSUPPORTED_MARKET_KIND');
     expect(e.details).toMatchObject({ market: 'BTC-C', kind: 'OPTION', positionId: 'o1' });

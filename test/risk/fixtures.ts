@@ -92,6 +92,33 @@ export function market(symbol: string, o: MarketOpts): MarketParams {
   };
 }
 
+export interface OptionMarketOpts {
+  base: string;
+  quote?: string;
+  type: 'CALL' | 'PUT';
+  strike: Decimal.Value;
+  vol: Decimal.Value;
+  expiryMs: number;
+  contractSize?: Decimal.Value;
+  tick?: Decimal.Value;
+  /** α/β/γ; null = none configured (the engine falls back to Deribit's). Default Deribit's. */
+  optionMargin?: { alpha: Decimal.Value; beta: Decimal.Value; gamma: Decimal.Value } | null;
+}
+
+/** A LINEAR European option market settled in its quote (USDT by default). */
+export function optionMarket(symbol: string, o: OptionMarketOpts): MarketParams {
+  const m = market(symbol, { base: o.base, quote: o.quote, kind: 'OPTION', contractSize: o.contractSize ?? 1, tick: o.tick ?? '0.1' });
+  const om = o.optionMargin === undefined ? { alpha: '0.15', beta: '0.1', gamma: '0.075' } : o.optionMargin;
+  return {
+    ...m,
+    strike: dec(o.strike),
+    optionType: o.type,
+    expiryMs: o.expiryMs,
+    impliedVolatility: dec(o.vol),
+    optionMargin: om === null ? null : { alpha: dec(om.alpha), beta: dec(om.beta), gamma: dec(om.gamma) },
+  };
+}
+
 export interface PositionOpts {
   marginType?: MarginType;
   isolatedMargin?: Decimal.Value;
@@ -135,6 +162,7 @@ export interface SnapshotOpts {
   asOfMs?: number;
   valuationAsset?: string;
   maxIndexPriceAgeSeconds?: number;
+  portfolioParams?: AccountSnapshot['portfolioParams'];
 }
 
 function quotes(x: Record<string, Decimal.Value | PriceQuote>): Record<string, PriceQuote> {
@@ -156,7 +184,7 @@ export function snapshot(o: SnapshotOpts): AccountSnapshot {
     assets: Object.fromEntries(o.assets.map((a) => [a.symbol, a])),
     markPrices: quotes(o.marks),
     indexPrices: quotes(o.indexes ?? {}),
-    portfolioParams: {},
+    portfolioParams: o.portfolioParams ?? {},
     asOfMs: o.asOfMs ?? NOW,
     valuationAsset: o.valuationAsset ?? 'USDT',
     maxIndexPriceAgeSeconds: o.maxIndexPriceAgeSeconds ?? 120,

@@ -7,6 +7,7 @@ import * as path from 'path';
 import Decimal from 'decimal.js';
 import { computeMaintenanceAmounts, evaluateAccount, evaluateAccountWithPrices } from '../../src/risk';
 import * as F from './fixtures';
+import { accountValueAtRisk } from '../../src/risk/var/account-var';
 
 interface Example {
   id: string;
@@ -157,6 +158,23 @@ describe('reference examples', () => {
     // DESIGN §4 values MM at the mark (N·mmr at the liquidation price: 98.5 at 19,700), so the engine's price is
     // the root of 400 + (P − 20000) = 0.005·P: 19698.49…, snapped up to the 0.5 tick.
     expect(p.liquidationPrice!.toString()).toBe('19698.5');
+    expect(p.maintenanceBasis).toBe('MARK');
+
+    // With the market's MM on the entry notional (maintenanceBasis ENTRY, Bybit's convention) MM stays 100 as the
+    // mark moves and the isolated closed form gives Bybit's 19,700 exactly.
+    const entrySnap = { ...snap, markets: { BTCUSDT: { ...snap.markets['BTCUSDT']!, maintenanceBasis: 'ENTRY' as const } } };
+    const pe = evaluateAccount(entrySnap).positionsById['p']!;
+    expect(pe.maintenanceBasis).toBe('ENTRY');
+    expectNear(pe.maintenanceNotional, 20000, 0);
+    expectNear(pe.initialMargin, ex.expected.initial_margin, ex.tolerance.abs);
+    expectNear(pe.maintenanceMargin, ex.expected.maintenance_margin, ex.tolerance.abs);
+    expectNear(pe.liquidationPrice, ex.expected.liquidation_price, ex.tolerance.abs);
+    expect(pe.liquidationPrice!.toString()).toBe('19700');
+    const atLp = evaluateAccountWithPrices(entrySnap, { markPrices: { BTCUSDT: pe.liquidationPrice! } }).positionsById['p']!;
+    expectNear(atLp.maintenanceMargin, ex.expected.maintenance_margin, ex.tolerance.abs);
+    expect(atLp.isolatedStatus).not.toBe('LIQUIDATABLE');
+    const tickBelow = evaluateAccountWithPrices(entrySnap, { markPrices: { BTCUSDT: pe.liquidationPrice!.sub('0.5') } }).positionsById['p']!;
+    expect(tickBelow.isolatedStatus).toBe('LIQUIDATABLE');
   });
 
   test('bybit-bankruptcy-iso: bankruptcy price of a 50x long', () => {
@@ -281,5 +299,65 @@ describe('reference examples', () => {
     );
     const bp = risk.positionsById['p']!.bankruptcyPrice!;
     expectNear(bp.mul(size).mul(n(i.close_fraction)), ex.expected.bankruptcy_quote_usd, ex.tolerance.abs);
+  });
+
+  /** One BTCUSDT long of 1 at 50,000 (N = 50,000), tier imr 5%, mmr 2.5%, USDT with 8 decimals. */
+  function adjusted(extra: Partial<F.MarketOpts>) {
+    return evaluateAccount(
+      F.snapshot({
+        balances: { USDT: 100000 },
+        positions: [F.position('p', 'BTCUSDT', 1, 50000)],
+        markets: [F.market('BTCUSDT', { base: 'BTC', tiers: [{ floor: 0, imr: '0.05', mmr: '0.025' }], ...extra })],
+        assets: [F.asset('USDT', 8)],
+        marks: { BTCUSDT: 50000 },
+      }),
+    ).positionsById['p']!;
+  }
+
+  test('hand-computed: volatility adjustment z·σ·√h = 2.326 × 3% × √2 raises IM and scales MM by the same factor', () => {
+    const p = adjusted({ volatilityAdjustment: { zScore: n(2.326), dailyVolatility: n(0.03), horizonDays: n(2) } });
+    // imr_eff = max(5%, 0.0986838223823945725…) ; k = imr_eff / 5%
+    expect(p.initialRate.afterVolatility.toFixed(20)).toBe('0.09868382238239457251');
+    expect(p.initialRate.source).toBe('VOLATILITY');
+    expect(p.initialMargin.toFixed()).toBe('4934.19111912');
+    expect(p.maintenanceMargin.toFixed()).toBe('2467.09555956');
+    // A calm market (z·σ·√h < imr) leaves the tier rates alone and says so.
+    const calm = adjusted({ volatilityAdjustment: { zScore: n(2.326), dailyVolatility: n(0.01), horizonDays: n(1) } });
+    expect(calm.initialRate.source).toBe('TIER');
+    expect(calm.volatilityFactor.eq(1)).toBe(true);
+    expect(calm.initialMargin.toFixed()).toBe('2500');
+  });
+
+  test('hand-computed: liquidity add-on N·λ·√(N/D) = 50,000 × 0.1 × √0.05 added to IM and MM', () => {
+    const p = adjusted({ liquidityAddon: { lambda: n(0.1), bookDepth: n(1000000) } });
+    expect(p.liquidityAddon.toFixed(10)).toBe('1118.0339887499');
+    expect(p.initialMargin.toFixed()).toBe('3618.03398875');
+    expect(p.maintenanceMargin.toFixed()).toBe('2368.03398875');
+    expect(adjusted({}).liquidityAddon.isZero()).toBe(true);
+  });
+
+  test('var-10day-sqrt-time through the account: 1 BTC held, daily σ of log returns 2%, 95%, 10 days → VaR 10.4%', () => {
+    const ex = example('var-10day-sqrt-time');
+    const i = ex.inputs;
+    // Alternating ±x log returns: mean 0, sample sd x·√(m/(m−1)) = σ exactly.
+    const m = 200;
+    const x = n(i.sigma_daily).mul(new Decimal(m - 1).div(m).sqrt());
+    const prices: Decimal[] = [];
+    for (let k = 0; k <= m; k++) prices.push(new Decimal(100).mul(k % 2 === 0 ? 1 : x.exp()));
+    const snap = F.snapshot({
+      balances: { BTC: 1 },
+      markets: [],
+      assets: [F.asset('USDT', 8), F.asset('BTC', 8)],
+      marks: {},
+      indexes: { BTC: 100 },
+    });
+    const r = accountValueAtRisk(snap, { datesMs: prices.map((_, k) => k * 86_400_000), prices: { BTC: prices } }, {
+      confidence: '0.95',
+      horizonDays: i.days,
+      method: 'PARAMETRIC',
+    });
+    // VaR as a fraction of the 100 held.
+    expectNear(r.var.div(100), ex.expected.var_pct, ex.tolerance.abs);
+    expect(r.observations).toBe(m);
   });
 });

@@ -95,6 +95,7 @@ describe('schema.prisma vs migrated database', () => {
     const fund = await p.insuranceFund.create({ data: { assetSymbol: 'QQ', balance: dec('1000') } });
     const ledger = await p.ledgerEntry.create({ data: { accountId: account.id, assetSymbol: 'QQ', kind: 'DEPOSIT', amount: dec('5'), reference: 'r' } });
     const idem = await p.idempotencyRecord.create({ data: { scope: broker.id, key: 'k1', operation: 'deposit', requestHash: 'x', response: { ok: true, n: [1, 2] } } });
+    const risk = await p.accountRisk.create({ data: { accountId: account.id, status: 'LIQUIDATABLE', marginRatio: dec('1.000000000000000000000000000001'), ratioKey: dec('1.000000000000000000000000000001'), equity: dec('-5'), initialMarginEquity: dec('1'), marginEquity: dec('2'), initialMargin: dec('3'), maintenanceMargin: dec('4'), freeCollateral: dec('-2'), totalNotional: dec('100'), pricesAsOf: at, evaluatedAt: at, errorCode: null } });
     const audit = await p.auditEvent.create({ data: { apiKeyId: key.id, brokerId: broker.id, role: 'BROKER', action: 'deposit', accountId: account.id, requestId: 'req-1', before: { a: 1 }, after: { a: 2 } } });
 
     expect(await p.broker.findUniqueOrThrow({ where: { id: broker.id } })).toEqual(broker);
@@ -113,11 +114,12 @@ describe('schema.prisma vs migrated database', () => {
     expect(await p.ledgerEntry.findUniqueOrThrow({ where: { id: ledger.id } })).toEqual(ledger);
     expect(await p.idempotencyRecord.findUniqueOrThrow({ where: { id: idem.id } })).toEqual(idem);
     expect(await p.auditEvent.findUniqueOrThrow({ where: { id: audit.id } })).toEqual(audit);
+    expect(await p.accountRisk.findUniqueOrThrow({ where: { accountId: account.id } })).toEqual(risk);
     // Full NUMERIC precision survives the round trip (no float on the way).
     expect(new Decimal(balance.amount.toString()).toFixed()).toBe('-123.000000000000000000000000000001');
     expect(mark.price.toString()).toBe('12.345678901234567890123');
     // Every model was exercised.
-    const exercised = ['Broker', 'ApiKey', 'Asset', 'Market', 'MarginTier', 'MarkPrice', 'IndexPrice', 'PriceHistory', 'PortfolioMarginParams', 'Account', 'Balance', 'Position', 'InsuranceFund', 'LedgerEntry', 'IdempotencyRecord', 'AuditEvent'];
+    const exercised = ['Broker', 'ApiKey', 'Asset', 'Market', 'MarginTier', 'MarkPrice', 'IndexPrice', 'PriceHistory', 'PortfolioMarginParams', 'Account', 'Balance', 'Position', 'InsuranceFund', 'LedgerEntry', 'IdempotencyRecord', 'AuditEvent', 'AccountRisk'];
     expect(schema.models.map((m) => m.name).filter((m) => !exercised.includes(m))).toEqual([]);
   });
 });

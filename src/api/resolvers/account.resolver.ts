@@ -1,23 +1,38 @@
 /** Accounts, their balances and positions (read side). */
-import { listAccounts } from '../../store/account.repository';
+import { isAccountId, listAccounts } from '../../store/account.repository';
 import type { AccountResolvers, BalanceResolvers, PositionResolvers, QueryResolvers } from '../../generated/graphql';
 import { decodeCursor, encodeCursor, pageSize } from '../cursor';
-import { DomainError } from '../errors';
+import { badInput, DomainError } from '../errors';
 import type { GraphQLContext } from '../context';
 import type { PositionRecord } from '../../store/records';
 import type { PositionRisk as PositionRiskResult } from '../../risk';
+import { accountNotFound, canAccessAccount, requireAccountReader } from '../principal';
+import { accountValueAtRiskFor } from '../value-at-risk';
 
 export const accountQueries: Pick<QueryResolvers, 'account' | 'accounts'> = {
-  account: (_parent, { id }, ctx) => ctx.loaders.account.load(id),
+  // A missing account and another broker's account answer the same NOT_FOUND (no existence leak).
+  account: async (_parent, { id }, ctx) => {
+    requireAccountReader(ctx.principal);
+    const account = await ctx.loaders.account.load(id);
+    if (!account || !canAccessAccount(ctx.principal, account)) throw accountNotFound(id);
+    return account;
+  },
   accounts: async (_parent, { first, after, filter }, ctx) => {
+    requireAccountReader(ctx.principal);
     const limit = pageSize(first);
     const afterId = after ? decodeCursor(after) : null;
+    if (filter?.brokerId && !isAccountId(filter.brokerId)) throw badInput('filter.brokerId is not a valid id', 'filter.brokerId');
+    // A BROKER lists its own accounts only: a filter on another broker matches nothing.
+    const own = ctx.principal.role === 'BROKER' ? ctx.principal.brokerId : null;
+    if (own !== null && filter?.brokerId && filter.brokerId !== own) {
+      return { edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
+    }
     // Fetch one more row than asked to know whether another page follows.
     const rows = await listAccounts(ctx.snapshot, {
       limit: limit + 1,
       afterId,
       filter: {
-        brokerId: filter?.brokerId ?? null,
+        brokerId: own ?? filter?.brokerId ?? null,
         marginMode: filter?.marginMode ?? null,
         status: filter?.status ?? null,
         externalRef: filter?.externalRef ?? null,
@@ -38,6 +53,7 @@ export const Account: AccountResolvers = {
   positions: (account, _args, ctx) => ctx.loaders.positions.load(account.id),
   risk: (account, _args, ctx) => ctx.risk.load(account.id),
   liquidationPrices: async (account, _args, ctx) => (await ctx.risk.load(account.id)).liquidationPrices,
+  valueAtRisk: (account, args, ctx) => accountValueAtRiskFor(ctx, account.id, args),
 };
 
 async function required<T>(value: Promise<T | null>, what: string): Promise<T> {

@@ -3,14 +3,21 @@ import type { Resolvers } from '../../generated/graphql';
 import { DateTimeScalar } from '../scalars/datetime.scalar';
 import { DecimalScalar } from '../scalars/decimal.scalar';
 import { Account, accountQueries, Balance, Position } from './account.resolver';
+import { accountMutations, LedgerEntry } from './account.mutation';
+import { apiKeyMutations } from './api-key.mutation';
+import { marketMutations } from './market.mutation';
 import { Asset, Market, marketQueries } from './market.resolver';
-import { AccountRisk, PositionRisk, PriceBoundary, RiskBreakdown } from './risk.resolver';
+import { AccountRisk, OptionValuation, PositionRisk, PriceBoundary, RiskBreakdown, ValueAtRisk } from './risk.resolver';
+import { AccountAtRisk, monitoringQueries, StressRound, StressTestResult } from './monitoring.resolver';
+import { accountWhatIfFields, LiquidationOutcome, whatIfQueries } from './what-if.resolver';
 
 export const resolvers: Resolvers = {
   Decimal: DecimalScalar,
   DateTime: DateTimeScalar,
-  Query: { ...accountQueries, ...marketQueries },
-  Account,
+  Query: { ...accountQueries, ...marketQueries, ...monitoringQueries, ...whatIfQueries },
+  Mutation: { ...accountMutations, ...marketMutations, ...apiKeyMutations },
+  LedgerEntry,
+  Account: { ...Account, ...accountWhatIfFields },
   Balance,
   Position,
   Market,
@@ -19,4 +26,10 @@ export const resolvers: Resolvers = {
   RiskBreakdown,
   PositionRisk,
   PriceBoundary,
+  OptionValuation,
+  ValueAtRisk,
+  AccountAtRisk,
+  StressTestResult,
+  StressRound,
+  LiquidationOutcome,
 };

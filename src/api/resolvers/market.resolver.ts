@@ -25,6 +25,7 @@ export const Market: MarketResolvers = {
     required(ctx.loaders.asset.load(market.settlementAsset), `asset ${market.settlementAsset}`),
   tiers: (market, _args, ctx) => ctx.loaders.tiers.load(market.symbol),
   markPrice: (market, _args, ctx) => ctx.loaders.markPrice.load(market.symbol),
+  maintenanceBasis: (market) => market.maintenanceBasis ?? 'MARK',
 };
 
 export const Asset: AssetResolvers = {

@@ -1,9 +1,11 @@
 /** Account and position risk fields: thin reads of the one engine result per account and request. */
 import type {
   AccountRiskResolvers,
+  OptionValuationResolvers,
   PositionRiskResolvers,
   PriceBoundaryResolvers,
   RiskBreakdownResolvers,
+  ValueAtRiskResolvers,
 } from '../../generated/graphql';
 
 export const AccountRisk: AccountRiskResolvers = {
@@ -15,6 +17,18 @@ export const AccountRisk: AccountRiskResolvers = {
 export const RiskBreakdown: RiskBreakdownResolvers = {
   crossPnl: (breakdown) => breakdown.crossPnlUsd,
   isolatedEquity: (breakdown) => breakdown.isolatedEquityUsd,
+  optionValue: (breakdown) => breakdown.optionValueUsd,
+};
+
+export const OptionValuation: OptionValuationResolvers = {
+  expiry: (option) => new Date(option.expiryMs),
+  impliedVolatility: (option) => option.impliedVolatility,
+};
+
+export const ValueAtRisk: ValueAtRiskResolvers = {
+  confidence: (v) => v.confidence,
+  worstScenarioDate: (v) => (v.worstScenarioDateMs === null ? null : new Date(v.worstScenarioDateMs)),
+  assets: (v) => [...v.assets],
 };
 
 export const PositionRisk: PositionRiskResolvers = {};

@@ -149,7 +149,8 @@ describe('properties', () => {
         const strike = spot.times(moneyness);
         const lo = bsm({ type, spot, strike, vol, timeYears, rate, dividendYield });
         const hi = bsm({ type, spot, strike, vol: vol.plus(bump), timeYears, rate, dividendYield });
-        return hi.price.gte(lo.price) && lo.vega.gte(0);
+        // Deep in the money the two prices agree to the last of the 50 digits: allow that rounding.
+        return hi.price.gte(lo.price.minus('1e-45')) && lo.vega.gte(0);
       }),
       { numRuns: 100 },
     );

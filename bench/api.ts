@@ -1,0 +1,148 @@
+/**
+ * API benchmark: throughput and p99 latency of a full account risk query against a baseline measured on the same
+ * server in the same run: `market(symbol) { symbol }`, which reads one row with one SQL statement (inside the
+ * request's read snapshot, like every query). Prints ratios against the baseline.
+ *
+ * The account: 10 positions over 10 markets (the store holds one position per account and market: the 5 seeded
+ * delta-one markets and 5 more linear perpetuals on the same underlyings), 3 collateral assets (USDC, BTC, ETH).
+ * Two risk queries are measured: with liquidation prices (per position and per underlying, the engine's expensive
+ * part) and without them.
+ *
+ *   npx tsx bench/api.ts [durationSeconds=10] [connections=10]
+ * Uses BENCH_DATABASE_URL when set, else an embedded Postgres in a temporary folder.
+ */
+import { loadConfig } from '../src/server/config';
+import { startServer } from '../src/server/http';
+import { createLogger } from '../src/server/logger';
+import { generateApiKey, insertApiKey } from '../src/store/api-key.repository';
+import { seedDemoVenue } from '../src/store/seed';
+import { ratio, startBenchDatabase } from './support';
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p99: number; average: number };
+  non2xx: number;
+  errors: number;
+}
+// autocannon ships no type declarations.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<AutocannonResult>;
+
+const DURATION = Number(process.argv[2] ?? 10);
+const CONNECTIONS = Number(process.argv[3] ?? 10);
+
+async function main(): Promise<void> {
+  const bench = await startBenchDatabase('bench_api');
+  try {
+    const q = bench.db.pool;
+    process.stderr.write('seeding the demo venue…\n');
+    await seedDemoVenue(bench.db.prisma, { nowMs: Date.now() });
+    // 5 more linear perpetuals: clones of the seeded ones (tiers and marks too).
+    const { rows: base } = await q.query<{ symbol: string }>(
+      `SELECT symbol FROM market WHERE kind <> 'OPTION' ORDER BY symbol`,
+    );
+    const clones = ['BTC-PERP', 'ETH-PERP', 'SOL-PERP', 'BTC-PERP', 'ETH-PERP'].map((s, i) => ({ from: s, to: `${s}-B${i}` }));
+    for (const c of clones) {
+      await q.query(
+        `INSERT INTO market (symbol, kind, contract_type, base_asset, quote_asset, settlement_asset, contract_size, tick_size, expiry, strike,
+            option_type, status, liquidation_fee_rate, insurance_fund_fee_rate, funding_index, max_price_age_seconds, book_depth,
+            slippage_base_rate, slippage_impact_factor)
+         SELECT $2, kind, contract_type, base_asset, quote_asset, settlement_asset, contract_size, tick_size, expiry, strike,
+            option_type, status, liquidation_fee_rate, insurance_fund_fee_rate, funding_index, max_price_age_seconds, book_depth,
+            slippage_base_rate, slippage_impact_factor FROM market WHERE symbol = $1`,
+        [c.from, c.to],
+      );
+      await q.query(
+        `INSERT INTO margin_tier (market_symbol, tier_index, notional_floor, notional_cap, initial_margin_rate, maintenance_margin_rate, maintenance_amount)
+         SELECT $2, tier_index, notional_floor, notional_cap, initial_margin_rate, maintenance_margin_rate, maintenance_amount FROM margin_tier WHERE market_symbol = $1`,
+        [c.from, c.to],
+      );
+      await q.query(`INSERT INTO mark_price (market_symbol, price, source, observed_at) SELECT $2, price, source, observed_at FROM mark_price WHERE market_symbol = $1`, [c.from, c.to]);
+    }
+    const markets = [...base.map((r) => r.symbol), ...clones.map((c) => c.to)].slice(0, 10);
+    const { rows: broker } = await q.query<{ id: string }>(`SELECT id FROM broker ORDER BY name LIMIT 1`);
+    const { rows: acct } = await q.query<{ id: string }>(
+      `INSERT INTO account (broker_id, external_ref) VALUES ($1, 'bench-10-positions') RETURNING id`,
+      [broker[0]!.id],
+    );
+    const accountId = acct[0]!.id;
+    await q.query(
+      `INSERT INTO balance (account_id, asset_symbol, amount) VALUES ($1, 'USDC', 2000000), ($1, 'BTC', 5), ($1, 'ETH', 40)`,
+      [accountId],
+    );
+    const { rows: marks } = await q.query<{ market_symbol: string; price: string; contract_type: string; contract_size: string }>(
+      `SELECT mp.market_symbol, mp.price, m.contract_type, m.contract_size FROM mark_price mp JOIN market m ON m.symbol = mp.market_symbol WHERE mp.market_symbol = ANY($1)`,
+      [markets],
+    );
+    let i = 0;
+    for (const m of marks) {
+      const price = Number(m.price);
+      // ~50k USD notional each, alternating long and short, entries 2% away from the mark.
+      const size = m.contract_type === 'LINEAR' ? 50_000 / price / Number(m.contract_size) : 50_000 / Number(m.contract_size);
+      const sign = i % 2 === 0 ? 1 : -1;
+      await q.query(
+        `INSERT INTO position (account_id, market_symbol, size, entry_price) VALUES ($1, $2, $3, $4)`,
+        [accountId, m.market_symbol, (sign * Math.round(size * 1000)) / 1000, (price * (1 - sign * 0.02)).toFixed(2)],
+      );
+      i += 1;
+    }
+    const { key } = generateApiKey();
+    await insertApiKey(q, { key, role: 'MONITOR', brokerId: null, label: 'bench' });
+
+    const config = { ...loadConfig({ NODE_ENV: 'production' }), host: '127.0.0.1', port: 0, rateLimitPoints: 1e9 };
+    const server = await startServer({ config, db: bench.db, logger: createLogger('silent') });
+    const body = (query: string, variables: Record<string, unknown> = {}) => JSON.stringify({ query, variables });
+    const headers = { 'content-type': 'application/json', 'x-api-key': key };
+    const queries = {
+      baseline: body(`query Baseline { market(symbol: "BTC-PERP") { symbol } }`),
+      riskWithLiquidation: body(
+        `query Risk($id: ID!) { account(id: $id) { id risk { equity initialMarginEquity marginEquity initialMargin maintenanceMargin freeCollateral marginRatio leverage status
+          breakdown { positions { positionId market notional initialMargin maintenanceMargin unrealizedPnl liquidationPrice bankruptcyPrice tier { index } initialRate { used source } }
+          balances { asset amount value initialWeightedValue maintenanceWeightedValue } crossPnl } }
+          liquidationPrices { underlying below { ratio } above { ratio } } } }`,
+        { id: accountId },
+      ),
+      riskFigures: body(
+        `query RiskFigures($id: ID!) { account(id: $id) { id risk { equity initialMarginEquity marginEquity initialMargin maintenanceMargin freeCollateral marginRatio leverage status
+          breakdown { positions { positionId market notional initialMargin maintenanceMargin unrealizedPnl tier { index } initialRate { used source } }
+          balances { asset amount value initialWeightedValue maintenanceWeightedValue } crossPnl } } } }`,
+        { id: accountId },
+      ),
+    };
+    // Sanity: each query answers without errors.
+    for (const [name, b] of Object.entries(queries)) {
+      const res = await fetch(server.url, { method: 'POST', headers, body: b });
+      const json = (await res.json()) as { errors?: unknown[]; data?: { account?: { risk?: { breakdown?: { positions: unknown[] } } } } };
+      if (json.errors) throw new Error(`${name}: ${JSON.stringify(json.errors)}`);
+      if (name !== 'baseline') process.stderr.write(`${name}: ${json.data?.account?.risk?.breakdown?.positions.length} positions\n`);
+    }
+    const run = async (name: string, b: string) => {
+      await autocannon({ url: server.url, method: 'POST', headers, body: b, connections: CONNECTIONS, duration: 2 }); // warm-up
+      const r = await autocannon({ url: server.url, method: 'POST', headers, body: b, connections: CONNECTIONS, duration: DURATION });
+      if (r.non2xx || r.errors) throw new Error(`${name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+      return { rps: r.requests.average, p99: r.latency.p99 };
+    };
+    const baseline = await run('baseline', queries.baseline);
+    const full = await run('riskWithLiquidation', queries.riskWithLiquidation);
+    const figures = await run('riskFigures', queries.riskFigures);
+    await server.stop();
+
+    console.log(`API benchmark: ${CONNECTIONS} connections, ${DURATION}s each, one process (server + load generator)`);
+    console.log(`baseline  market(symbol){symbol} (1 SQL row)        throughput 1.000x  p99 1.000x`);
+    console.log(
+      `account risk, 10 positions, with liquidation prices  throughput ${ratio(full.rps, baseline.rps)}  p99 ${ratio(full.p99, baseline.p99)}` +
+        `  (target throughput ≥ 0.6x: ${full.rps / baseline.rps >= 0.6 ? 'met' : 'NOT met'})`,
+    );
+    console.log(
+      `account risk, 10 positions, figures + breakdown     throughput ${ratio(figures.rps, baseline.rps)}  p99 ${ratio(figures.p99, baseline.p99)}` +
+        `  (target throughput ≥ 0.6x: ${figures.rps / baseline.rps >= 0.6 ? 'met' : 'NOT met'})`,
+    );
+  } finally {
+    await bench.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

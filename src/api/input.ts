@@ -1,0 +1,92 @@
+/**
+ * Input checks shared by the mutations. Each check adds a userError (code BAD_USER_INPUT, with the field path) and
+ * the write is refused before the database is touched. Malformed decimals never get here: the Decimal scalar
+ * refuses them as GraphQL BAD_USER_INPUT errors.
+ */
+import type Decimal from 'decimal.js';
+import type { UserError } from '../generated/graphql';
+import { userError } from './write';
+
+/** Bounds that keep every value well inside NUMERIC(65,30) and any sane venue. */
+export const LIMITS = {
+  /** Amounts of an asset (deposits, withdrawals, fees, transfers). */
+  maxAmount: '1e24',
+  /** Prices and notionals. */
+  maxPrice: '1e18',
+  /** Position sizes in contracts. */
+  maxSize: '1e18',
+  /** Decimal places of prices, sizes and rates. */
+  maxDecimals: 18,
+} as const;
+
+const SYMBOL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export class InputChecks {
+  readonly errors: UserError[] = [];
+
+  private add(field: string, message: string): false {
+    this.errors.push(userError('BAD_USER_INPUT', field, message));
+    return false;
+  }
+
+  /** |value| < max and at most `maxDecimals` decimal places. */
+  bounded(field: string, value: Decimal, max: string, maxDecimals: number = LIMITS.maxDecimals): boolean {
+    if (value.abs().gte(max)) return this.add(field, `${field} is too large (at most ${max} in absolute value)`);
+    if (value.decimalPlaces() > maxDecimals) return this.add(field, `${field} has more than ${maxDecimals} decimal places`);
+    return true;
+  }
+
+  positive(field: string, value: Decimal, max: string = LIMITS.maxAmount, maxDecimals?: number): boolean {
+    if (!value.isFinite() || value.lte(0)) return this.add(field, `${field} must be greater than zero`);
+    return this.bounded(field, value, max, maxDecimals);
+  }
+
+  nonNegative(field: string, value: Decimal, max: string = LIMITS.maxAmount, maxDecimals?: number): boolean {
+    if (!value.isFinite() || value.isNegative()) return this.add(field, `${field} must not be negative`);
+    return this.bounded(field, value, max, maxDecimals);
+  }
+
+  nonZero(field: string, value: Decimal, max: string, maxDecimals?: number): boolean {
+    if (!value.isFinite() || value.isZero()) return this.add(field, `${field} must not be zero`);
+    return this.bounded(field, value, max, maxDecimals);
+  }
+
+  /** A rate in [0, 1] (or (0, 1] when `positive`). */
+  rate(field: string, value: Decimal, options: { positive?: boolean; max?: number } = {}): boolean {
+    const max = options.max ?? 1;
+    if (options.positive ? value.lte(0) : value.isNegative()) {
+      return this.add(field, `${field} must be ${options.positive ? 'greater than zero' : 'zero or more'}`);
+    }
+    if (value.gt(max)) return this.add(field, `${field} must be at most ${max}`);
+    if (value.decimalPlaces() > LIMITS.maxDecimals) return this.add(field, `${field} has more than ${LIMITS.maxDecimals} decimal places`);
+    return true;
+  }
+
+  symbol(field: string, value: string): boolean {
+    if (!SYMBOL_PATTERN.test(value)) return this.add(field, `${field} "${value.slice(0, 64)}" is not a valid symbol`);
+    return true;
+  }
+
+  text(field: string, value: string | null | undefined, options: { min?: number; max: number; optional?: boolean }): boolean {
+    if (value === null || value === undefined) {
+      return options.optional ? true : this.add(field, `${field} is required`);
+    }
+    if (value.trim().length < (options.min ?? 1)) return this.add(field, `${field} must not be empty`);
+    if (value.length > options.max) return this.add(field, `${field} must be at most ${options.max} characters`);
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(value)) return this.add(field, `${field} must not contain control characters`);
+    return true;
+  }
+
+  uuid(field: string, value: string): boolean {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) {
+      return this.add(field, `${field} is not a valid id`);
+    }
+    return true;
+  }
+
+  fail(field: string | null, message: string): false {
+    this.errors.push(userError('BAD_USER_INPUT', field, message));
+    return false;
+  }
+}

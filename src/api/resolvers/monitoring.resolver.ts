@@ -1,0 +1,173 @@
+/**
+ * Monitoring reads (MONITOR and ADMIN): accountsAtRisk and riskSummary read the precomputed `account_risk` table
+ * (constant cost per page, one aggregate for the totals); stressTest streams the venue through the cascade.
+ */
+import Decimal from 'decimal.js';
+import type {
+  AccountAtRiskResolvers,
+  QueryResolvers,
+  StressRoundResolvers,
+  StressTestResultResolvers,
+} from '../../generated/graphql';
+import { toD } from '../../risk';
+import { ScenarioInputError } from '../../risk/scenario';
+import { notionalOf } from '../../risk/slippage';
+import type { StressScenario } from '../../risk/stress';
+import type { MarketParams } from '../../risk/types';
+import type { MarketRecord } from '../../store/records';
+import {
+  accountRiskTotals,
+  insuranceFundBalances,
+  largestExposures,
+  oldestEvaluation,
+  openInterestByMarket,
+  pageAccountRisk,
+  type RiskPageKey,
+} from '../../monitoring/account-risk.repository';
+import { runVenueStressTest } from '../../monitoring/stress.service';
+import { allIndexPrices, allMarkPrices } from '../../store/asset.repository';
+import { isAccountId } from '../../store/account.repository';
+import { listMarkets } from '../../store/market.repository';
+import { badInput } from '../errors';
+import { decodeCursor, encodeCursor, pageSize } from '../cursor';
+import type { GraphQLContext } from '../context';
+import { requireRole } from '../principal';
+import { VALUATION_ASSET } from '../snapshot.loader';
+
+const MONITORS = ['MONITOR', 'ADMIN'] as const;
+
+/** The two fields of MarketParams that notionalOf reads. */
+function marketParamsLite(m: MarketRecord): MarketParams {
+  return { contractType: m.contractType, contractSize: m.contractSize } as MarketParams;
+}
+const MAX_LARGEST = 100;
+
+function requireMonitor(ctx: GraphQLContext): void {
+  requireRole(ctx.principal, MONITORS, 'read venue risk');
+}
+
+function encodeRiskCursor(key: RiskPageKey): string {
+  return encodeCursor(`r:${key.ratioKey}|${key.accountId}`);
+}
+
+function decodeRiskCursor(cursor: string): RiskPageKey {
+  const key = decodeCursor(cursor);
+  const match = /^r:(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)\|(.+)$/i.exec(key);
+  if (!match || !isAccountId(match[2]!)) throw badInput(`"${cursor.slice(0, 64)}" is not a valid cursor`, 'after');
+  return { ratioKey: match[1]!, accountId: match[2]! };
+}
+
+const record = <T>(r: Readonly<Record<string, T>>) => Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+export const monitoringQueries: Pick<QueryResolvers, 'accountsAtRisk' | 'riskSummary' | 'stressTest'> = {
+  accountsAtRisk: async (_parent, { minMarginRatio, first, after }, ctx) => {
+    requireMonitor(ctx);
+    const limit = pageSize(first);
+    const afterKey = after ? decodeRiskCursor(after) : null;
+    if (minMarginRatio !== null && minMarginRatio !== undefined && !minMarginRatio.isFinite()) {
+      throw badInput('minMarginRatio must be a finite number', 'minMarginRatio');
+    }
+    const rows = await pageAccountRisk(ctx.snapshot, { limit: limit + 1, after: afterKey, minRatio: minMarginRatio ?? null });
+    const asOf = await oldestEvaluation(ctx.snapshot);
+    const page = rows.slice(0, limit);
+    const edges = page.map((node) => ({ cursor: encodeRiskCursor({ ratioKey: node.ratioKey.toFixed(), accountId: node.accountId }), node }));
+    return {
+      edges,
+      pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.length ? edges[edges.length - 1]!.cursor : null },
+      asOf,
+    };
+  },
+
+  riskSummary: async (_parent, { largest }, ctx) => {
+    requireMonitor(ctx);
+    const n = largest ?? 10;
+    if (!Number.isInteger(n) || n < 0) throw badInput('largest must be a non-negative integer', 'largest');
+    const q = ctx.snapshot;
+    const totals = await accountRiskTotals(q);
+    const markets = await listMarkets(q);
+    const oi = await openInterestByMarket(q);
+    const marks = await allMarkPrices(q);
+    const indexes = await allIndexPrices(q);
+    const funds = await insuranceFundBalances(q);
+    const top = await largestExposures(q, Math.min(n, MAX_LARGEST));
+    const indexOf = (asset: string): Decimal | null => (asset === VALUATION_ASSET ? new Decimal(1) : indexes.get(asset)?.price ?? null);
+    return {
+      asOf: totals.oldestEvaluation,
+      newestEvaluation: totals.newestEvaluation,
+      accounts: totals.accounts,
+      accountsEvaluated: totals.evaluated,
+      accountsWithErrors: totals.errors,
+      statusCounts: (['HEALTHY', 'RESTRICTED', 'LIQUIDATABLE', 'BANKRUPT'] as const).map((status) => ({
+        status,
+        count: totals.byStatus.get(status) ?? 0,
+      })),
+      totalEquity: totals.totalEquity,
+      totalInitialMargin: totals.totalInitialMargin,
+      totalMaintenanceMargin: totals.totalMaintenanceMargin,
+      totalNotional: totals.totalNotional,
+      markets: markets.map((m) => {
+        const o = oi.get(m.symbol) ?? { long: new Decimal(0), short: new Decimal(0), positions: 0 };
+        const mark = marks.get(m.symbol)?.price ?? null;
+        let notional: Decimal | null = null;
+        if (m.kind === 'OPTION') {
+          const underlying = indexOf(m.baseAsset);
+          notional = underlying === null ? null : o.long.mul(m.contractSize).mul(underlying);
+        } else if (mark !== null && mark.gt(0)) {
+          // The engine's notional (slippage.ts notionalOf): LINEAR |q|·c·P, INVERSE |q|·c/P.
+          notional = notionalOf(marketParamsLite(m), o.long, mark);
+        }
+        const settle = indexOf(m.settlementAsset);
+        return {
+          market: m.symbol,
+          kind: m.kind,
+          contractType: m.contractType,
+          openInterest: o.long,
+          longContracts: o.long,
+          shortContracts: o.short,
+          positions: o.positions,
+          markPrice: mark,
+          notional,
+          notionalUsd: notional !== null && settle !== null ? notional.mul(settle) : null,
+        };
+      }),
+      insuranceFunds: [...funds].map(([asset, balance]) => ({ asset, balance })),
+      largestExposures: top,
+    };
+  },
+
+  stressTest: async (_parent, { scenario }, ctx) => {
+    requireMonitor(ctx);
+    const input: StressScenario = {
+      shocks: scenario.shocks.map((s) => ({ underlying: s.underlying ?? null, asset: s.asset ?? null, market: s.market ?? null, relative: s.relative })),
+      maxRounds: scenario.maxRounds ?? undefined,
+    };
+    try {
+      return await runVenueStressTest(ctx.snapshot, input, { nowMs: ctx.nowMs });
+    } catch (error) {
+      if (error instanceof ScenarioInputError) throw badInput(error.message, `scenario.${error.field}`);
+      throw error;
+    }
+  },
+};
+
+export const AccountAtRisk: AccountAtRiskResolvers = {
+  account: (row, _args, ctx) => ctx.loaders.account.load(row.accountId),
+  distanceToLiquidation: (row) =>
+    row.marginEquity !== null && row.maintenanceMargin !== null && row.marginEquity.gt(0)
+      ? toD(row.marginEquity).minus(row.maintenanceMargin).div(row.marginEquity)
+      : null,
+};
+
+export const StressTestResult: StressTestResultResolvers = {
+  asOf: (r) => new Date(r.asOfMs),
+  shockedPrices: (r) => record(r.shockedPrices).map(([market, price]) => ({ market, price })),
+  finalPrices: (r) => record(r.finalPrices).map(([market, price]) => ({ market, price })),
+  insuranceFundsBefore: (r) => record(r.insuranceFundsBefore).map(([asset, balance]) => ({ asset, balance })),
+  insuranceFundsAfter: (r) => record(r.insuranceFundsAfter).map(([asset, balance]) => ({ asset, balance })),
+  accountsFailed: (r) => record(r.accountsFailed).map(([code, count]) => ({ code, count })),
+};
+
+export const StressRound: StressRoundResolvers = {
+  prices: (r) => record(r.pricesAfter).map(([market, price]) => ({ market, price })),
+  insuranceFunds: (r) => record(r.insuranceFunds).map(([asset, balance]) => ({ asset, balance })),
+};

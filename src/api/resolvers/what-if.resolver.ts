@@ -1,0 +1,141 @@
+/**
+ * What-if scenarios, the liquidation outcome and the inverse solvers (read-only: nothing is ever written). Each request
+ * loads the account's engine snapshot once per field (plus the markets the scenarios name) and the insurance fund
+ * balances, and hands them to the pure engine (src/risk/what-if.ts, liquidation-outcome.ts, solvers.ts).
+ */
+import type Decimal from 'decimal.js';
+import type {
+  AccountResolvers,
+  LiquidationOutcomeResolvers,
+  QueryResolvers,
+  ScenarioInput,
+} from '../../generated/graphql';
+import {
+  depositToReach,
+  liquidationOutcome,
+  maxTradeSize,
+  maxWithdrawable,
+  minReductionToExitLiquidation,
+  RiskEngineError,
+  ScenarioInputError,
+  scenarioMarkets,
+  whatIf,
+  type AccountSnapshot,
+  type Scenario,
+} from '../../risk';
+import { insuranceFundBalances } from '../../store/insurance-fund.repository';
+import type { GraphQLContext } from '../context';
+import { badInput } from '../errors';
+import { accountNotFound, canAccessAccount, requireAccountReader } from '../principal';
+import { toDomainError } from '../risk.loader';
+import { loadAccountSnapshots } from '../snapshot.loader';
+
+/** Default of config WHATIF_MAX_SCENARIOS. */
+export const DEFAULT_WHATIF_MAX_SCENARIOS = 20;
+/** Most entries of one list inside a scenario (trades, price moves, …): bounds the work of one request. */
+export const WHATIF_MAX_LIST_ITEMS = 100;
+/** Longest symbol accepted in a scenario (market or asset). */
+const MAX_SYMBOL_LENGTH = 64;
+
+/** Runs engine code, turning its input and engine errors into client-facing domain errors (field prefixed). */
+function engine<T>(prefix: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof ScenarioInputError) {
+      const field = prefix === '' ? error.field : `${prefix}.${error.field}`;
+      throw badInput(`${field}: ${error.message}`, field);
+    }
+    if (error instanceof RiskEngineError) throw toDomainError(error);
+    throw error;
+  }
+}
+
+async function snapshotOf(ctx: GraphQLContext, accountId: string, extraMarkets: readonly string[] = []): Promise<AccountSnapshot> {
+  const loaded = (await loadAccountSnapshots(ctx.snapshot, [accountId], ctx.nowMs, extraMarkets)).get(accountId);
+  if (!loaded) throw accountNotFound(accountId);
+  return loaded.snapshot;
+}
+
+/** Checks list sizes and symbol lengths, then converts a GraphQL scenario into the engine's. */
+function toScenario(input: ScenarioInput, field: string): Scenario {
+  const lists = ['priceMoves', 'volatilityShifts', 'trades', 'deposits', 'withdrawals', 'leverageChanges', 'isolatedMarginTransfers'] as const;
+  for (const name of lists) {
+    const list = input[name] as readonly Record<string, unknown>[] | null | undefined;
+    if (!list) continue;
+    if (list.length > WHATIF_MAX_LIST_ITEMS) throw badInput(`at most ${WHATIF_MAX_LIST_ITEMS} ${name} per scenario`, `${field}.${name}`);
+    list.forEach((item, i) => {
+      for (const key of ['market', 'asset', 'underlying']) {
+        const v = item[key];
+        if (typeof v === 'string' && (v.length === 0 || v.length > MAX_SYMBOL_LENGTH)) {
+          throw badInput(`${key} must be 1 to ${MAX_SYMBOL_LENGTH} characters`, `${field}.${name}[${i}].${key}`);
+        }
+      }
+    });
+  }
+  if (input.label !== null && input.label !== undefined && input.label.length > 200) throw badInput('label is at most 200 characters', `${field}.label`);
+  return {
+    label: input.label ?? null,
+    priceMoves: input.priceMoves ?? null,
+    volatilityShifts: input.volatilityShifts ?? null,
+    timeAdvanceSeconds: input.timeAdvanceSeconds ?? null,
+    trades: input.trades ?? null,
+    deposits: input.deposits ?? null,
+    withdrawals: input.withdrawals ?? null,
+    leverageChanges: (input.leverageChanges ?? []).map((l) => ({ market: l.market, leverage: (l.leverage ?? null) as Decimal | null })),
+    isolatedMarginTransfers: input.isolatedMarginTransfers ?? null,
+  };
+}
+
+export const whatIfQueries: Pick<QueryResolvers, 'whatIf'> = {
+  whatIf: async (_parent, { accountId, scenarios }, ctx) => {
+    requireAccountReader(ctx.principal);
+    const max = ctx.whatIfMaxScenarios ?? DEFAULT_WHATIF_MAX_SCENARIOS;
+    if (scenarios.length > max) throw badInput(`at most ${max} scenarios per request (got ${scenarios.length})`, 'scenarios');
+    const account = await ctx.loaders.account.load(accountId);
+    if (!account || !canAccessAccount(ctx.principal, account)) throw accountNotFound(accountId);
+    const converted = scenarios.map((s, i) => toScenario(s, `scenarios[${i}]`));
+    const extra = [...new Set(converted.flatMap(scenarioMarkets))];
+    const [snapshot, insuranceFunds] = await Promise.all([snapshotOf(ctx, accountId, extra), insuranceFundBalances(ctx.snapshot)]);
+    // Each scenario starts from the same snapshot: they are independent.
+    return converted.map((scenario, i) => engine(`scenarios[${i}]`, () => whatIf(snapshot, scenario, { insuranceFunds })));
+  },
+};
+
+export const accountWhatIfFields: Pick<
+  AccountResolvers,
+  'maxTradeSize' | 'maxWithdrawable' | 'depositToReach' | 'minReductionToExitLiquidation' | 'liquidationOutcome'
+> = {
+  maxTradeSize: async (account, { market, side }, ctx) => {
+    const snapshot = await snapshotOf(ctx, account.id, [market]);
+    return engine('', () => maxTradeSize(snapshot, market, side));
+  },
+  maxWithdrawable: async (account, { asset }, ctx) => {
+    const snapshot = await snapshotOf(ctx, account.id);
+    return engine('', () => maxWithdrawable(snapshot, asset, { borrowable: true }));
+  },
+  depositToReach: async (account, { targetLiquidationPrice, market }, ctx) => {
+    if (!targetLiquidationPrice.gt(0)) throw badInput('targetLiquidationPrice must be positive', 'targetLiquidationPrice');
+    const snapshot = await snapshotOf(ctx, account.id, [market]);
+    return engine('', () => depositToReach(snapshot, targetLiquidationPrice, market));
+  },
+  minReductionToExitLiquidation: async (account, _args, ctx) => {
+    const snapshot = await snapshotOf(ctx, account.id);
+    return engine('', () => minReductionToExitLiquidation(snapshot));
+  },
+  liquidationOutcome: async (account, _args, ctx) => {
+    const [snapshot, insuranceFunds] = await Promise.all([snapshotOf(ctx, account.id), insuranceFundBalances(ctx.snapshot)]);
+    return engine('', () => liquidationOutcome(snapshot, { insuranceFunds }));
+  },
+};
+
+export const LiquidationOutcome: LiquidationOutcomeResolvers = {
+  totalClosedNotional: (o) => o.totalClosedNotionalUsd,
+  totalFees: (o) => o.totalFeesUsd,
+  totalSlippageCost: (o) => o.totalSlippageCostUsd,
+  totalRealizedPnl: (o) => o.totalRealizedPnlUsd,
+  deficit: (o) => o.deficitUsd,
+  insuranceFundDraw: (o) => o.insuranceFundDrawUsd,
+  residualLoss: (o) => o.residualLossUsd,
+};
+

@@ -1,0 +1,230 @@
+/**
+ * The one path every mutation takes (DESIGN section 6):
+ *   role check → pure input validation (userErrors, nothing touched) → one READ COMMITTED transaction that
+ *   claims the idempotency key first (replay / CONFLICT / new), runs the write (which locks the rows it checks),
+ *   stores the response and an audit event, and commits — or rolls everything back on a refusal (userErrors).
+ * Risk engine errors (stale or missing prices) surface as DomainErrors with the same code; nothing is written.
+ */
+import Decimal from 'decimal.js';
+import { createHash } from 'node:crypto';
+import type { UserError, UserErrorCode } from '../generated/graphql';
+import { RiskEngineError, evaluateAccount, type AccountRisk } from '../risk';
+import { insertAuditEvent } from '../store/audit.repository';
+import { claimIdempotencyKey, storeIdempotentResponse } from '../store/idempotency.repository';
+import type { ApiRole } from '../store/records';
+import { inWriteTransaction, rollback, type TransactionClient } from '../store/write-transaction';
+import type { GraphQLContext } from './context';
+import { DomainError, type ErrorCode } from './errors';
+import { idempotencyScope, requireRole, type Principal } from './principal';
+import { loadAccountSnapshots } from './snapshot.loader';
+
+export type { UserError, UserErrorCode };
+
+/** A write refused for a reason the caller can act on; the transaction rolls back. */
+export class Refusal {
+  constructor(readonly errors: readonly UserError[]) {}
+}
+
+export function userError(code: UserErrorCode, field: string | null, message: string): UserError {
+  return { code, field, message };
+}
+
+export function refuse(code: UserErrorCode, field: string | null, message: string): Refusal {
+  return new Refusal([userError(code, field, message)]);
+}
+
+export interface AuditEntry {
+  readonly action?: string;
+  readonly accountId?: string | null;
+  readonly brokerId?: string | null;
+  readonly before: unknown;
+  readonly after: unknown;
+}
+
+export interface WriteScope {
+  readonly tx: TransactionClient;
+  readonly principal: Principal;
+  readonly nowMs: number;
+  readonly requestId: string;
+  /** Records an audit event of this write (inserted in the same transaction). */
+  audit(entry: AuditEntry): Promise<void>;
+}
+
+export interface WriteSpec<R extends object> {
+  /** Mutation name: part of the idempotency hash and the audit action. */
+  readonly operation: string;
+  /** The GraphQL input (with its idempotencyKey). */
+  readonly input: { readonly idempotencyKey: string } & Record<string, unknown>;
+  readonly roles: readonly ApiRole[];
+  /** Pure checks of the input; any error refuses the write before the database is touched. */
+  readonly validate?: () => readonly UserError[];
+  readonly execute: (scope: WriteScope) => Promise<R | Refusal>;
+}
+
+export type WriteResult<R> = (R & { userErrors: readonly UserError[] }) | { userErrors: readonly UserError[] };
+
+const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
+
+export function validateIdempotencyKey(key: string): UserError | null {
+  if (key.trim().length === 0) return userError('BAD_USER_INPUT', 'idempotencyKey', 'idempotencyKey must not be empty');
+  if (key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+    return userError('BAD_USER_INPUT', 'idempotencyKey', `idempotencyKey must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(key)) return userError('BAD_USER_INPUT', 'idempotencyKey', 'idempotencyKey must not contain control characters');
+  return null;
+}
+
+/** Input as canonical JSON: sorted keys, decimals by value ("1.0" = "1"), null = absent, dates in ISO. */
+export function canonicalJson(value: unknown): string {
+  const walk = (v: unknown): unknown => {
+    if (v === null || v === undefined) return null;
+    if (Decimal.isDecimal(v)) return `dec:${(v as Decimal).toFixed()}`;
+    if (v instanceof Date) return `date:${v.toISOString()}`;
+    if (Array.isArray(v)) return v.map(walk);
+    if (typeof v === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(v as object).sort()) {
+        const inner = (v as Record<string, unknown>)[key];
+        if (inner !== null && inner !== undefined) out[key] = walk(inner);
+      }
+      return out;
+    }
+    return v;
+  };
+  return JSON.stringify(walk(value));
+}
+
+export function requestHash(operation: string, input: Record<string, unknown>): string {
+  const { idempotencyKey: _key, ...rest } = input;
+  return createHash('sha256').update(canonicalJson({ operation, input: rest })).digest('hex');
+}
+
+/** Stored responses keep decimals and dates typed: { $dec } / { $date } tags, revived on replay. */
+export function encodeResponse(value: unknown): unknown {
+  if (value === undefined) return null;
+  if (value === null) return null;
+  if (Decimal.isDecimal(value)) return { $dec: (value as Decimal).toFixed() };
+  if (value instanceof Date) return { $date: value.toISOString() };
+  if (Array.isArray(value)) return value.map(encodeResponse);
+  if (typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value as object)) out[key] = encodeResponse(inner);
+    return out;
+  }
+  return value;
+}
+
+export function decodeResponse(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(decodeResponse);
+  const record = value as Record<string, unknown>;
+  if (typeof record.$dec === 'string' && Object.keys(record).length === 1) return new Decimal(record.$dec);
+  if (typeof record.$date === 'string' && Object.keys(record).length === 1) return new Date(record.$date);
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(record)) out[key] = decodeResponse(inner);
+  return out;
+}
+
+/**
+ * After a write commits, later reads of the same request (the payload's `account { balances risk }`, the next
+ * mutation of the document) must see it: end the request's read snapshot and forget what the loaders cached.
+ */
+async function refreshReads(ctx: GraphQLContext): Promise<void> {
+  await ctx.snapshot.refresh();
+  for (const loader of Object.values(ctx.loaders)) loader.clearAll();
+  ctx.risk.clearAll();
+}
+
+export async function runWrite<R extends object>(ctx: GraphQLContext, spec: WriteSpec<R>): Promise<WriteResult<R>> {
+  const { principal } = ctx;
+  requireRole(principal, spec.roles, spec.operation);
+  const keyError = validateIdempotencyKey(spec.input.idempotencyKey);
+  const inputErrors = [...(keyError ? [keyError] : []), ...(spec.validate?.() ?? [])];
+  if (inputErrors.length > 0) return { userErrors: inputErrors };
+
+  const hash = requestHash(spec.operation, spec.input);
+  const result = await inWriteTransaction<WriteResult<R>>(ctx.db.pool, async (tx) => {
+    const claim = await claimIdempotencyKey(tx, {
+      scope: idempotencyScope(principal),
+      key: spec.input.idempotencyKey,
+      operation: spec.operation,
+      requestHash: hash,
+    });
+    if (claim.status === 'CONFLICT') {
+      throw new DomainError(
+        'CONFLICT',
+        `idempotencyKey "${spec.input.idempotencyKey.slice(0, 64)}" was already used for a different ${claim.operation === spec.operation ? 'input' : `operation (${claim.operation})`}`,
+        { field: 'idempotencyKey' },
+      );
+    }
+    if (claim.status === 'REPLAY') return decodeResponse(claim.response) as WriteResult<R>;
+
+    const scope: WriteScope = {
+      tx,
+      principal,
+      nowMs: ctx.nowMs,
+      requestId: ctx.requestId,
+      audit: (entry) =>
+        insertAuditEvent(tx, {
+          apiKeyId: principal.apiKeyId,
+          brokerId: entry.brokerId ?? principal.brokerId,
+          role: principal.role,
+          action: entry.action ?? spec.operation,
+          accountId: entry.accountId ?? null,
+          requestId: ctx.requestId,
+          before: encodeResponse(entry.before),
+          after: encodeResponse(entry.after),
+        }),
+    };
+    const outcome = await spec.execute(scope);
+    if (outcome instanceof Refusal) return rollback({ userErrors: outcome.errors });
+    const payload = { ...outcome, userErrors: [] as readonly UserError[] };
+    await storeIdempotentResponse(tx, claim.id, encodeResponse(payload));
+    return payload;
+  }).catch((error: unknown) => {
+    throw busy(error) ?? error;
+  });
+  await refreshReads(ctx);
+  return result;
+}
+
+/**
+ * A write that could not get its connection or its row lock in time (a very hot account): nothing was written, and
+ * the client may retry with the same idempotency key.
+ */
+function busy(error: unknown): DomainError | null {
+  const e = error as { code?: string; message?: string };
+  if (e?.code === '55P03' || /timeout exceeded when trying to connect/.test(e?.message ?? '')) {
+    return new DomainError('UNAVAILABLE', 'the account is busy; retry with the same idempotencyKey');
+  }
+  return null;
+}
+
+/** Engine error code → domain error code (stale and missing prices keep their codes). */
+const ENGINE_CODES: { readonly [C in RiskEngineError['code']]: ErrorCode } = {
+  MISSING_PRICE: 'MISSING_PRICE',
+  STALE_PRICE: 'STALE_PRICE',
+  UNSUPPORTED_MARKET_KIND: 'UNSUPPORTED',
+  INVALID_SNAPSHOT: 'INTERNAL_SERVER_ERROR',
+};
+
+/**
+ * The engine's view of an account as the transaction sees it now (its own uncommitted writes included): the
+ * margin check of a write evaluates the after-state exactly as a later read will.
+ */
+export async function evaluateInTransaction(
+  tx: TransactionClient,
+  accountId: string,
+  nowMs: number,
+  extraMarkets: readonly string[] = [],
+): Promise<AccountRisk> {
+  const loaded = (await loadAccountSnapshots(tx, [accountId], nowMs, extraMarkets)).get(accountId);
+  if (!loaded) throw new DomainError('INTERNAL_SERVER_ERROR', `account ${accountId} vanished inside its own transaction`);
+  try {
+    return evaluateAccount(loaded.snapshot, { liquidationPrices: 'SKIP' });
+  } catch (error) {
+    if (error instanceof RiskEngineError) throw new DomainError(ENGINE_CODES[error.code], error.message, { ...error.details });
+    throw error;
+  }
+}

@@ -1,0 +1,289 @@
+/**
+ * The precomputed `account_risk` table: one row per account with the engine's account figures at its last
+ * evaluation. Written in bulk (one multi-row upsert per batch through unnest); read by keyset pages on the
+ * (ratio_key DESC, account_id DESC) index and by aggregates, so a page costs the same with 1,000 or 10,000,000 rows.
+ */
+import Decimal from 'decimal.js';
+import type { AccountRisk, AccountStatus } from '../risk';
+import type { Queryable } from '../store/queryable';
+
+/** Ordering key of an account whose margin equity is ≤ 0 while it has a requirement (or negative equity). */
+export const RATIO_KEY_UNBOUNDED = new Decimal('1e18');
+/** Ordering key of an account whose last evaluation failed (listed after every evaluated account). */
+export const RATIO_KEY_ERROR = new Decimal(-1);
+
+export interface AccountRiskRow {
+  readonly accountId: string;
+  /** Null when the evaluation failed (then `errorCode` is set and every figure is null). */
+  readonly status: AccountStatus | null;
+  readonly marginRatio: Decimal | null;
+  readonly ratioKey: Decimal;
+  readonly equity: Decimal | null;
+  readonly initialMarginEquity: Decimal | null;
+  readonly marginEquity: Decimal | null;
+  readonly initialMargin: Decimal | null;
+  readonly maintenanceMargin: Decimal | null;
+  readonly freeCollateral: Decimal | null;
+  readonly totalNotional: Decimal | null;
+  readonly pricesAsOf: Date | null;
+  readonly evaluatedAt: Date;
+  readonly errorCode: string | null;
+}
+
+/**
+ * Worst first: the margin ratio when there is one; else (margin equity ≤ 0) unbounded when the account is
+ * liquidatable or bankrupt, 0 when it holds nothing at risk.
+ */
+export function ratioKeyOf(risk: Pick<AccountRisk, 'marginRatio' | 'status'>): Decimal {
+  if (risk.marginRatio !== null) return risk.marginRatio;
+  return risk.status === 'LIQUIDATABLE' || risk.status === 'BANKRUPT' ? RATIO_KEY_UNBOUNDED : new Decimal(0);
+}
+
+export function rowFromRisk(risk: AccountRisk, evaluatedAtMs: number): AccountRiskRow {
+  return {
+    accountId: risk.accountId,
+    status: risk.status,
+    marginRatio: risk.marginRatio,
+    ratioKey: ratioKeyOf(risk),
+    equity: risk.equity,
+    initialMarginEquity: risk.initialMarginEquity,
+    marginEquity: risk.marginEquity,
+    initialMargin: risk.initialMargin,
+    maintenanceMargin: risk.maintenanceMargin,
+    freeCollateral: risk.freeCollateral,
+    totalNotional: risk.totalNotionalUsd,
+    pricesAsOf: risk.pricesAsOfMs === null ? null : new Date(risk.pricesAsOfMs),
+    evaluatedAt: new Date(evaluatedAtMs),
+    errorCode: null,
+  };
+}
+
+export function rowFromError(accountId: string, errorCode: string, evaluatedAtMs: number): AccountRiskRow {
+  return {
+    accountId,
+    status: null,
+    marginRatio: null,
+    ratioKey: RATIO_KEY_ERROR,
+    equity: null,
+    initialMarginEquity: null,
+    marginEquity: null,
+    initialMargin: null,
+    maintenanceMargin: null,
+    freeCollateral: null,
+    totalNotional: null,
+    pricesAsOf: null,
+    evaluatedAt: new Date(evaluatedAtMs),
+    errorCode,
+  };
+}
+
+const text = (d: Decimal | null): string | null => (d === null ? null : d.toFixed());
+
+/**
+ * One statement for the whole batch (unnest of column arrays). A row is only replaced by a newer evaluation, so a
+ * sweep batch read before a write cannot overwrite the write-through refresh that followed it.
+ */
+export async function upsertAccountRisk(q: Queryable, rows: readonly AccountRiskRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await q.query(
+    `INSERT INTO account_risk (account_id, status, margin_ratio, ratio_key, equity, initial_margin_equity, margin_equity,
+        initial_margin, maintenance_margin, free_collateral, total_notional, prices_as_of, evaluated_at, error_code)
+     SELECT * FROM unnest($1::uuid[], $2::"RiskStatus"[], $3::numeric[], $4::numeric[], $5::numeric[], $6::numeric[],
+        $7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[], $11::numeric[], $12::timestamptz[], $13::timestamptz[], $14::text[])
+     ON CONFLICT (account_id) DO UPDATE SET
+        status = EXCLUDED.status, margin_ratio = EXCLUDED.margin_ratio, ratio_key = EXCLUDED.ratio_key,
+        equity = EXCLUDED.equity, initial_margin_equity = EXCLUDED.initial_margin_equity,
+        margin_equity = EXCLUDED.margin_equity, initial_margin = EXCLUDED.initial_margin,
+        maintenance_margin = EXCLUDED.maintenance_margin, free_collateral = EXCLUDED.free_collateral,
+        total_notional = EXCLUDED.total_notional, prices_as_of = EXCLUDED.prices_as_of,
+        evaluated_at = EXCLUDED.evaluated_at, error_code = EXCLUDED.error_code
+     WHERE account_risk.evaluated_at <= EXCLUDED.evaluated_at`,
+    [
+      rows.map((r) => r.accountId),
+      rows.map((r) => r.status),
+      rows.map((r) => text(r.marginRatio)),
+      rows.map((r) => r.ratioKey.toFixed()),
+      rows.map((r) => text(r.equity)),
+      rows.map((r) => text(r.initialMarginEquity)),
+      rows.map((r) => text(r.marginEquity)),
+      rows.map((r) => text(r.initialMargin)),
+      rows.map((r) => text(r.maintenanceMargin)),
+      rows.map((r) => text(r.freeCollateral)),
+      rows.map((r) => text(r.totalNotional)),
+      rows.map((r) => r.pricesAsOf),
+      rows.map((r) => r.evaluatedAt),
+      rows.map((r) => r.errorCode),
+    ],
+  );
+}
+
+interface Row {
+  account_id: string;
+  status: AccountStatus | null;
+  margin_ratio: string | null;
+  ratio_key: string;
+  equity: string | null;
+  initial_margin_equity: string | null;
+  margin_equity: string | null;
+  initial_margin: string | null;
+  maintenance_margin: string | null;
+  free_collateral: string | null;
+  total_notional: string | null;
+  prices_as_of: Date | null;
+  evaluated_at: Date;
+  error_code: string | null;
+}
+
+const COLUMNS = `account_id, status, margin_ratio, ratio_key, equity, initial_margin_equity, margin_equity, initial_margin,
+  maintenance_margin, free_collateral, total_notional, prices_as_of, evaluated_at, error_code`;
+
+const dec = (v: string | null): Decimal | null => (v === null ? null : new Decimal(v));
+
+function toRow(r: Row): AccountRiskRow {
+  return {
+    accountId: r.account_id,
+    status: r.status,
+    marginRatio: dec(r.margin_ratio),
+    ratioKey: new Decimal(r.ratio_key),
+    equity: dec(r.equity),
+    initialMarginEquity: dec(r.initial_margin_equity),
+    marginEquity: dec(r.margin_equity),
+    initialMargin: dec(r.initial_margin),
+    maintenanceMargin: dec(r.maintenance_margin),
+    freeCollateral: dec(r.free_collateral),
+    totalNotional: dec(r.total_notional),
+    pricesAsOf: r.prices_as_of,
+    evaluatedAt: r.evaluated_at,
+    errorCode: r.error_code,
+  };
+}
+
+export interface RiskPageKey {
+  readonly ratioKey: string;
+  readonly accountId: string;
+}
+
+/**
+ * Keyset page, worst first: rows with ratio_key ≥ minRatio (when given) strictly after `after` in
+ * (ratio_key DESC, account_id DESC) order. One index range scan of `limit` rows.
+ */
+export async function pageAccountRisk(
+  q: Queryable,
+  args: { limit: number; after: RiskPageKey | null; minRatio: Decimal | null },
+): Promise<AccountRiskRow[]> {
+  const where: string[] = [];
+  const values: unknown[] = [];
+  if (args.minRatio !== null) {
+    values.push(args.minRatio.toFixed());
+    where.push(`ratio_key >= $${values.length}::numeric`);
+  }
+  if (args.after) {
+    values.push(args.after.ratioKey, args.after.accountId);
+    where.push(`(ratio_key, account_id) < ($${values.length - 1}::numeric, $${values.length}::uuid)`);
+  }
+  values.push(args.limit);
+  const { rows } = await q.query<Row>(
+    `SELECT ${COLUMNS} FROM account_risk ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY ratio_key DESC, account_id DESC LIMIT $${values.length}`,
+    values,
+  );
+  return rows.map(toRow);
+}
+
+export async function accountRiskByIds(q: Queryable, ids: readonly string[]): Promise<Map<string, AccountRiskRow>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await q.query<Row>(`SELECT ${COLUMNS} FROM account_risk WHERE account_id = ANY($1::uuid[])`, [ids]);
+  return new Map(rows.map((r) => [r.account_id, toRow(r)]));
+}
+
+/** Largest positions by total notional (index on total_notional DESC). */
+export async function largestExposures(q: Queryable, limit: number): Promise<AccountRiskRow[]> {
+  const { rows } = await q.query<Row>(
+    `SELECT ${COLUMNS} FROM account_risk WHERE total_notional IS NOT NULL ORDER BY total_notional DESC, account_id LIMIT $1`,
+    [limit],
+  );
+  return rows.map(toRow);
+}
+
+export interface AccountRiskTotals {
+  readonly accounts: number;
+  readonly evaluated: number;
+  readonly errors: number;
+  readonly byStatus: ReadonlyMap<AccountStatus, number>;
+  readonly totalEquity: Decimal;
+  readonly totalInitialMargin: Decimal;
+  readonly totalMaintenanceMargin: Decimal;
+  readonly totalNotional: Decimal;
+  readonly oldestEvaluation: Date | null;
+  readonly newestEvaluation: Date | null;
+}
+
+/** Totals over the table (one aggregate scan) and the number of accounts in the store. */
+export async function accountRiskTotals(q: Queryable): Promise<AccountRiskTotals> {
+  const [{ rows: groups }, { rows: counts }] = await Promise.all([
+    q.query<{ status: AccountStatus | null; n: string; equity: string | null; im: string | null; mm: string | null; notional: string | null; oldest: Date | null; newest: Date | null }>(
+      `SELECT status, count(*) AS n, sum(equity) AS equity, sum(initial_margin) AS im, sum(maintenance_margin) AS mm,
+              sum(total_notional) AS notional, min(evaluated_at) AS oldest, max(evaluated_at) AS newest
+         FROM account_risk GROUP BY status`,
+    ),
+    q.query<{ n: string }>(`SELECT count(*) AS n FROM account`),
+  ]);
+  const byStatus = new Map<AccountStatus, number>();
+  // Exact sums: NUMERIC totals per status are added in a context wide enough for every digit.
+  const Sum = Decimal.clone({ precision: 120 });
+  let evaluated = 0;
+  let errors = 0;
+  let equity: Decimal = new Sum(0);
+  let im: Decimal = new Sum(0);
+  let mm: Decimal = new Sum(0);
+  let notional: Decimal = new Sum(0);
+  let oldest: Date | null = null;
+  let newest: Date | null = null;
+  for (const g of groups) {
+    const n = Number(g.n);
+    evaluated += n;
+    if (g.status === null) errors += n;
+    else byStatus.set(g.status, n);
+    if (g.equity !== null) equity = equity.plus(g.equity);
+    if (g.im !== null) im = im.plus(g.im);
+    if (g.mm !== null) mm = mm.plus(g.mm);
+    if (g.notional !== null) notional = notional.plus(g.notional);
+    if (g.oldest && (oldest === null || g.oldest < oldest)) oldest = g.oldest;
+    if (g.newest && (newest === null || g.newest > newest)) newest = g.newest;
+  }
+  return {
+    accounts: Number(counts[0]?.n ?? 0),
+    evaluated,
+    errors,
+    byStatus,
+    totalEquity: equity,
+    totalInitialMargin: im,
+    totalMaintenanceMargin: mm,
+    totalNotional: notional,
+    oldestEvaluation: oldest,
+    newestEvaluation: newest,
+  };
+}
+
+/** Oldest evaluation time in the table (index on evaluated_at): what an accountsAtRisk page is "as of". */
+export async function oldestEvaluation(q: Queryable): Promise<Date | null> {
+  const { rows } = await q.query<{ oldest: Date | null }>(`SELECT min(evaluated_at) AS oldest FROM account_risk`);
+  return rows[0]?.oldest ?? null;
+}
+
+/** Open interest per market in contracts: Σ long sizes and Σ |short sizes| (one aggregate over positions). */
+export async function openInterestByMarket(q: Queryable): Promise<Map<string, { long: Decimal; short: Decimal; positions: number }>> {
+  const { rows } = await q.query<{ market_symbol: string; long: string; short: string; n: string }>(
+    `SELECT market_symbol, COALESCE(sum(size) FILTER (WHERE size > 0), 0) AS long,
+            COALESCE(-sum(size) FILTER (WHERE size < 0), 0) AS short, count(*) AS n
+       FROM position WHERE size <> 0 GROUP BY market_symbol`,
+  );
+  return new Map(rows.map((r) => [r.market_symbol, { long: new Decimal(r.long), short: new Decimal(r.short), positions: Number(r.n) }]));
+}
+
+export async function insuranceFundBalances(q: Queryable): Promise<Map<string, Decimal>> {
+  const { rows } = await q.query<{ asset_symbol: string; balance: string }>(
+    `SELECT asset_symbol, balance FROM insurance_fund ORDER BY asset_symbol`,
+  );
+  return new Map(rows.map((r) => [r.asset_symbol, new Decimal(r.balance)]));
+}

@@ -1,0 +1,333 @@
+/**
+ * Account risk sweep: streams every account of this replica's partition in id order, in batches, evaluates each
+ * with the shared engine (liquidation prices skipped: the fast mode) and upserts the results into `account_risk` in
+ * one statement per batch. Market data (markets, tiers, prices, OI, volatility) is loaded once per sweep and shared by
+ * every snapshot.
+ *
+ * Scale-out (DESIGN.md section 7): replicas split the accounts by a hash of the account id computed in Postgres
+ * (SWEEP_PARTITION=i/n: replica i of n sweeps the accounts with hash mod n = i), so n replicas each do 1/n of the
+ * work, with no coordination and no in-process state that must agree. Freshness of a row = the sweep interval plus
+ * one sweep's duration; each row carries its own `evaluated_at`, and a write through the API re-evaluates its account
+ * at once (`refreshAccountRisk`).
+ */
+import type { Logger } from 'pino';
+import { evaluateAccount, RiskEngineError, type AccountSnapshot } from '../risk';
+import { accountsByIds, balancesByAccounts, positionsByAccounts } from '../store/account.repository';
+import { listMarkets } from '../store/market.repository';
+import type { Queryable } from '../store/queryable';
+import { ReadSnapshot } from '../store/read-snapshot';
+import type { AccountRecord } from '../store/records';
+import type { Database } from '../store/database';
+import { buildSnapshot, loadAccountSnapshots, loadMarketContext, type LoadedAccount, type MarketContext } from '../api/snapshot.loader';
+import { rowFromError, rowFromRisk, upsertAccountRisk, type AccountRiskRow } from './account-risk.repository';
+import { sweepAccounts, sweepAccountsLast, sweepDuration, sweepLastSuccess, timeEngine } from './metrics';
+
+export const DEFAULT_SWEEP_BATCH_SIZE = 2_000;
+/** Accounts evaluated between two yields to the event loop (keeps request latency flat while a sweep runs). */
+const YIELD_EVERY = 64;
+
+/** Replica `index` of `count` (0-based). */
+export interface Partition {
+  readonly index: number;
+  readonly count: number;
+}
+
+export const WHOLE_VENUE: Partition = { index: 0, count: 1 };
+
+/** "i/n" with 0 ≤ i < n. */
+export function parsePartition(value: string): Partition {
+  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value);
+  if (!match) throw new Error(`partition must look like "i/n" (for example 0/4), got "${value}"`);
+  const index = Number(match[1]);
+  const count = Number(match[2]);
+  if (count < 1 || index >= count) throw new Error(`partition ${value}: need 0 ≤ i < n`);
+  return { index, count };
+}
+
+/**
+ * SQL predicate selecting the partition's accounts: a hash of the id mod n. The hash is Postgres's own
+ * (hashtextextended), so every replica (and the tests) agree on the split without sharing anything.
+ */
+export function partitionPredicate(partition: Partition, column: string, values: unknown[]): string {
+  if (partition.count === 1) return 'TRUE';
+  values.push(partition.count, partition.index);
+  const n = `$${values.length - 1}::bigint`;
+  const i = `$${values.length}::bigint`;
+  return `((hashtextextended(${column}::text, 0) % ${n}) + ${n}) % ${n} = ${i}`;
+}
+
+/** Account rows of the next batch: id > afterId in the partition, in id order. */
+async function nextAccounts(q: Queryable, afterId: string | null, limit: number, partition: Partition): Promise<string[]> {
+  const values: unknown[] = [];
+  const where = [partitionPredicate(partition, 'id', values)];
+  if (afterId) {
+    values.push(afterId);
+    where.push(`id > $${values.length}::uuid`);
+  }
+  values.push(limit);
+  const { rows } = await q.query<{ id: string }>(
+    `SELECT id FROM account WHERE ${where.join(' AND ')} ORDER BY id LIMIT $${values.length}`,
+    values,
+  );
+  return rows.map((r) => r.id);
+}
+
+export interface SnapshotBatch {
+  readonly accounts: readonly LoadedAccount[];
+  /** Epoch ms at which the batch was read (its rows' `evaluated_at`). */
+  readonly readAtMs: number;
+}
+
+export interface StreamOptions {
+  readonly batchSize?: number;
+  readonly partition?: Partition;
+  /** Evaluation time of every snapshot (price staleness, option expiry). */
+  readonly asOfMs: number;
+  /** Shared market data; loaded once for every market when omitted. */
+  readonly context?: MarketContext;
+  /** Only accounts holding a position in one of these markets (stress rounds after the first). */
+  readonly marketsFilter?: readonly string[];
+  /** Read through this queryable (for example a request's snapshot) instead of one snapshot per batch. */
+  readonly queryable?: Queryable;
+  readonly clock?: () => number;
+}
+
+/** Loads the market context for every market of the venue. */
+export async function loadVenueContext(q: Queryable): Promise<MarketContext> {
+  const markets = await listMarkets(q);
+  return loadMarketContext(q, markets.map((m) => m.symbol));
+}
+
+async function assemble(
+  q: Queryable,
+  ids: readonly string[],
+  context: { current: MarketContext },
+  asOfMs: number,
+): Promise<LoadedAccount[]> {
+  const accounts: Map<string, AccountRecord> = await accountsByIds(q, ids);
+  const balances = await balancesByAccounts(q, ids);
+  const positions = await positionsByAccounts(q, ids);
+  // A market created after the context was loaded: reload it once (cheap) rather than fail those accounts.
+  const missing = new Set<string>();
+  for (const list of positions.values()) for (const p of list) if (!context.current.markets[p.marketSymbol]) missing.add(p.marketSymbol);
+  if (missing.size) context.current = await loadVenueContext(q);
+  const out: LoadedAccount[] = [];
+  for (const id of ids) {
+    const account = accounts.get(id);
+    if (!account) continue;
+    out.push({ account, snapshot: buildSnapshot(account, balances.get(id) ?? [], positions.get(id) ?? [], context.current, asOfMs) });
+  }
+  return out;
+}
+
+/**
+ * Streams the partition's accounts as engine snapshots, `batchSize` at a time, in id order. Each batch is read in
+ * its own REPEATABLE READ snapshot (balances and positions of an account always agree) unless a queryable is given;
+ * the next batch is read while the caller works on the current one.
+ */
+export async function* streamAccountSnapshots(db: Database | null, options: StreamOptions): AsyncGenerator<SnapshotBatch> {
+  const batchSize = options.batchSize ?? DEFAULT_SWEEP_BATCH_SIZE;
+  const partition = options.partition ?? WHOLE_VENUE;
+  const clock = options.clock ?? Date.now;
+  if (!options.queryable && !db) throw new Error('streamAccountSnapshots needs a database or a queryable');
+  const contextQ: Queryable = options.queryable ?? db!.pool;
+  const context = { current: options.context ?? (await loadVenueContext(contextQ)) };
+  const marketsFilter = options.marketsFilter ? [...options.marketsFilter] : null;
+
+  const readBatch = async (afterId: string | null): Promise<{ ids: string[]; batch: SnapshotBatch }> => {
+    const snapshot = options.queryable ? null : new ReadSnapshot(db!.pool);
+    const q: Queryable = options.queryable ?? snapshot!;
+    try {
+      const readAtMs = clock();
+      let ids: string[];
+      if (marketsFilter) {
+        const values: unknown[] = [];
+        const where = [partitionPredicate(partition, 'a.id', values)];
+        values.push(marketsFilter);
+        where.push(`EXISTS (SELECT 1 FROM position p WHERE p.account_id = a.id AND p.size <> 0 AND p.market_symbol = ANY($${values.length}::text[]))`);
+        if (afterId) {
+          values.push(afterId);
+          where.push(`a.id > $${values.length}::uuid`);
+        }
+        values.push(batchSize);
+        const { rows } = await q.query<{ id: string }>(
+          `SELECT a.id FROM account a WHERE ${where.join(' AND ')} ORDER BY a.id LIMIT $${values.length}`,
+          values,
+        );
+        ids = rows.map((r) => r.id);
+      } else {
+        ids = await nextAccounts(q, afterId, batchSize, partition);
+      }
+      const accounts = ids.length ? await assemble(q, ids, context, options.asOfMs) : [];
+      return { ids, batch: { accounts, readAtMs } };
+    } finally {
+      await snapshot?.release();
+    }
+  };
+
+  let pending = readBatch(null);
+  for (;;) {
+    const { ids, batch } = await pending;
+    if (ids.length === 0) return;
+    const last = ids[ids.length - 1]!;
+    // Prefetch: the next batch travels while the caller evaluates this one.
+    pending = ids.length < batchSize ? Promise.resolve({ ids: [], batch: { accounts: [], readAtMs: 0 } }) : readBatch(last);
+    pending.catch(() => undefined);
+    yield batch;
+  }
+}
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Engine error code of a failed evaluation (RiskEngineError code, else INTERNAL). */
+function errorCodeOf(error: unknown): string {
+  return error instanceof RiskEngineError ? error.code : 'INTERNAL';
+}
+
+/** Evaluates snapshots in the fast mode and returns their table rows (errors become error rows, never throw). */
+export async function evaluateForTable(snapshots: readonly AccountSnapshot[], evaluatedAtMs: number): Promise<AccountRiskRow[]> {
+  const rows: AccountRiskRow[] = [];
+  for (let i = 0; i < snapshots.length; i++) {
+    const snapshot = snapshots[i]!;
+    try {
+      const risk = timeEngine('sweep', 'SKIP', () => evaluateAccount(snapshot, { liquidationPrices: 'SKIP' }));
+      rows.push(rowFromRisk(risk, evaluatedAtMs));
+    } catch (error) {
+      rows.push(rowFromError(snapshot.accountId, errorCodeOf(error), evaluatedAtMs));
+    }
+    if ((i + 1) % YIELD_EVERY === 0) await yieldToLoop();
+  }
+  let errors = 0;
+  for (const r of rows) if (r.errorCode !== null) errors += 1;
+  if (rows.length - errors) sweepAccounts.inc({ outcome: 'ok' }, rows.length - errors);
+  if (errors) sweepAccounts.inc({ outcome: 'error' }, errors);
+  return rows;
+}
+
+export interface SweepResult {
+  readonly accounts: number;
+  readonly errors: number;
+  readonly batches: number;
+  readonly durationMs: number;
+  /** True when stopped before the end (shutdown). */
+  readonly aborted: boolean;
+}
+
+export interface SweepOptions {
+  readonly partition?: Partition;
+  readonly batchSize?: number;
+  readonly nowMs?: number;
+  /** Checked between batches: stop early (shutdown). */
+  readonly shouldStop?: () => boolean;
+}
+
+/** One sweep of the partition: stream, evaluate, upsert. */
+export async function sweepAccountRisk(db: Database, options: SweepOptions = {}): Promise<SweepResult> {
+  const started = Date.now();
+  const endTimer = sweepDuration.startTimer();
+  const asOfMs = options.nowMs ?? started;
+  let accounts = 0;
+  let errors = 0;
+  let batches = 0;
+  let aborted = false;
+  let writing: Promise<void> = Promise.resolve();
+  const stream = streamAccountSnapshots(db, {
+    asOfMs,
+    batchSize: options.batchSize,
+    partition: options.partition,
+    clock: options.nowMs === undefined ? Date.now : () => asOfMs,
+  });
+  try {
+    for await (const batch of stream) {
+      if (options.shouldStop?.()) {
+        aborted = true;
+        break;
+      }
+      const rows = await evaluateForTable(batch.accounts.map((a) => a.snapshot), batch.readAtMs);
+      // One write in flight at a time, overlapping the next batch's evaluation.
+      await writing;
+      writing = upsertAccountRisk(db.pool, rows);
+      accounts += rows.length;
+      for (const r of rows) if (r.errorCode !== null) errors += 1;
+      batches += 1;
+    }
+    await writing;
+  } finally {
+    await stream.return(undefined);
+    await writing.catch(() => undefined);
+  }
+  const durationMs = Date.now() - started;
+  if (!aborted) {
+    endTimer();
+    sweepLastSuccess.set(Date.now() / 1000);
+    sweepAccountsLast.set(accounts);
+  }
+  return { accounts, errors, batches, durationMs, aborted };
+}
+
+/**
+ * Re-evaluates some accounts now and writes their rows (call after a write to an account commits, so
+ * accountsAtRisk reflects it without waiting for the next sweep). Unknown ids are ignored.
+ */
+export async function refreshAccountRisk(q: Queryable, accountIds: readonly string[], nowMs: number): Promise<AccountRiskRow[]> {
+  const ids = [...new Set(accountIds)];
+  if (ids.length === 0) return [];
+  const loaded = await loadAccountSnapshots(q, ids, nowMs);
+  const rows = await evaluateForTable([...loaded.values()].map((a) => a.snapshot), nowMs);
+  await upsertAccountRisk(q, rows);
+  return rows;
+}
+
+export interface Sweeper {
+  /** Runs a sweep now (or joins the one running). */
+  runNow(): Promise<SweepResult | null>;
+  /** Stops scheduling, asks a running sweep to stop after its current batch, and waits for it. */
+  stop(): Promise<void>;
+}
+
+/** Sweeps at start and then every `intervalMs` (start to start; never two at once in one process). */
+export function startSweeper(args: {
+  db: Database;
+  logger: Logger;
+  intervalMs: number;
+  partition: Partition;
+  batchSize?: number;
+}): Sweeper {
+  const { db, logger, intervalMs, partition } = args;
+  let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<SweepResult | null> | null = null;
+
+  const run = (): Promise<SweepResult | null> => {
+    if (running) return running;
+    const started = Date.now();
+    running = sweepAccountRisk(db, { partition, batchSize: args.batchSize, shouldStop: () => stopped })
+      .then((result) => {
+        logger.info({ sweep: { ...result, partition: `${partition.index}/${partition.count}` } }, 'account risk sweep');
+        return result;
+      })
+      .catch((error: unknown) => {
+        logger.warn({ err: error }, 'account risk sweep failed; will retry at the next interval');
+        return null;
+      })
+      .finally(() => {
+        running = null;
+        if (!stopped) {
+          const wait = Math.max(0, intervalMs - (Date.now() - started));
+          timer = setTimeout(() => void run(), wait);
+          timer.unref();
+        }
+      });
+    return running;
+  };
+  timer = setTimeout(() => void run(), 0);
+  timer.unref();
+  return {
+    runNow: run,
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}

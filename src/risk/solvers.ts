@@ -1,0 +1,359 @@
+/**
+ * Inverse solvers. Each answers "how much can I / must I …" on an integer grid of a unit u (a size step in contracts
+ * or one smallest unit of an asset), by bracketing (doubling strides) and bisection over the engine itself, and
+ * returns the engine's own verification: the checked quantity at the answer and at the answer moved one unit across
+ * the boundary (one unit more for a maximum, one unit less for a minimum).
+ *
+ *   maxTradeSize(market, side)      largest |Δ| (multiple of the size step, default 10⁻⁸ contracts) such that the
+ *                                   account after trading Δ = ±|Δ| at the mark (fee rate 0 unless given) keeps
+ *                                   freeCollateral = initialMarginEquity − IM ≥ 0. Starts from 0 when the account
+ *                                   is at or above IM now, else from the flat point of a reducing side (|q|) when
+ *                                   that is; otherwise no trade qualifies (answer 0, feasible false).
+ *   maxWithdrawable(asset)          largest w (multiple of 10^−decimals of the asset) keeping freeCollateral ≥ 0 and,
+ *                                   for an asset that may not be borrowed, balance − w ≥ 0.
+ *   depositToReach(target, market)  smallest deposit d of the market's settlement asset (into the cross balance, or
+ *                                   into the isolated margin of an isolated position) after which the position's
+ *                                   liquidation price is at or beyond the target (long: ≤ target, short: ≥ target;
+ *                                   no liquidation price at all counts as beyond). Null when no deposit up to
+ *                                   2^120 units reaches it.
+ *   minReductionToExitLiquidation   for an account with marginEquity < MM: close cross positions at the mark
+ *                                   (no fee), largest MM first, fully while that is not enough, then the smallest
+ *                                   multiple of the size step of the next one that gives marginEquity ≥ MM.
+ */
+import Decimal from 'decimal.js';
+import type { AccountSnapshot, Side } from './types';
+import type { AccountRisk } from './result';
+import { D, ONE, ZERO, minD, toD } from './decimal';
+import { evaluateAccount } from './engine';
+import { applyFill, balanceOf, marketOf, positionInMarket, withBalanceChange, withPosition } from './fills';
+import { DEFAULT_SIZE_STEP } from './liquidation-outcome';
+import { ScenarioInputError } from './scenario';
+import { bisectFirstTrue, bisectLastTrue, bracketUp, MAX_DOUBLINGS } from './search';
+import { notionalOf } from './slippage';
+
+export interface SolverVerification {
+  /** What is checked, e.g. "freeCollateral", "liquidationPrice", "marginEquity - maintenanceMargin". */
+  readonly quantity: string;
+  /** The condition that must hold at the answer, e.g. "freeCollateral >= 0". */
+  readonly condition: string;
+  readonly answer: Decimal;
+  readonly valueAtAnswer: Decimal | null;
+  readonly holdsAtAnswer: boolean;
+  /** The answer moved one unit across the boundary (answer + unit for a maximum, − unit for a minimum); null at 0. */
+  readonly crossing: Decimal | null;
+  readonly valueAtCrossing: Decimal | null;
+  readonly holdsAtCrossing: boolean | null;
+}
+
+export interface PositionReduction {
+  readonly positionId: string;
+  readonly market: string;
+  /** Contracts closed (positive). */
+  readonly size: Decimal;
+  /** Signed size before. */
+  readonly sizeBefore: Decimal;
+  readonly full: boolean;
+}
+
+export interface SolverResult {
+  readonly kind: 'MAX_TRADE_SIZE' | 'MAX_WITHDRAWABLE' | 'DEPOSIT_TO_REACH' | 'MIN_REDUCTION_TO_EXIT_LIQUIDATION';
+  /** The answer (contracts or asset units); null when no answer exists. */
+  readonly answer: Decimal | null;
+  /** Grid unit of the answer. */
+  readonly unit: Decimal;
+  /** Asset of an amount answer (withdrawal, deposit); null for sizes. */
+  readonly asset: string | null;
+  readonly market: string | null;
+  /** False when the condition cannot hold on the grid (then `answer` is 0 or null). */
+  readonly feasible: boolean;
+  /** True when the bracket never closed (the condition holds for every probed value). */
+  readonly unbounded: boolean;
+  readonly verification: SolverVerification;
+  /** MIN_REDUCTION_TO_EXIT_LIQUIDATION: the closes, largest MM first. */
+  readonly reductions: readonly PositionReduction[] | null;
+  /** Risk after applying the answer. */
+  readonly riskAtAnswer: AccountRisk | null;
+}
+
+const SKIP = { liquidationPrices: 'SKIP' } as const;
+const quick = (s: AccountSnapshot): AccountRisk => evaluateAccount(s, SKIP);
+
+export interface TradeSolverOptions {
+  /** Fee rate on the trade's notional (default 0). */
+  readonly feeRate?: Decimal;
+  readonly sizeStep?: Decimal;
+}
+
+function tradeAtMark(snapshot: AccountSnapshot, market: string, size: Decimal, feeRate: Decimal): AccountSnapshot {
+  if (size.isZero()) return snapshot;
+  const m = marketOf(snapshot, market);
+  const mark = snapshot.markPrices[market];
+  if (mark === undefined) throw new ScenarioInputError(`no mark price for ${market}`, 'market');
+  const price = toD(mark.price);
+  return applyFill(snapshot, { market, size, price, fee: feeRate.mul(notionalOf(m, size, price)) }).snapshot;
+}
+
+function verification(
+  quantity: string,
+  condition: string,
+  answer: Decimal,
+  valueAtAnswer: Decimal | null,
+  holdsAtAnswer: boolean,
+  crossing: Decimal | null,
+  valueAtCrossing: Decimal | null,
+  holdsAtCrossing: boolean | null,
+): SolverVerification {
+  return Object.freeze({ quantity, condition, answer, valueAtAnswer, holdsAtAnswer, crossing, valueAtCrossing, holdsAtCrossing });
+}
+
+/** Largest trade on `side` keeping freeCollateral ≥ 0 (see the module comment). */
+export function maxTradeSize(snapshot: AccountSnapshot, market: string, side: Side, options: TradeSolverOptions = {}): SolverResult {
+  if (snapshot.markets[market] === undefined) throw new ScenarioInputError(`unknown market ${market}`, 'market');
+  const unit = toD(options.sizeStep ?? DEFAULT_SIZE_STEP);
+  const feeRate = toD(options.feeRate ?? ZERO);
+  const sign = side === 'LONG' ? ONE : ONE.neg();
+  const cache = new Map<string, AccountRisk>();
+  const riskAt = (k: Decimal): AccountRisk => {
+    const key = k.toFixed();
+    let r = cache.get(key);
+    if (r === undefined) {
+      r = quick(tradeAtMark(snapshot, market, k.mul(unit).mul(sign), feeRate));
+      cache.set(key, r);
+    }
+    return r;
+  };
+  const ok = (k: Decimal): boolean => riskAt(k).freeCollateral.gte(0);
+  const base = {
+    kind: 'MAX_TRADE_SIZE' as const,
+    unit,
+    asset: null,
+    market,
+    reductions: null,
+  };
+
+  let start: Decimal | null = null;
+  if (ok(ZERO)) start = ZERO;
+  else {
+    const pos = positionInMarket(snapshot, market);
+    const q = pos === undefined ? ZERO : toD(pos.size);
+    if (!q.isZero() && q.isPos() !== sign.isPos()) {
+      const flat = q.abs().div(unit).toDecimalPlaces(0, Decimal.ROUND_FLOOR);
+      if (ok(flat)) start = flat;
+    }
+  }
+  if (start === null) {
+    const r0 = riskAt(ZERO);
+    const r1 = riskAt(ONE);
+    return Object.freeze({
+      ...base,
+      answer: ZERO,
+      feasible: false,
+      unbounded: false,
+      riskAtAnswer: r0,
+      verification: verification('freeCollateral', 'freeCollateral >= 0', ZERO, r0.freeCollateral, false, unit, r1.freeCollateral, r1.freeCollateral.gte(0)),
+    });
+  }
+  const { lo, hi } = bracketUp(start, ok);
+  if (hi === null) {
+    const r = riskAt(lo);
+    return Object.freeze({
+      ...base,
+      answer: null,
+      feasible: true,
+      unbounded: true,
+      riskAtAnswer: r,
+      verification: verification('freeCollateral', 'freeCollateral >= 0', lo.mul(unit), r.freeCollateral, true, null, null, null),
+    });
+  }
+  const b = bisectLastTrue(lo, hi, ok);
+  const rA = riskAt(b.lo);
+  const rX = riskAt(b.hi);
+  return Object.freeze({
+    ...base,
+    answer: b.lo.mul(unit),
+    feasible: true,
+    unbounded: false,
+    riskAtAnswer: rA,
+    verification: verification('freeCollateral', 'freeCollateral >= 0', b.lo.mul(unit), rA.freeCollateral, true, b.hi.mul(unit), rX.freeCollateral, rX.freeCollateral.gte(0)),
+  });
+}
+
+export interface WithdrawSolverOptions {
+  /** Whether the asset may be borrowed (its balance may go negative); default true. */
+  readonly borrowable?: boolean;
+}
+
+/** Largest withdrawal of `asset` keeping freeCollateral ≥ 0 (and balance ≥ 0 unless borrowable). */
+export function maxWithdrawable(snapshot: AccountSnapshot, asset: string, options: WithdrawSolverOptions = {}): SolverResult {
+  const params = snapshot.assets[asset];
+  if (params === undefined) throw new ScenarioInputError(`unknown asset ${asset}`, 'asset');
+  const unit = new D(10).pow(-params.decimals);
+  const borrowable = options.borrowable ?? true;
+  const balance = balanceOf(snapshot, asset);
+  const riskAt = (k: Decimal): AccountRisk => quick(withBalanceChange(snapshot, asset, k.mul(unit).neg()));
+  const holds = (k: Decimal, r: AccountRisk): boolean => r.freeCollateral.gte(0) && (borrowable || balance.sub(k.mul(unit)).gte(0));
+  const ok = (k: Decimal): boolean => holds(k, riskAt(k));
+  const condition = borrowable ? 'freeCollateral >= 0' : 'freeCollateral >= 0 and balance >= 0';
+  const base = { kind: 'MAX_WITHDRAWABLE' as const, unit, asset, market: null, reductions: null };
+  const r0 = riskAt(ZERO);
+  if (!holds(ZERO, r0)) {
+    const r1 = riskAt(ONE);
+    return Object.freeze({
+      ...base,
+      answer: ZERO,
+      feasible: false,
+      unbounded: false,
+      riskAtAnswer: r0,
+      verification: verification('freeCollateral', condition, ZERO, r0.freeCollateral, false, unit, r1.freeCollateral, holds(ONE, r1)),
+    });
+  }
+  const { lo, hi } = bracketUp(ZERO, ok);
+  if (hi === null) {
+    const r = riskAt(lo);
+    return Object.freeze({
+      ...base,
+      answer: null,
+      feasible: true,
+      unbounded: true,
+      riskAtAnswer: r,
+      verification: verification('freeCollateral', condition, lo.mul(unit), r.freeCollateral, true, null, null, null),
+    });
+  }
+  const b = bisectLastTrue(lo, hi, ok);
+  const rA = riskAt(b.lo);
+  const rX = riskAt(b.hi);
+  return Object.freeze({
+    ...base,
+    answer: b.lo.mul(unit),
+    feasible: true,
+    unbounded: false,
+    riskAtAnswer: rA,
+    verification: verification('freeCollateral', condition, b.lo.mul(unit), rA.freeCollateral, true, b.hi.mul(unit), rX.freeCollateral, holds(b.hi, rX)),
+  });
+}
+
+/** Smallest deposit moving the position's liquidation price to or beyond `target` (see the module comment). */
+export function depositToReach(snapshot: AccountSnapshot, targetRaw: Decimal, market: string): SolverResult {
+  const target = toD(targetRaw);
+  if (!target.isFinite() || target.lte(0)) throw new ScenarioInputError('target liquidation price must be positive', 'targetLiquidationPrice');
+  const m = snapshot.markets[market];
+  if (m === undefined) throw new ScenarioInputError(`unknown market ${market}`, 'market');
+  const pos = positionInMarket(snapshot, market);
+  if (pos === undefined || toD(pos.size).isZero()) throw new ScenarioInputError(`no open position in ${market}`, 'market');
+  const asset = m.settlementAsset;
+  const unit = new D(10).pow(-snapshot.assets[asset]!.decimals);
+  const long = toD(pos.size).isPos();
+  const snapAt = (k: Decimal): AccountSnapshot => {
+    const amount = k.mul(unit);
+    if (amount.isZero()) return snapshot;
+    return pos.marginType === 'ISOLATED'
+      ? withPosition(snapshot, Object.freeze({ ...pos, isolatedMargin: toD(pos.isolatedMargin).add(amount) }))
+      : withBalanceChange(snapshot, asset, amount);
+  };
+  const liqAt = (k: Decimal): Decimal | null => evaluateAccount(snapAt(k)).positionsById[pos.id]!.liquidationPrice;
+  const reached = (p: Decimal | null): boolean => p === null || (long ? p.lte(target) : p.gte(target));
+  const cache = new Map<string, Decimal | null>();
+  const liq = (k: Decimal): Decimal | null => {
+    const key = k.toFixed();
+    if (!cache.has(key)) cache.set(key, liqAt(k));
+    return cache.get(key)!;
+  };
+  const ok = (k: Decimal): boolean => reached(liq(k));
+  const condition = long ? 'liquidationPrice <= target (or none)' : 'liquidationPrice >= target (or none)';
+  const base = { kind: 'DEPOSIT_TO_REACH' as const, unit, asset, market, reductions: null, unbounded: false };
+  if (ok(ZERO)) {
+    return Object.freeze({
+      ...base,
+      answer: ZERO,
+      feasible: true,
+      riskAtAnswer: quick(snapshot),
+      verification: verification('liquidationPrice', condition, ZERO, liq(ZERO), true, null, null, null),
+    });
+  }
+  // Bracket: the smallest k with ok(k) by doubling (ok is false at 0).
+  let hi: Decimal | null = null;
+  let lo = ZERO;
+  let stride = ONE;
+  for (let i = 0; i < MAX_DOUBLINGS; i++) {
+    const probe = lo.add(stride);
+    if (ok(probe)) {
+      hi = probe;
+      break;
+    }
+    lo = probe;
+    stride = stride.mul(2);
+  }
+  if (hi === null) {
+    return Object.freeze({
+      ...base,
+      answer: null,
+      feasible: false,
+      riskAtAnswer: null,
+      verification: verification('liquidationPrice', condition, lo.mul(unit), liq(lo), false, null, null, null),
+    });
+  }
+  const b = bisectFirstTrue(lo, hi, ok);
+  return Object.freeze({
+    ...base,
+    answer: b.hi.mul(unit),
+    feasible: true,
+    riskAtAnswer: quick(snapAt(b.hi)),
+    verification: verification('liquidationPrice', condition, b.hi.mul(unit), liq(b.hi), true, b.lo.mul(unit), liq(b.lo), ok(b.lo)),
+  });
+}
+
+/**
+ * Smallest reduction of the largest-MM cross position(s), at the mark and without fee, that brings the account to
+ * marginEquity ≥ MM. Null when the account is not liquidatable.
+ */
+export function minReductionToExitLiquidation(snapshot: AccountSnapshot, options: { sizeStep?: Decimal } = {}): SolverResult | null {
+  const unit = toD(options.sizeStep ?? DEFAULT_SIZE_STEP);
+  const r0 = quick(snapshot);
+  const gap = (r: AccountRisk): Decimal => r.marginEquity.sub(r.maintenanceMargin);
+  if (gap(r0).gte(0)) return null;
+  const order = r0.positions
+    .filter((p) => p.marginType === 'CROSS' && !p.size.isZero())
+    .sort((a, b) => b.maintenanceMarginUsd.cmp(a.maintenanceMarginUsd) || (a.positionId < b.positionId ? -1 : a.positionId > b.positionId ? 1 : 0));
+  const reductions: PositionReduction[] = [];
+  let snap = snapshot;
+  const base = { kind: 'MIN_REDUCTION_TO_EXIT_LIQUIDATION' as const, unit, asset: null, market: null as string | null, unbounded: false };
+  for (const p of order) {
+    const q = p.size;
+    const absQ = q.abs();
+    const sign = q.isPos() ? ONE.neg() : ONE;
+    const kMax = absQ.div(unit).toDecimalPlaces(0, Decimal.ROUND_CEIL);
+    const sizeOf = (k: Decimal): Decimal => minD(k.mul(unit), absQ);
+    const current = snap;
+    const riskAt = (k: Decimal): AccountRisk => quick(tradeAtMark(current, p.market, sizeOf(k).mul(sign), ZERO));
+    const rFull = riskAt(kMax);
+    if (gap(rFull).lt(0)) {
+      reductions.push(Object.freeze({ positionId: p.positionId, market: p.market, size: absQ, sizeBefore: q, full: true }));
+      snap = tradeAtMark(current, p.market, absQ.mul(sign), ZERO);
+      continue;
+    }
+    const b = bisectFirstTrue(ZERO, kMax, (k) => gap(riskAt(k)).gte(0));
+    const size = sizeOf(b.hi);
+    const rA = riskAt(b.hi);
+    const rX = riskAt(b.lo);
+    reductions.push(Object.freeze({ positionId: p.positionId, market: p.market, size, sizeBefore: q, full: size.eq(absQ) }));
+    // The answer is the reduction of the boundary position (earlier ones, if any, are closed fully).
+    return Object.freeze({
+      ...base,
+      market: p.market,
+      answer: size,
+      feasible: true,
+      reductions: Object.freeze(reductions),
+      riskAtAnswer: rA,
+      verification: verification('marginEquity - maintenanceMargin', 'marginEquity >= maintenanceMargin', size, gap(rA), true, sizeOf(b.lo), gap(rX), gap(rX).gte(0)),
+    });
+  }
+  const rEnd = quick(snap);
+  return Object.freeze({
+    ...base,
+    answer: null,
+    feasible: false,
+    reductions: Object.freeze(reductions),
+    riskAtAnswer: rEnd,
+    verification: verification('marginEquity - maintenanceMargin', 'marginEquity >= maintenanceMargin', ZERO, gap(rEnd), false, null, null, null),
+  });
+}

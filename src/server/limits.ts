@@ -1,0 +1,153 @@
+/**
+ * Query shape limits, refused before execution with `QUERY_TOO_COMPLEX` (HTTP 400):
+ * - a guard in front of Apollo parses the document once (bounded by a token cap) and refuses it when it is nested
+ *   deeper than `maxDepth` or uses more than `maxAliases` aliases (a 1,000-alias query never reaches validation);
+ * - an Apollo plugin computes the cost of the operation about to run (graphql-query-complexity, with the request's
+ *   variables): each field costs 1 plus its children, multiplied by `first` on paginated fields.
+ */
+import type { ApolloServerPlugin } from '@apollo/server';
+import type express from 'express';
+import {
+  GraphQLError,
+  Kind,
+  getOperationAST,
+  parse,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import { getVariableValues } from 'graphql/execution/values';
+import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
+import { ERROR_TABLE } from '../api/errors';
+
+/** Upper bound on the tokens of a document: parsing stops there (graphql-js `maxTokens`). */
+export const MAX_QUERY_TOKENS = 20_000;
+/** Page size assumed for a paginated field called without `first` (the API's default page). */
+const DEFAULT_PAGE = 50;
+const MAX_PAGE = 200;
+
+export interface QueryShape {
+  readonly depth: number;
+  readonly aliases: number;
+}
+
+/** Depth (fields nested, fragments expanded) and alias count of a parsed document, over all its operations. */
+export function measureDocument(document: DocumentNode): QueryShape {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+  let aliases = 0;
+  for (const def of document.definitions) {
+    // Aliases are counted per definition (a fragment used twice counts once: its cost shows in the depth and cost).
+    const stack: SelectionSetNode[] = 'selectionSet' in def && def.selectionSet ? [def.selectionSet] : [];
+    while (stack.length) {
+      for (const sel of stack.pop()!.selections) {
+        if (sel.kind === Kind.FIELD && sel.alias) aliases += 1;
+        if ('selectionSet' in sel && sel.selectionSet) stack.push(sel.selectionSet);
+      }
+    }
+  }
+  const memo = new Map<string, number>();
+  const depthOf = (set: SelectionSetNode | undefined, visiting: Set<string>): number => {
+    if (!set) return 0;
+    let max = 0;
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FIELD) max = Math.max(max, sel.selectionSet ? 1 + depthOf(sel.selectionSet, visiting) : 1);
+      else if (sel.kind === Kind.INLINE_FRAGMENT) max = Math.max(max, depthOf(sel.selectionSet, visiting));
+      else {
+        const name = sel.name.value;
+        if (visiting.has(name)) continue; // a fragment cycle is a validation error; do not loop on it
+        let d = memo.get(name);
+        if (d === undefined) {
+          visiting.add(name);
+          d = depthOf(fragments.get(name)?.selectionSet, visiting);
+          visiting.delete(name);
+          memo.set(name, d);
+        }
+        max = Math.max(max, d);
+      }
+    }
+    return max;
+  };
+  let depth = 0;
+  for (const def of document.definitions) {
+    if (def.kind === Kind.OPERATION_DEFINITION) depth = Math.max(depth, depthOf(def.selectionSet, new Set()));
+  }
+  return { depth, aliases };
+}
+
+function tooComplex(message: string, details: Record<string, unknown> = {}): GraphQLError {
+  const row = ERROR_TABLE.QUERY_TOO_COMPLEX;
+  return new GraphQLError(message, { extensions: { code: row.extensionsCode, ...details, http: { status: row.httpStatus } } });
+}
+
+/** Express guard in front of Apollo (after body parsing). Documents it cannot parse go on to Apollo's own errors. */
+export function queryShapeGuard(limits: { maxDepth: number; maxAliases: number }): express.RequestHandler {
+  return (req, res, next) => {
+    const body = req.body as { query?: unknown } | undefined;
+    const query = req.method === 'GET' ? req.query.query : body?.query;
+    if (typeof query !== 'string') {
+      next();
+      return;
+    }
+    const refuse = (message: string) => {
+      res.status(ERROR_TABLE.QUERY_TOO_COMPLEX.httpStatus).json({ errors: [{ message, extensions: { code: 'QUERY_TOO_COMPLEX' } }] });
+    };
+    let document: DocumentNode;
+    try {
+      document = parse(query, { maxTokens: MAX_QUERY_TOKENS, noLocation: true });
+    } catch (error) {
+      if (error instanceof GraphQLError && /tokens/.test(error.message)) {
+        refuse(`query has more than ${MAX_QUERY_TOKENS} tokens`);
+        return;
+      }
+      next();
+      return;
+    }
+    const shape = measureDocument(document);
+    if (shape.depth > limits.maxDepth) {
+      refuse(`query depth ${shape.depth} exceeds the maximum of ${limits.maxDepth}`);
+      return;
+    }
+    if (shape.aliases > limits.maxAliases) {
+      refuse(`query uses ${shape.aliases} aliases; the maximum is ${limits.maxAliases}`);
+      return;
+    }
+    next();
+  };
+}
+
+/** Field cost: 1 (10 for a mutation) plus the children, × the page size on fields that take `first`. */
+export const costEstimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
+  const own = type.name === 'Mutation' ? 10 : 1;
+  if (!field.args.some((a) => a.name === 'first')) return own + childComplexity;
+  const first = typeof args.first === 'number' && args.first > 0 ? Math.min(args.first, MAX_PAGE) : DEFAULT_PAGE;
+  return own + childComplexity * first;
+};
+
+/** Refuses an operation whose cost exceeds `maxCost`, after validation and before execution. */
+export function costLimitPlugin<C extends object>(maxCost: number): ApolloServerPlugin<C> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document, schema, operationName }) {
+          // Variables that do not coerce fail execution before any resolver runs; leave that error to graphql-js.
+          const operation = getOperationAST(document, operationName ?? undefined);
+          if (operation && getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}).errors) return;
+          let cost: number;
+          try {
+            cost = getComplexity({
+              schema,
+              query: document,
+              variables: request.variables ?? {},
+              operationName: operationName ?? undefined,
+              estimators: [costEstimator],
+            });
+          } catch (error) {
+            throw tooComplex(`query cost could not be computed: ${(error as Error).message}`);
+          }
+          if (cost > maxCost) throw tooComplex(`query cost ${cost} exceeds the maximum of ${maxCost}`, { cost, maxCost });
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * The account risk sweep on a real Postgres (the seeded demo venue, 1,000 accounts): the table equals the engine's
+ * results, partitions cover every account exactly once, and a write-through refresh replaces a row (never with an
+ * older evaluation).
+ */
+import Decimal from 'decimal.js';
+import { evaluateAccount, RiskEngineError } from '../../src/risk';
+import { loadAccountSnapshots } from '../../src/api/snapshot.loader';
+import { accountRiskByIds, upsertAccountRisk, rowFromError, RATIO_KEY_UNBOUNDED } from '../../src/monitoring/account-risk.repository';
+import { parsePartition, refreshAccountRisk, streamAccountSnapshots, sweepAccountRisk } from '../../src/monitoring/sweep';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
+
+const NOW = Date.now();
+let t: TestDatabase;
+
+beforeAll(async () => {
+  t = await createTestDatabase('SEEDED');
+});
+afterAll(async () => {
+  await t.drop();
+});
+
+/** What NUMERIC(65,30) stores for an engine figure. */
+const stored = (x: Decimal | null) => (x === null ? null : new Decimal(x.toFixed(30, Decimal.ROUND_HALF_UP)).toFixed());
+const asText = (x: Decimal | null) => (x === null ? null : x.toFixed());
+
+async function allIds(): Promise<string[]> {
+  const { rows } = await t.db.pool.query<{ id: string }>(`SELECT id FROM account ORDER BY id`);
+  return rows.map((r) => r.id);
+}
+
+describe('account risk sweep', () => {
+  it('writes one row per account equal to the engine result (figures, status, ordering key, errors)', async () => {
+    const result = await sweepAccountRisk(t.db, { nowMs: NOW, batchSize: 300 });
+    const ids = await allIds();
+    expect(ids.length).toBe(1000);
+    expect(result.accounts).toBe(1000);
+    expect(result.batches).toBe(4);
+    expect(result.aborted).toBe(false);
+
+    const rows = await accountRiskByIds(t.db.pool, ids);
+    expect(rows.size).toBe(1000);
+    const snapshots = await loadAccountSnapshots(t.db.pool, ids, NOW);
+    let errors = 0;
+    for (const id of ids) {
+      const row = rows.get(id)!;
+      expect(row.evaluatedAt.getTime()).toBe(NOW);
+      let risk;
+      try {
+        risk = evaluateAccount(snapshots.get(id)!.snapshot, { liquidationPrices: 'SKIP' });
+      } catch (error) {
+        errors += 1;
+        expect(row.errorCode).toBe((error as RiskEngineError).code);
+        expect(row.status).toBeNull();
+        expect(row.ratioKey.toFixed()).toBe('-1');
+        continue;
+      }
+      expect(row.errorCode).toBeNull();
+      expect(row.status).toBe(risk.status);
+      expect(asText(row.equity)).toBe(stored(risk.equity));
+      expect(asText(row.marginEquity)).toBe(stored(risk.marginEquity));
+      expect(asText(row.initialMargin)).toBe(stored(risk.initialMargin));
+      expect(asText(row.maintenanceMargin)).toBe(stored(risk.maintenanceMargin));
+      expect(asText(row.freeCollateral)).toBe(stored(risk.freeCollateral));
+      expect(asText(row.totalNotional)).toBe(stored(risk.totalNotionalUsd));
+      expect(asText(row.marginRatio)).toBe(stored(risk.marginRatio));
+      const expectedKey = risk.marginRatio ?? (risk.status === 'LIQUIDATABLE' || risk.status === 'BANKRUPT' ? RATIO_KEY_UNBOUNDED : new Decimal(0));
+      expect(row.ratioKey.toFixed()).toBe(stored(expectedKey));
+      expect(row.pricesAsOf?.getTime() ?? null).toBe(risk.pricesAsOfMs);
+    }
+    expect(result.errors).toBe(errors);
+  });
+
+  it('splits the accounts across partitions: every account in exactly one', async () => {
+    const ids = await allIds();
+    const seen = new Map<string, number>();
+    const sizes: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      let n = 0;
+      for await (const batch of streamAccountSnapshots(t.db, { asOfMs: NOW, batchSize: 128, partition: parsePartition(`${i}/3`) })) {
+        for (const a of batch.accounts) {
+          seen.set(a.account.id, (seen.get(a.account.id) ?? 0) + 1);
+          n += 1;
+        }
+        // Batches come in id order.
+        const batchIds = batch.accounts.map((a) => a.account.id);
+        expect([...batchIds].sort()).toEqual(batchIds);
+      }
+      sizes.push(n);
+    }
+    expect([...seen.keys()].sort()).toEqual(ids);
+    expect([...seen.values()].every((c) => c === 1)).toBe(true);
+    // A hash split: each third is roughly a third.
+    for (const n of sizes) expect(n).toBeGreaterThan(250);
+
+    // A partitioned sweep writes its share only.
+    await t.db.pool.query(`DELETE FROM account_risk`);
+    const one = await sweepAccountRisk(t.db, { nowMs: NOW, partition: parsePartition('1/3') });
+    expect(one.accounts).toBe(sizes[1]);
+    const { rows } = await t.db.pool.query<{ n: string }>(`SELECT count(*) AS n FROM account_risk`);
+    expect(Number(rows[0]!.n)).toBe(sizes[1]);
+    for (const i of [0, 2]) await sweepAccountRisk(t.db, { nowMs: NOW, partition: parsePartition(`${i}/3`) });
+    const all = await t.db.pool.query<{ n: string }>(`SELECT count(*) AS n FROM account_risk`);
+    expect(Number(all.rows[0]!.n)).toBe(1000);
+  });
+
+  it('refreshes an account after a write, and never replaces a row with an older evaluation', async () => {
+    await sweepAccountRisk(t.db, { nowMs: NOW });
+    const { rows } = await t.db.pool.query<{ account_id: string }>(
+      `SELECT account_id FROM account_risk WHERE status = 'HEALTHY' AND maintenance_margin > 0 ORDER BY account_id LIMIT 1`,
+    );
+    const id = rows[0]!.account_id;
+    const before = (await accountRiskByIds(t.db.pool, [id])).get(id)!;
+    // A withdrawal of most of the account's USDC (written straight to the store, as a mutation would).
+    await t.db.pool.query(`UPDATE balance SET amount = amount * 0.01 WHERE account_id = $1 AND asset_symbol = 'USDC'`, [id]);
+    const later = NOW + 1000;
+    const [refreshed] = await refreshAccountRisk(t.db.pool, [id], later);
+    const after = (await accountRiskByIds(t.db.pool, [id])).get(id)!;
+    expect(after.evaluatedAt.getTime()).toBe(later);
+    expect(after.equity!.lt(before.equity!)).toBe(true);
+    const engine = evaluateAccount((await loadAccountSnapshots(t.db.pool, [id], later)).get(id)!.snapshot, { liquidationPrices: 'SKIP' });
+    expect(asText(after.equity)).toBe(stored(engine.equity));
+    expect(after.status).toBe(engine.status);
+    expect(refreshed!.accountId).toBe(id);
+
+    // A sweep batch read before the write (older evaluatedAt) does not overwrite the refresh.
+    await upsertAccountRisk(t.db.pool, [rowFromError(id, 'STALE_PRICE', NOW)]);
+    const kept = (await accountRiskByIds(t.db.pool, [id])).get(id)!;
+    expect(kept.errorCode).toBeNull();
+    expect(kept.evaluatedAt.getTime()).toBe(later);
+  });
+
+  it('stops between batches when asked (shutdown)', async () => {
+    let calls = 0;
+    const result = await sweepAccountRisk(t.db, { nowMs: NOW, batchSize: 100, shouldStop: () => ++calls > 2 });
+    expect(result.aborted).toBe(true);
+    expect(result.accounts).toBe(200);
+  });
+});
