@@ -89,6 +89,60 @@ export function positionInMarket(snapshot: AccountSnapshot, market: string): Pos
   return snapshot.positions.find((p) => p.market === market);
 }
 
+/** What a fill does to a position's size, entry and realized PnL (rules 2–3 of the module comment). */
+export interface FillArithmetic {
+  /** q' = q + Δ. */
+  readonly size: Decimal;
+  readonly entryPrice: Decimal;
+  /** Realized PnL of the reduced part, settlement units, exact. */
+  readonly realizedPnl: Decimal;
+  /** Contracts closed by the fill, r = min(|Δ|, |q|) when reducing, else 0. */
+  readonly closed: Decimal;
+  /** The fill only reduces |q| on the same side (never opens, increases or flips). */
+  readonly reducesOnly: boolean;
+}
+
+/**
+ * Rules 2–3: realized PnL on r = min(|Δ|, |q|) (LINEAR sign(q)·r·c·(P − E), INVERSE sign(q)·r·c·(1/E − 1/P)), new
+ * size q + Δ, entry = fill price when opening or flipping, unchanged when reducing, the weighted average when increasing
+ * (LINEAR arithmetic, INVERSE harmonic). The one implementation used by what-if trades, liquidations and broker fills.
+ */
+export function fillArithmetic(args: {
+  readonly size: Decimal;
+  readonly entryPrice: Decimal;
+  readonly fillSize: Decimal;
+  readonly fillPrice: Decimal;
+  readonly contractSize: Decimal;
+  readonly contractType: MarketParams['contractType'];
+}): FillArithmetic {
+  const q = toD(args.size);
+  const delta = toD(args.fillSize);
+  const price = toD(args.fillPrice);
+  const entry = toD(args.entryPrice);
+  const c = toD(args.contractSize);
+  const reducing = !q.isZero() && !delta.isZero() && q.isPos() !== delta.isPos();
+  const reduced = reducing ? (delta.abs().lt(q.abs()) ? delta.abs() : q.abs()) : ZERO;
+  const sign = q.isNeg() ? ONE.neg() : ONE;
+  let realizedPnl = ZERO;
+  if (!reduced.isZero()) {
+    realizedPnl =
+      args.contractType === 'LINEAR'
+        ? sign.mul(reduced).mul(c).mul(price.sub(entry))
+        : sign.mul(reduced).mul(c).mul(ONE.div(entry).sub(ONE.div(price)));
+    realizedPnl = normZero(realizedPnl);
+  }
+  const flips = reducing && delta.abs().gt(q.abs());
+  let entryPrice: Decimal;
+  if (q.isZero() || flips) entryPrice = price;
+  else if (!reducing) {
+    const a = q.abs();
+    const b = delta.abs();
+    entryPrice =
+      args.contractType === 'LINEAR' ? a.mul(entry).add(b.mul(price)).div(a.add(b)) : a.add(b).div(a.div(entry).add(b.div(price)));
+  } else entryPrice = entry;
+  return { size: normZero(q.add(delta)), entryPrice, realizedPnl, closed: reduced, reducesOnly: reducing && !flips };
+}
+
 /** Applies a fill (see the module comment). Throws INVALID_SNAPSHOT for an unknown market. */
 export function applyFill(snapshot: AccountSnapshot, spec: FillSpec): FillOutcome {
   const m = marketOf(snapshot, spec.market);
@@ -106,32 +160,12 @@ export function applyFill(snapshot: AccountSnapshot, spec: FillSpec): FillOutcom
   // 1. Funding settlement: q·c·(F_position − F_now).
   const fundingSettled = existing === undefined ? ZERO : normZero(q.mul(c).mul(toD(existing.fundingIndex).sub(fNow)));
 
-  // 2. Realized PnL on the reduced part.
-  const reducing = !q.isZero() && !delta.isZero() && q.isPos() !== delta.isPos();
-  const reduced = reducing ? (delta.abs().lt(q.abs()) ? delta.abs() : q.abs()) : ZERO;
-  const sign = q.isNeg() ? ONE.neg() : ONE;
-  let realizedPnl = ZERO;
-  if (!reduced.isZero()) {
-    realizedPnl =
-      m.contractType === 'LINEAR'
-        ? sign.mul(reduced).mul(c).mul(price.sub(entry))
-        : sign.mul(reduced).mul(c).mul(ONE.div(entry).sub(ONE.div(price)));
-    realizedPnl = normZero(realizedPnl);
-  }
-
-  // 3. New size and entry.
-  const q2 = normZero(q.add(delta));
-  let entry2: Decimal;
-  if (q.isZero()) entry2 = price;
-  else if (!reducing) {
-    const a = q.abs();
-    const b = delta.abs();
-    entry2 =
-      m.contractType === 'LINEAR'
-        ? a.mul(entry).add(b.mul(price)).div(a.add(b))
-        : a.add(b).div(a.div(entry).add(b.div(price)));
-  } else if (delta.abs().gt(q.abs())) entry2 = price;
-  else entry2 = entry;
+  // 2–3. Realized PnL on the reduced part, new size and entry.
+  const arithmetic = fillArithmetic({ size: q, entryPrice: entry, fillSize: delta, fillPrice: price, contractSize: c, contractType: m.contractType });
+  const reduced = arithmetic.closed;
+  const realizedPnl = arithmetic.realizedPnl;
+  const q2 = arithmetic.size;
+  const entry2 = arithmetic.entryPrice;
 
   // 4. Cash.
   let isolatedMargin = existing === undefined ? ZERO : toD(existing.isolatedMargin);

@@ -41,7 +41,7 @@ export { liquidationOutcome, closeBankruptcyPrice, DEFAULT_SIZE_STEP } from './l
 export type { LiquidationOutcome, LiquidationStep, LiquidationOptions, InsuranceFundDraw } from './liquidation-outcome';
 export { liquidationExecution, notionalOf } from './slippage';
 export type { SlippageQuote } from './slippage';
-export { applyFill } from './fills';
-export type { FillSpec, FillOutcome, IsolatedCash } from './fills';
+export { applyFill, fillArithmetic } from './fills';
+export type { FillSpec, FillOutcome, FillArithmetic, IsolatedCash } from './fills';
 export { maxTradeSize, maxWithdrawable, depositToReach, minReductionToExitLiquidation } from './solvers';
 export type { SolverResult, SolverVerification, PositionReduction, TradeSolverOptions, WithdrawSolverOptions } from './solvers';

@@ -165,7 +165,7 @@ describe('stressTest', () => {
     accountsFailed { code count }
     shockedPrices { market price } finalPrices { market price }
     insuranceFundsBefore { asset balance } insuranceFundsAfter { asset balance }
-    rounds { round accountsEvaluated accountsLiquidated liquidatedAccountIds positionsClosed closedNotionalUsd feesUsd
+    rounds { round accountsEvaluated accountsScreened accountsLiquidated liquidatedAccountIds positionsClosed closedNotionalUsd feesUsd
       insuranceFundDrawUsd badDebtUsd cumulativeBadDebtUsd insuranceFunds { asset balance } prices { market price }
       markets { market markPrice priceAfter soldContracts boughtContracts soldNotional boughtNotional closedNotionalUsd } } } }`;
 
@@ -202,6 +202,8 @@ describe('stressTest', () => {
     for (const [i, round] of r.rounds.entries()) {
       expect(round.round).toBe(i + 1);
       expect(round.accountsLiquidated).toBeGreaterThan(0);
+      expect(round.accountsScreened).toBeLessThanOrEqual(round.accountsEvaluated);
+      if (i === 0) expect(round.accountsScreened).toBe(0);
       cumulative = cumulative.plus(round.badDebtUsd);
       // The engine carries 50 significant digits.
       expect(new Decimal(round.cumulativeBadDebtUsd).minus(cumulative).abs().lte('1e-30')).toBe(true);

@@ -170,3 +170,39 @@ describe('stress cascade', () => {
     void quote;
   });
 });
+
+describe('stress cascade screening', () => {
+  it('gives the same cascade with and without screening on a random venue', () => {
+    let seed = 12345;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const m = xyzMarket('0.2', '0.0005', { liq: '0.005', fund: '0.002' });
+    const other = { ...xyzMarket('0.2', '0.0005'), symbol: 'ABC-PERP', baseAsset: 'ABC' };
+    const assets = [asset('USDT', 6), asset('XYZ', 8), asset('ABC', 8)];
+    const accounts = Array.from({ length: 60 }, (_, i) => {
+      const size = Math.round((rnd() * 200 - 100) * 100) / 100 || 1;
+      const size2 = Math.round((rnd() * 200 - 100) * 100) / 100 || 1;
+      return snapshot({
+        accountId: `acc-${String(i).padStart(3, '0')}`,
+        markets: [m, other],
+        assets,
+        balances: { USDT: Math.round(300 + rnd() * 3000) },
+        positions: [position(`p-${i}`, 'XYZ-PERP', size, Math.round(90 + rnd() * 20)), position(`q-${i}`, 'ABC-PERP', size2, Math.round(90 + rnd() * 20))],
+        marks: { 'XYZ-PERP': 100, 'ABC-PERP': 100 },
+        indexes: { XYZ: 100, ABC: 100 },
+        maxIndexPriceAgeSeconds: 3600,
+      });
+    });
+    const base = accounts[0]!;
+    const v: StressVenue = {
+      markets: base.markets, assets: base.assets, markPrices: base.markPrices, indexPrices: base.indexPrices, portfolioParams: {},
+      valuationAsset: 'USDT', maxIndexPriceAgeSeconds: 3600, asOfMs: NOW, insuranceFunds: { USDT: dec(5000) },
+    };
+    const scenario = { shocks: [{ underlying: 'XYZ', relative: dec('-0.08') }, { underlying: 'ABC', relative: dec('0.05') }], maxRounds: 20 };
+    const screened = runStressTestOnSnapshots(v, scenario, accounts);
+    const full = runStressTestOnSnapshots(v, { ...scenario, screening: false }, accounts);
+    expect(screened.rounds.length).toBeGreaterThan(1);
+    expect(screened.rounds.some((r) => r.accountsScreened > 0)).toBe(true);
+    const strip = (r: typeof full) => ({ ...r, rounds: r.rounds.map((x) => ({ ...x, accountsScreened: 0 })) });
+    expect(JSON.stringify(strip(screened))).toBe(JSON.stringify(strip(full)));
+  });
+});

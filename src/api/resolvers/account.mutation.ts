@@ -6,7 +6,7 @@
  */
 import type Decimal from 'decimal.js';
 import type { LedgerEntryResolvers, MutationResolvers } from '../../generated/graphql';
-import { D, toD, type AccountRisk } from '../../risk';
+import { D, fillArithmetic, toD, type AccountRisk } from '../../risk';
 import { brokerExists } from '../../store/api-key.repository';
 import {
   balanceOf,
@@ -21,8 +21,10 @@ import { assetsBySymbols } from '../../store/asset.repository';
 import { marketsBySymbols } from '../../store/market.repository';
 import type { AccountRecord, AssetRecord, LedgerEntryRecord, MarketRecord, PositionRecord } from '../../store/records';
 import { DomainError } from '../errors';
-import { applyFillToPosition } from '../fill-math';
 import { InputChecks, LIMITS } from '../input';
+
+/** Decimal places an averaged entry price is stored with. */
+const ENTRY_PRICE_DECIMALS = 20;
 import { ACCOUNT_WRITERS, canAccessAccount } from '../principal';
 import { evaluateInTransaction, refuse, Refusal, runWrite, type WriteScope } from '../write';
 
@@ -244,7 +246,7 @@ export const accountMutations: Pick<
           return refuse('BAD_USER_INPUT', 'marginType', `the open position is ${existing.marginType}; close it to change its margin type`);
         }
         const marginType = open ? existing.marginType : (input.marginType ?? 'CROSS');
-        const fill = applyFillToPosition({
+        const arithmetic = fillArithmetic({
           size: existing?.size ?? toD(0),
           entryPrice: existing?.entryPrice ?? toD(0),
           fillSize: input.size,
@@ -252,6 +254,8 @@ export const accountMutations: Pick<
           contractSize: market.contractSize,
           contractType: market.contractType,
         });
+        // The stored average entry keeps ENTRY_PRICE_DECIMALS places.
+        const fill = { ...arithmetic, entryPrice: arithmetic.entryPrice.toDecimalPlaces(ENTRY_PRICE_DECIMALS, D.ROUND_HALF_EVEN) };
         if (!fill.reducesOnly) {
           if (market.status === 'REDUCE_ONLY') return refuse('MARKET_INACTIVE', 'size', `market ${market.symbol} accepts reducing fills only`);
           if (market.expiry && market.expiry.getTime() <= scope.nowMs) {

@@ -71,11 +71,13 @@ export const Position: PositionResolvers = {
   market: (position, _args, ctx) => required(ctx.loaders.market.load(position.marketSymbol), `market ${position.marketSymbol}`),
   side: (position) => (position.size.isNegative() ? 'SHORT' : 'LONG'),
   risk: (position, _args, ctx) => positionRisk(ctx, position),
-  liquidationPrice: async (position, _args, ctx) => (await positionRisk(ctx, position)).liquidationPrice,
-  bankruptcyPrice: async (position, _args, ctx) => (await positionRisk(ctx, position)).bankruptcyPrice,
+  liquidationPrice: async (position, _args, ctx) => (await positionRisk(ctx, position))?.liquidationPrice ?? null,
+  bankruptcyPrice: async (position, _args, ctx) => (await positionRisk(ctx, position))?.bankruptcyPrice ?? null,
 };
 
-async function positionRisk(ctx: GraphQLContext, position: PositionRecord): Promise<PositionRiskResult> {
+/** The position's figures from its account's evaluation; null for a closed (flat) position, which carries no risk. */
+async function positionRisk(ctx: GraphQLContext, position: PositionRecord): Promise<PositionRiskResult | null> {
+  if (position.size.isZero()) return null;
   const risk = await ctx.risk.load(position.accountId);
   const found = risk.positionsById[position.id];
   if (!found) throw new DomainError('INTERNAL_SERVER_ERROR', `position ${position.id} missing from its account's risk`);

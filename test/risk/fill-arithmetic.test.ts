@@ -1,11 +1,11 @@
 /** Position arithmetic of a fill: weighted entry on increase, unchanged on reduce, reset on flip; realized PnL. */
 import Decimal from 'decimal.js';
-import { applyFillToPosition } from '../../src/api/fill-math';
+import { fillArithmetic } from '../../src/risk';
 
 const d = (x: string) => new Decimal(x);
 const fill = (size: string, entry: string, fillSize: string, price: string, contractType: 'LINEAR' | 'INVERSE' = 'LINEAR', c = '1') =>
-  applyFillToPosition({ size: d(size), entryPrice: d(entry), fillSize: d(fillSize), fillPrice: d(price), contractSize: d(c), contractType });
-const s = (o: ReturnType<typeof applyFillToPosition>) => ({
+  fillArithmetic({ size: d(size), entryPrice: d(entry), fillSize: d(fillSize), fillPrice: d(price), contractSize: d(c), contractType });
+const s = (o: ReturnType<typeof fillArithmetic>) => ({
   size: o.size.toFixed(),
   entry: o.entryPrice.toFixed(),
   pnl: o.realizedPnl.toFixed(),
@@ -13,7 +13,7 @@ const s = (o: ReturnType<typeof applyFillToPosition>) => ({
   reducesOnly: o.reducesOnly,
 });
 
-describe('applyFillToPosition', () => {
+describe('fillArithmetic', () => {
   it('opens at the fill price', () => {
     expect(s(fill('0', '0', '-2', '100'))).toEqual({ size: '-2', entry: '100', pnl: '0', closed: '0', reducesOnly: false });
   });
@@ -24,7 +24,7 @@ describe('applyFillToPosition', () => {
   it('averages the entry harmonically for inverse contracts', () => {
     // 2 contracts at 50,000 and 2 at 40,000: 4 / (2/50,000 + 2/40,000) = 44,444.44…
     const o = fill('2', '50000', '2', '40000', 'INVERSE', '100');
-    expect(o.entryPrice.toFixed()).toBe('44444.44444444444444444444');
+    expect(o.entryPrice.toDecimalPlaces(20).toFixed()).toBe('44444.44444444444444444444');
   });
   it('keeps the entry and realizes PnL when reducing', () => {
     expect(s(fill('4', '175', '-1', '275', 'LINEAR', '2'))).toEqual({ size: '3', entry: '175', pnl: '200', closed: '1', reducesOnly: true });
