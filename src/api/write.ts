@@ -13,6 +13,7 @@ import { insertAuditEvent } from '../store/audit.repository';
 import { claimIdempotencyKey, storeIdempotentResponse } from '../store/idempotency.repository';
 import type { ApiRole } from '../store/records';
 import { inWriteTransaction, rollback, type TransactionClient } from '../store/write-transaction';
+import { refreshAccountRisk } from '../monitoring/sweep';
 import type { GraphQLContext } from './context';
 import { DomainError, type ErrorCode } from './errors';
 import { idempotencyScope, requireRole, type Principal } from './principal';
@@ -144,6 +145,8 @@ export async function runWrite<R extends object>(ctx: GraphQLContext, spec: Writ
   if (inputErrors.length > 0) return { userErrors: inputErrors };
 
   const hash = requestHash(spec.operation, spec.input);
+  /** Accounts the write changed (every account write leaves an audit event naming it). */
+  const touchedAccounts = new Set<string>();
   const result = await inWriteTransaction<WriteResult<R>>(ctx.db.pool, async (tx) => {
     const claim = await claimIdempotencyKey(tx, {
       scope: idempotencyScope(principal),
@@ -165,8 +168,9 @@ export async function runWrite<R extends object>(ctx: GraphQLContext, spec: Writ
       principal,
       nowMs: ctx.nowMs,
       requestId: ctx.requestId,
-      audit: (entry) =>
-        insertAuditEvent(tx, {
+      audit: (entry) => {
+        if (entry.accountId) touchedAccounts.add(entry.accountId);
+        return insertAuditEvent(tx, {
           apiKeyId: principal.apiKeyId,
           brokerId: entry.brokerId ?? principal.brokerId,
           role: principal.role,
@@ -175,7 +179,8 @@ export async function runWrite<R extends object>(ctx: GraphQLContext, spec: Writ
           requestId: ctx.requestId,
           before: encodeResponse(entry.before),
           after: encodeResponse(entry.after),
-        }),
+        });
+      },
     };
     const outcome = await spec.execute(scope);
     if (outcome instanceof Refusal) return rollback({ userErrors: outcome.errors });
@@ -186,7 +191,22 @@ export async function runWrite<R extends object>(ctx: GraphQLContext, spec: Writ
     throw busy(error) ?? error;
   });
   await refreshReads(ctx);
+  await refreshMonitoringRows(ctx, touchedAccounts);
   return result;
+}
+
+/**
+ * After a committed write, the monitoring table (account_risk, read by accountsAtRisk and riskSummary) is brought up
+ * to date for the accounts it changed, so monitors need not wait for the next sweep. Best effort: the write has
+ * committed already, and a failure here only leaves the row to the next sweep.
+ */
+async function refreshMonitoringRows(ctx: GraphQLContext, accountIds: ReadonlySet<string>): Promise<void> {
+  if (accountIds.size === 0) return;
+  try {
+    await refreshAccountRisk(ctx.db.pool, [...accountIds], ctx.nowMs);
+  } catch (error) {
+    ctx.logger.warn({ err: error }, 'account risk refresh after write failed; the next sweep will catch up');
+  }
 }
 
 /**

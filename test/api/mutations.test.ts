@@ -387,3 +387,18 @@ describe('prices the margin check cannot use', () => {
     expect(await writeCounts(api)).toEqual(staleBefore);
   });
 });
+
+describe('monitoring rows after a write', () => {
+  it('brings the account_risk row (accountsAtRisk, riskSummary) up to date as soon as a write commits', async () => {
+    const id = await newAccount();
+    await ok(api, 'broker', 'deposit', { accountId: id, asset: 'USDC', amount: '1000' });
+    const row = async () =>
+      (await api.database.db.pool.query(`SELECT trim_scale(equity)::text AS equity, status::text FROM account_risk WHERE account_id = $1`, [id])).rows[0];
+    expect(await row()).toEqual({ equity: '1000', status: 'HEALTHY' });
+    await ok(api, 'broker', 'applyFill', { accountId: id, market: 'BTC-PERP', size: '0.2', price: '50000' });
+    await ok(api, 'broker', 'withdraw', { accountId: id, asset: 'USDC', amount: '700' });
+    const after = await api.gql(`query($id: ID!) { account(id: $id) { risk { equity status } } }`, { id });
+    expect(await row()).toEqual({ equity: after.data!.account.risk.equity, status: after.data!.account.risk.status });
+    expect((await row()).equity).toBe('300');
+  });
+});
