@@ -6,6 +6,7 @@ import type { Loaders } from './loaders';
 import { createLoaders } from './loaders';
 import { createRiskLoader, type RiskLoader } from './risk.loader';
 import type { Principal } from './principal';
+import type { RiskOptions } from './risk-mode';
 
 export interface GraphQLContext {
   readonly requestId: string;
@@ -14,6 +15,11 @@ export interface GraphQLContext {
   readonly loaders: Loaders;
   /** Engine result per account id, evaluated once per request on the request's snapshot. */
   readonly risk: RiskLoader;
+  /**
+   * Mode of `risk`'s evaluations: COMPUTE until the operation is known; the risk mode plugin (src/server/graphql.ts)
+   * sets SKIP when the document selects no liquidation-price field (src/api/risk-mode.ts).
+   */
+  readonly riskOptions: RiskOptions;
   readonly db: Database;
   /** Evaluation time of the request, epoch ms: every risk figure of one response uses the same instant. */
   readonly nowMs: number;
@@ -34,11 +40,14 @@ export function createContext(args: {
 }): GraphQLContext {
   const snapshot = new ReadSnapshot(args.db.pool);
   const nowMs = args.nowMs ?? Date.now();
+  const riskOptions: RiskOptions = { liquidationPrices: 'COMPUTE', prefetchSnapshots: false };
+  const loaders = createLoaders(snapshot, { nowMs, riskOptions });
   return {
     requestId: args.requestId,
     snapshot,
-    loaders: createLoaders(snapshot),
-    risk: createRiskLoader(snapshot, nowMs),
+    loaders,
+    risk: createRiskLoader(loaders.snapshot, riskOptions),
+    riskOptions,
     db: args.db,
     nowMs,
     logger: args.logger,

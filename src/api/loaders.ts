@@ -1,6 +1,11 @@
 /**
  * Per-request DataLoaders: every list a page of accounts needs (balances, positions, markets, assets, prices) is
  * fetched in one SQL statement per kind, whatever the page size. All of them read the request's snapshot.
+ *
+ * `snapshot` loads accounts as engine snapshots (account, balances, positions and market data: ONE statement,
+ * src/store/snapshot.repository.ts) for the risk loader, and primes `balances` and `positions` with the same rows.
+ * When the operation selects risk (src/api/risk-mode.ts), `account` reads through `snapshot` too, so an
+ * `account(id) { risk { … } }` request costs one data statement instead of two.
  */
 import DataLoader from 'dataloader';
 import { accountsByIds, balancesByAccounts, positionsByAccounts } from '../store/account.repository';
@@ -16,6 +21,8 @@ import type {
   PositionRecord,
   PriceRecord,
 } from '../store/records';
+import type { RiskOptions } from './risk-mode';
+import { loadAccountSnapshotsWithRows, type LoadedAccount } from './snapshot.loader';
 
 export interface Loaders {
   readonly account: DataLoader<string, AccountRecord | null>;
@@ -26,6 +33,8 @@ export interface Loaders {
   readonly asset: DataLoader<string, AssetRecord | null>;
   readonly markPrice: DataLoader<string, PriceRecord | null>;
   readonly indexPrice: DataLoader<string, PriceRecord | null>;
+  /** Engine snapshot per account id (null: no such account), evaluated at the request's time. */
+  readonly snapshot: DataLoader<string, LoadedAccount | null>;
 }
 
 function byKey<V, D>(fetch: (keys: readonly string[]) => Promise<Map<string, V>>, missing: D) {
@@ -35,15 +44,33 @@ function byKey<V, D>(fetch: (keys: readonly string[]) => Promise<Map<string, V>>
   };
 }
 
-export function createLoaders(q: Queryable): Loaders {
+export function createLoaders(
+  q: Queryable,
+  options: { nowMs: number; riskOptions: RiskOptions } = { nowMs: Date.now(), riskOptions: { liquidationPrices: 'COMPUTE', prefetchSnapshots: false } },
+): Loaders {
+  const balances = new DataLoader(byKey((ids) => balancesByAccounts(q, ids), [] as BalanceRecord[]));
+  const positions = new DataLoader(byKey((ids) => positionsByAccounts(q, ids), [] as PositionRecord[]));
+  const snapshot = new DataLoader<string, LoadedAccount | null>(async (ids) => {
+    const { loaded, rows } = await loadAccountSnapshotsWithRows(q, ids, options.nowMs);
+    // The same rows (same statement shapes and mappers) the balances / positions loaders would read.
+    for (const id of rows.accounts.keys()) {
+      balances.prime(id, rows.balances.get(id) ?? []);
+      positions.prime(id, rows.positions.get(id) ?? []);
+    }
+    return ids.map((id) => loaded.get(id) ?? null);
+  });
+  const accounts = byKey((ids) => accountsByIds(q, ids), null);
   return {
-    account: new DataLoader(byKey((ids) => accountsByIds(q, ids), null)),
-    balances: new DataLoader(byKey((ids) => balancesByAccounts(q, ids), [] as BalanceRecord[])),
-    positions: new DataLoader(byKey((ids) => positionsByAccounts(q, ids), [] as PositionRecord[])),
+    account: new DataLoader(async (ids) =>
+      options.riskOptions.prefetchSnapshots ? (await snapshot.loadMany(ids)).map((l) => (l instanceof Error ? l : (l?.account ?? null))) : accounts(ids),
+    ),
+    balances,
+    positions,
     market: new DataLoader(byKey((symbols) => marketsBySymbols(q, symbols), null)),
     tiers: new DataLoader(byKey((symbols) => tiersByMarkets(q, symbols), [] as MarginTierRecord[])),
     asset: new DataLoader(byKey((symbols) => assetsBySymbols(q, symbols), null)),
     markPrice: new DataLoader(byKey((symbols) => markPricesByMarkets(q, symbols), null)),
     indexPrice: new DataLoader(byKey((symbols) => indexPricesByAssets(q, symbols), null)),
+    snapshot,
   };
 }

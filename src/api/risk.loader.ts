@@ -4,9 +4,9 @@
  */
 import DataLoader from 'dataloader';
 import { evaluateAccount, RiskEngineError, type AccountRisk } from '../risk';
-import type { Queryable } from '../store/queryable';
 import { DomainError, type ErrorCode } from './errors';
-import { loadAccountSnapshots } from './snapshot.loader';
+import type { LoadedAccount } from './snapshot.loader';
+import type { RiskOptions } from './risk-mode';
 import { timeEngine } from '../monitoring/metrics';
 
 /** Engine error code → domain error code. Exhaustive over the engine's codes. */
@@ -26,14 +26,24 @@ export function toDomainError(error: unknown): unknown {
 
 export type RiskLoader = DataLoader<string, AccountRisk>;
 
-export function createRiskLoader(q: Queryable, nowMs: number): RiskLoader {
+/**
+ * Evaluates the accounts' snapshots (from the request's snapshot loader, src/api/loaders.ts) once each.
+ * `options.liquidationPrices` is read when a batch is evaluated (after the operation is known, see risk-mode.ts):
+ * SKIP when the request selects no liquidation-price field. COMPUTE (the default) answers every field.
+ */
+export function createRiskLoader(
+  snapshots: DataLoader<string, LoadedAccount | null>,
+  options: RiskOptions = { liquidationPrices: 'COMPUTE', prefetchSnapshots: false },
+): RiskLoader {
   return new DataLoader<string, AccountRisk>(async (accountIds) => {
-    const loaded = await loadAccountSnapshots(q, accountIds, nowMs);
-    return accountIds.map((id) => {
-      const account = loaded.get(id);
+    const loaded = await snapshots.loadMany(accountIds);
+    const mode = options.liquidationPrices;
+    return accountIds.map((id, i) => {
+      const account = loaded[i];
+      if (account instanceof Error) return account;
       if (!account) return new DomainError('NOT_FOUND', `account ${id} not found`);
       try {
-        return timeEngine('request', 'COMPUTE', () => evaluateAccount(account.snapshot));
+        return timeEngine('request', mode, () => evaluateAccount(account.snapshot, { liquidationPrices: mode }));
       } catch (error) {
         const mapped = toDomainError(error);
         return mapped instanceof Error ? mapped : new Error(String(mapped));

@@ -1,8 +1,8 @@
 /**
  * (Lives in the API layer because it applies an engine formula, realized volatility, to stored history; the store
  * itself depends on the engine for types only.)
- * Builds the engine's immutable `AccountSnapshot`s from the store, in one read snapshot, in a constant number of SQL
- * statements however many accounts are asked for (sweeps load thousands at once). Market data (markets, tiers,
+ * Builds the engine's immutable `AccountSnapshot`s from the store, in one read snapshot, in ONE SQL statement however
+ * many accounts are asked for (sweeps load thousands at once). Market data (markets, tiers,
  * prices, open interest, realized volatility) is loaded once and shared by every account of the batch.
  */
 import type Decimal from 'decimal.js';
@@ -14,11 +14,8 @@ import type {
   PriceQuote,
 } from '../risk/types';
 import { realizedDailyVolatility } from '../risk/var/value-at-risk';
-import { accountsByIds, balancesByAccounts, positionsByAccounts } from '../store/account.repository';
-import { listAssets, allIndexPrices, priceHistory, portfolioParamsByAssets } from '../store/asset.repository';
-import { marketsBySymbols, tiersByMarkets } from '../store/market.repository';
-import { markPricesByMarkets } from '../store/asset.repository';
 import type { Queryable } from '../store/queryable';
+import { decodeMarketData, marketDataText, snapshotRows, type MarketDataRows, type SnapshotRows } from '../store/snapshot.repository';
 import type { AccountRecord, MarginTierRecord, MarketRecord, PriceRecord } from '../store/records';
 import { toDecimal } from '../store/records';
 
@@ -42,17 +39,6 @@ export interface MarketContext {
 
 function quote(price: PriceRecord): PriceQuote {
   return { price: price.price, observedAtMs: price.observedAt.getTime() };
-}
-
-/** Open interest per market in contracts: Σ long sizes (= Σ |short sizes| in a balanced book). */
-async function openInterest(q: Queryable, symbols: readonly string[]): Promise<Map<string, Decimal>> {
-  if (symbols.length === 0) return new Map();
-  const { rows } = await q.query<{ market_symbol: string; oi: string }>(
-    `SELECT market_symbol, COALESCE(sum(size) FILTER (WHERE size > 0), 0) AS oi
-       FROM position WHERE market_symbol = ANY($1::text[]) GROUP BY market_symbol`,
-    [symbols],
-  );
-  return new Map(rows.map((r) => [r.market_symbol, toDecimal(r.oi)]));
 }
 
 export function toMarketParams(
@@ -102,25 +88,13 @@ export function toMarketParams(
   };
 }
 
-/** Loads markets (with tiers, prices, OI and realized volatility where configured) and every asset. */
-export async function loadMarketContext(q: Queryable, marketSymbols: readonly string[]): Promise<MarketContext> {
-  const symbols = [...new Set(marketSymbols)];
-  const [records, tiers, marks, assets, indexes] = await Promise.all([
-    marketsBySymbols(q, symbols),
-    tiersByMarkets(q, symbols),
-    markPricesByMarkets(q, symbols),
-    listAssets(q),
-    allIndexPrices(q),
-  ]);
-  const oiMarkets = [...records.values()].filter((m) => m.oiLowerCap && m.oiUpperCap).map((m) => m.symbol);
-  const volMarkets = [...records.values()].filter((m) => m.volAdjZScore && m.volAdjHorizonDays);
-  const lookback = Math.max(DEFAULT_VOL_LOOKBACK_DAYS, ...volMarkets.map((m) => m.volAdjLookbackDays ?? DEFAULT_VOL_LOOKBACK_DAYS));
-  const bases = [...new Set([...records.values()].map((m) => m.baseAsset))];
-  const [oi, history, portfolio] = await Promise.all([
-    openInterest(q, oiMarkets),
-    volMarkets.length ? priceHistory(q, [...new Set(volMarkets.map((m) => m.baseAsset))], lookback + 1) : Promise.resolve(new Map()),
-    portfolioParamsByAssets(q, bases),
-  ]);
+/**
+ * Builds the market context from the market-data rows (src/store/snapshot.repository.ts): markets with their tiers,
+ * open interest and realized volatility where configured, every asset and index price, mark prices and portfolio
+ * parameters.
+ */
+export function marketContextFrom(data: MarketDataRows): MarketContext {
+  const { markets: records, tiers, marks, assets, indexes, portfolio, openInterest: oi, history } = data;
   const markets: Record<string, MarketParams> = {};
   for (const record of records.values()) {
     let dailyVolatility: Decimal | null = null;
@@ -153,6 +127,38 @@ export async function loadMarketContext(q: Queryable, marketSymbols: readonly st
       ]),
     ),
   };
+}
+
+/**
+ * Market contexts by the market-data text they were decoded from (src/store/snapshot.repository.ts): a small
+ * process-wide LRU memo of a pure function (same text → same context). Requests and sweep batches over unchanged
+ * market data (markets, tiers, prices, OI, history) reuse one context — its MarketParams objects too, so the engine's
+ * per-market normalization cache (src/risk/model.ts) carries over from one request to the next. Contexts are never
+ * mutated (snapshots and scenarios copy before changing anything).
+ */
+const CONTEXTS = new Map<string, MarketContext>();
+const CONTEXT_MEMO_LIMIT = 8;
+
+export function marketContextForText(text: string): MarketContext {
+  const hit = CONTEXTS.get(text);
+  if (hit !== undefined) {
+    // Most recently used last.
+    CONTEXTS.delete(text);
+    CONTEXTS.set(text, hit);
+    return hit;
+  }
+  const context = marketContextFrom(decodeMarketData(text));
+  if (CONTEXTS.size >= CONTEXT_MEMO_LIMIT) CONTEXTS.delete(CONTEXTS.keys().next().value!);
+  CONTEXTS.set(text, context);
+  return context;
+}
+
+/**
+ * Loads markets (with tiers, prices, OI and realized volatility where configured) and every asset: one statement.
+ * `null` = every market of the venue.
+ */
+export async function loadMarketContext(q: Queryable, marketSymbols: readonly string[] | null): Promise<MarketContext> {
+  return marketContextForText(await marketDataText(q, marketSymbols === null ? null : [...new Set(marketSymbols)]));
 }
 
 export interface LoadedAccount {
@@ -205,8 +211,9 @@ export function buildSnapshot(
 }
 
 /**
- * Snapshots of many accounts: 3 statements for the accounts' rows, plus the market context for every market they
- * hold (and `extraMarkets`, e.g. a what-if trade's market). Unknown ids are left out of the result.
+ * Snapshots of many accounts in ONE SQL statement (src/store/snapshot.repository.ts): the accounts' rows plus the
+ * market context for every market they hold (and `extraMarkets`, e.g. a what-if trade's market). Unknown ids are
+ * left out of the result.
  */
 export async function loadAccountSnapshots(
   q: Queryable,
@@ -214,20 +221,24 @@ export async function loadAccountSnapshots(
   asOfMs: number,
   extraMarkets: readonly string[] = [],
 ): Promise<Map<string, LoadedAccount>> {
-  const [accounts, balances, positions] = await Promise.all([
-    accountsByIds(q, accountIds),
-    balancesByAccounts(q, accountIds),
-    positionsByAccounts(q, accountIds),
-  ]);
-  const marketSymbols = new Set(extraMarkets);
-  for (const list of positions.values()) for (const p of list) marketSymbols.add(p.marketSymbol);
-  const context = await loadMarketContext(q, [...marketSymbols]);
-  const out = new Map<string, LoadedAccount>();
-  for (const [id, account] of accounts) {
-    out.set(id, {
+  return (await loadAccountSnapshotsWithRows(q, accountIds, asOfMs, extraMarkets)).loaded;
+}
+
+/** `loadAccountSnapshots` plus the store rows it was built from (the request loaders prime balances and positions). */
+export async function loadAccountSnapshotsWithRows(
+  q: Queryable,
+  accountIds: readonly string[],
+  asOfMs: number,
+  extraMarkets: readonly string[] = [],
+): Promise<{ loaded: Map<string, LoadedAccount>; rows: SnapshotRows }> {
+  const rows = await snapshotRows(q, accountIds, extraMarkets);
+  const context = marketContextForText(rows.marketData);
+  const loaded = new Map<string, LoadedAccount>();
+  for (const [id, account] of rows.accounts) {
+    loaded.set(id, {
       account,
-      snapshot: buildSnapshot(account, balances.get(id) ?? [], positions.get(id) ?? [], context, asOfMs),
+      snapshot: buildSnapshot(account, rows.balances.get(id) ?? [], rows.positions.get(id) ?? [], context, asOfMs),
     });
   }
-  return out;
+  return { loaded, rows };
 }

@@ -13,7 +13,6 @@
 import type { Logger } from 'pino';
 import { evaluateAccount, RiskEngineError, type AccountSnapshot } from '../risk';
 import { accountsByIds, balancesByAccounts, positionsByAccounts } from '../store/account.repository';
-import { listMarkets } from '../store/market.repository';
 import type { Queryable } from '../store/queryable';
 import { ReadSnapshot } from '../store/read-snapshot';
 import type { AccountRecord } from '../store/records';
@@ -92,10 +91,9 @@ export interface StreamOptions {
   readonly clock?: () => number;
 }
 
-/** Loads the market context for every market of the venue. */
+/** Loads the market context for every market of the venue (one statement). */
 export async function loadVenueContext(q: Queryable): Promise<MarketContext> {
-  const markets = await listMarkets(q);
-  return loadMarketContext(q, markets.map((m) => m.symbol));
+  return loadMarketContext(q, null);
 }
 
 async function assemble(

@@ -16,9 +16,9 @@ import type {
   UnderlyingLiquidation,
 } from './result';
 import { aggregateAccount, type ReplacedRequirements } from './account';
-import { ZERO } from './decimal';
+import { D, ZERO } from './decimal';
 import { adverseBoundary, crossUnderlying, isolatedPrices, type CrossPortfolio } from './liquidation';
-import { prepareAccount, type NPosition, type NTier } from './model';
+import { prepareAccount, type NMarket, type NPosition, type NTier } from './model';
 import { portfolioGroups, scanGroup } from './portfolio';
 import { evaluatePositionAt, type PositionFigures } from './position';
 import { withPrices, type PriceOverrides } from './prices';
@@ -34,34 +34,58 @@ function tierUsed(f: PositionFigures): TierUsed {
   return tierOf(f.tier);
 }
 
+/** The tier as reported: built once per normalized tier (model.ts) and shared, it is frozen. */
 function tierOf(t: NTier): TierUsed {
-  return Object.freeze({
-    index: t.index,
-    notionalFloor: t.floor,
-    notionalCap: t.cap,
-    initialMarginRate: t.imr,
-    maintenanceMarginRate: t.mmr,
-    maintenanceAmount: t.cum,
-  });
+  return t.used;
 }
 
 const ZERO_GREEKS: Greeks = Object.freeze({ delta: ZERO, gamma: ZERO, vega: ZERO, theta: ZERO });
+const NEG_ZERO: Decimal = new D(-0);
+
+/** 0·k exactly as decimal.js computes it: a zero carrying the sign of k (−0 for a negative k). */
+function zeroTimes(k: Decimal): Decimal {
+  return k.s < 0 ? NEG_ZERO : ZERO;
+}
 
 function scaleGreeks(g: Greeks, k: Decimal): Greeks {
   return Object.freeze({ delta: g.delta.mul(k), gamma: g.gamma.mul(k), vega: g.vega.mul(k), theta: g.theta.mul(k) });
 }
 
+/** Delta-one per-contract greeks: delta only, the three others exact zeros (no multiplications). */
+function scaleDeltaOne(g: Greeks, k: Decimal): Greeks {
+  const z = zeroTimes(k);
+  return Object.freeze({ delta: g.delta.mul(k), gamma: z, vega: z, theta: z });
+}
+
+/**
+ * Per-contract greeks of delta-one markets, memoized per normalized market (markets are shared across evaluations,
+ * model.ts): LINEAR c (constant); INVERSE c/P² for the last mark P seen (recomputed when the mark's value changes).
+ */
+const DELTA_ONE_GREEKS = new WeakMap<NMarket, { mark: Decimal | null; greeks: Greeks }>();
+
+function deltaOnePerContract(m: NMarket, mark: Decimal): Greeks {
+  const hit = DELTA_ONE_GREEKS.get(m);
+  if (m.contractType === 'LINEAR') {
+    if (hit !== undefined) return hit.greeks;
+    const greeks: Greeks = Object.freeze({ ...ZERO_GREEKS, delta: m.c });
+    DELTA_ONE_GREEKS.set(m, { mark: null, greeks });
+    return greeks;
+  }
+  if (hit !== undefined && hit.mark !== null && hit.mark.eq(mark)) return hit.greeks;
+  const greeks: Greeks = Object.freeze({ ...ZERO_GREEKS, delta: m.c.div(mark.mul(mark)) });
+  DELTA_ONE_GREEKS.set(m, { mark, greeks });
+  return greeks;
+}
+
 /** Position greeks (settlement units): options from Black-76 × c (per contract) × q; delta-one delta only. */
 function positionGreeks(pos: NPosition, f: PositionFigures): PositionGreeks {
   const m = pos.market;
-  let perContract: Greeks;
   if (f.option) {
-    perContract = scaleGreeks(f.option, m.c);
-  } else {
-    const delta = m.contractType === 'LINEAR' ? m.c : m.c.div(f.mark.mul(f.mark));
-    perContract = Object.freeze({ ...ZERO_GREEKS, delta });
+    const perContract = scaleGreeks(f.option, m.c);
+    return Object.freeze({ perContract, position: scaleGreeks(perContract, pos.q) });
   }
-  return Object.freeze({ perContract, position: scaleGreeks(perContract, pos.q) });
+  const perContract = deltaOnePerContract(m, f.mark);
+  return Object.freeze({ perContract, position: scaleDeltaOne(perContract, pos.q) });
 }
 
 function optionRisk(pos: NPosition, f: PositionFigures): OptionRisk | null {

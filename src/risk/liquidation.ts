@@ -32,7 +32,7 @@ import type { BoundarySide, PositionSide, PriceBoundary, UnderlyingLiquidation }
 import { D, ONE, TWO, ZERO, roundToTick, toD } from './decimal';
 import type { NBalance, NMarket, NPosition, PreparedAccount } from './model';
 import { isolatedBankruptAt, isolatedLiquidatableAt, marginTermsAt } from './position';
-import { entryNotional, maintenanceMarginAt, tierForNotional, volatilityFactor } from './requirements';
+import { entryNotional, maintenanceMarginAt, tierForNotional } from './requirements';
 import { equityContributionOf, valuePosition, type ValuationMode } from './valuation';
 import { groupMaintenanceAt, type PortfolioGroup } from './portfolio';
 
@@ -151,8 +151,7 @@ function isolatedLiquidationEstimate(pos: NPosition, m0: Decimal, mark: Decimal)
   const market = pos.market;
   const solveIn = (tierIndex: number): Decimal | null => {
     const t = market.tiers[tierIndex]!;
-    const k = volatilityFactor(market, t);
-    return isolatedRoot(pos, m0, t.mmr.mul(k), t.cum.mul(k));
+    return isolatedRoot(pos, m0, t.mmrK, t.cumK);
   };
   let tier = tierForNotional(market, notionalAt(pos, mark)).index;
   for (let i = 0; i <= market.tiers.length; i++) {
@@ -395,10 +394,13 @@ export function crossUnderlying(
   }
   const balances: NBalance[] = prepared.balances.filter((b) => b.asset === underlying);
 
+  // amount·index of each balance on U: constant, computed once (not at every ratio the search tries).
+  const balanceValues = balances.map((b) => b.amount.mul(b.indexPrice));
   const gapAt = (s: Decimal, mode: 'MAINTENANCE' | 'BANKRUPTCY', valuation: ValuationMode = 'PRECISE', options = true): Decimal => {
     let sum = ZERO;
-    for (const b of balances) {
-      const v = b.amount.mul(b.indexPrice).mul(s);
+    for (let i = 0; i < balances.length; i++) {
+      const b = balances[i]!;
+      const v = balanceValues[i]!.mul(s);
       sum = sum.add(mode === 'MAINTENANCE' ? v.mul(b.maintenanceWeight) : v);
     }
     for (const mp of moved) {
@@ -417,10 +419,15 @@ export function crossUnderlying(
     if (mode === 'MAINTENANCE' && group !== null) sum = sum.sub(groupMaintenanceAt(group, s, s.eq(ONE) ? 'PRECISE' : 'FAST'));
     return sum;
   };
-  const maintConst = totals.maintenanceGap.sub(gapAt(ONE, 'MAINTENANCE'));
-  const bankConst = totals.crossEquity.sub(gapAt(ONE, 'BANKRUPTCY'));
-  const gMaint = (s: Decimal): Decimal => maintConst.add(gapAt(s, 'MAINTENANCE'));
-  const gBank = (s: Decimal): Decimal => bankConst.add(gapAt(s, 'BANKRUPTCY'));
+  const maintGap1 = gapAt(ONE, 'MAINTENANCE');
+  const bankGap1 = gapAt(ONE, 'BANKRUPTCY');
+  const maintConst = totals.maintenanceGap.sub(maintGap1);
+  const bankConst = totals.crossEquity.sub(bankGap1);
+  // g(1) is asked for by every boundary: computed once (same expression).
+  const gMaint1 = maintConst.add(maintGap1);
+  const gBank1 = bankConst.add(bankGap1);
+  const gMaint = (s: Decimal): Decimal => (s === ONE ? gMaint1 : maintConst.add(gapAt(s, 'MAINTENANCE')));
+  const gBank = (s: Decimal): Decimal => (s === ONE ? gBank1 : bankConst.add(gapAt(s, 'BANKRUPTCY')));
   const hasOptions = moved.some((mp) => mp.markMoves && mp.pos.market.option !== null);
   // The search runs on the FAST model (options in double precision); snapping always uses the PRECISE one.
   const gMaintFast = hasOptions || group !== null ? (s: Decimal): Decimal => maintConst.add(gapAt(s, 'MAINTENANCE', 'FAST')) : gMaint;

@@ -1,6 +1,13 @@
 /**
  * Normalized, engine-internal view of a snapshot: every Decimal converted to the engine context once, positions
  * sorted by id and balances by asset, prices checked. Built once per evaluation; the liquidation search reuses it.
+ *
+ * Normalized markets are cached per `MarketParams` object (a module-level WeakMap keyed by object identity): the
+ * snapshots of one request, sweep batch or stress round share the same market objects, so each market is validated
+ * and converted once, not once per account. `normalizeMarket` is a pure function of the (immutable, see types.ts)
+ * market parameters, the settlement asset's parameters and — for options only — `asOfMs`; an entry is reused only
+ * when the settlement `AssetParams` object is the same object (and, for options, `asOfMs` is equal), and it dies
+ * with the market object. Option markets get a fresh per-evaluation valuation memo on every use.
  */
 import type Decimal from 'decimal.js';
 import type {
@@ -15,8 +22,8 @@ import type {
   OptionMarginParams,
   PositionSnapshot,
 } from './types';
-import type { PositionSide, WeightKind } from './result';
-import { ONE, ZERO, toD } from './decimal';
+import type { InitialRateSteps, PositionSide, TierUsed, WeightKind } from './result';
+import { ONE, ZERO, maxD, normZero, toD } from './decimal';
 import { invalidSnapshot, unsupportedMarketKind } from './errors';
 import { PriceBook } from './prices';
 import { yearFractionAct365 } from './options/black';
@@ -30,6 +37,18 @@ export interface NTier {
   readonly imr: Decimal;
   readonly mmr: Decimal;
   readonly cum: Decimal;
+  /**
+   * Derived once per market (never per position): the volatility factor k = volatilityFactor(market, tier) and the
+   * products imr·k, mmr·k, cum·k, computed with exactly the expressions requirements.ts used inline.
+   */
+  readonly k: Decimal;
+  readonly imrK: Decimal;
+  readonly mmrK: Decimal;
+  readonly cumK: Decimal;
+  /** The result's view of the tier (frozen, shared by every position in the tier). */
+  readonly used: TierUsed;
+  /** initialRate of a position in this tier without OI scaling and without user leverage (frozen, shared). */
+  readonly plainRate: InitialRateSteps;
 }
 
 export interface NOpenInterestScaling {
@@ -81,6 +100,13 @@ export interface NPosition {
   readonly side: PositionSide;
   readonly entry: Decimal;
   readonly positionFundingIndex: Decimal;
+  /**
+   * Delta-one funding PnL q·c·(F_pos − F_now) (valuation.ts valueDeltaOne; it does not depend on the price, so it is
+   * computed once here rather than at every price a search tries); ZERO for options.
+   */
+  readonly fundingPnl: Decimal;
+  /** INVERSE, non-flat: 1/E (price-independent, computed once); null otherwise. */
+  readonly inverseEntry: Decimal | null;
   readonly marginType: MarginType;
   readonly isolatedMargin: Decimal;
   /** 1/L for a user-chosen leverage L, else null. */
@@ -126,19 +152,39 @@ function asset(snapshot: AccountSnapshot, symbol: string): AssetParams {
   return a;
 }
 
-function normalizeTiers(symbol: string, tiers: readonly MarginTierParams[]): NTier[] {
+function normalizeTiers(symbol: string, tiers: readonly MarginTierParams[], volatilityRate: Decimal | null): NTier[] {
   if (tiers.length === 0) throw invalidSnapshot(`market ${symbol} has no margin tiers`, { market: symbol });
   if (!toD(tiers[0]!.notionalFloor).isZero()) {
     throw invalidSnapshot(`market ${symbol}: first tier floor must be 0`, { market: symbol });
   }
-  return tiers.map((t, index) => ({
-    index,
-    floor: toD(t.notionalFloor),
-    cap: t.notionalCap === null ? null : toD(t.notionalCap),
-    imr: toD(t.initialMarginRate),
-    mmr: toD(t.maintenanceMarginRate),
-    cum: toD(t.maintenanceAmount),
-  }));
+  return tiers.map((t, index) => {
+    const floor = toD(t.notionalFloor);
+    const cap = t.notionalCap === null ? null : toD(t.notionalCap);
+    const imr = toD(t.initialMarginRate);
+    const mmr = toD(t.maintenanceMarginRate);
+    const cum = toD(t.maintenanceAmount);
+    // k = max(imr, z·σ·√h)/imr (1 when not configured or imr = 0): requirements.ts volatilityFactor.
+    const k = volatilityRate === null || imr.isZero() ? ONE : maxD(imr, volatilityRate).div(imr);
+    const imrK = imr.mul(k);
+    const used: TierUsed = Object.freeze({
+      index,
+      notionalFloor: floor,
+      notionalCap: cap,
+      initialMarginRate: imr,
+      maintenanceMarginRate: mmr,
+      maintenanceAmount: cum,
+    });
+    const plainRate: InitialRateSteps = Object.freeze({
+      tier: imr,
+      afterVolatility: imrK,
+      afterOpenInterest: imrK,
+      leverageRate: null,
+      used: imrK,
+      source: imrK.gt(imr) ? 'VOLATILITY' : 'TIER',
+      openInterestScale: null,
+    });
+    return { index, floor, cap, imr, mmr, cum, k, imrK, mmrK: mmr.mul(k), cumK: cum.mul(k), used, plainRate };
+  });
 }
 
 function normalizeMarket(snapshot: AccountSnapshot, m: MarketParams): NMarket {
@@ -179,6 +225,8 @@ function normalizeMarket(snapshot: AccountSnapshot, m: MarketParams): NMarket {
       marginParamsSource: om === null ? 'DEFAULT' : 'MARKET',
     };
   }
+  const volatilityRate =
+    vol === null ? null : toD(vol.zScore).mul(toD(vol.dailyVolatility)).mul(toD(vol.horizonDays).sqrt());
   return {
     params: m,
     symbol: m.symbol,
@@ -189,7 +237,7 @@ function normalizeMarket(snapshot: AccountSnapshot, m: MarketParams): NMarket {
     settleDecimals: asset(snapshot, m.settlementAsset).decimals,
     c,
     tick,
-    tiers: normalizeTiers(m.symbol, m.tiers),
+    tiers: normalizeTiers(m.symbol, m.tiers, volatilityRate),
     fundingIndex: toD(m.fundingIndex),
     openInterestScaling:
       oi === null
@@ -200,12 +248,40 @@ function normalizeMarket(snapshot: AccountSnapshot, m: MarketParams): NMarket {
             openInterest: toD(oi.openInterest).abs(),
             rateStep: oi.rateStep === undefined || oi.rateStep === null ? null : toD(oi.rateStep),
           },
-    volatilityRate:
-      vol === null ? null : toD(vol.zScore).mul(toD(vol.dailyVolatility)).mul(toD(vol.horizonDays).sqrt()),
+    volatilityRate,
     liquidity: liq === null ? null : { lambda: toD(liq.lambda), depth: toD(liq.bookDepth) },
     maintenanceBasis: m.kind !== 'OPTION' && m.maintenanceBasis === 'ENTRY' ? 'ENTRY' : 'MARK',
     option,
   };
+}
+
+interface MarketCacheEntry {
+  readonly settleAsset: AssetParams;
+  readonly asOfMs: number;
+  readonly market: NMarket;
+}
+
+/** Normalized markets by MarketParams identity (see the module comment: a cache of a pure function). */
+const MARKET_CACHE = new WeakMap<MarketParams, MarketCacheEntry>();
+
+/** `normalizeMarket`, reusing the normalized market of an earlier evaluation with the same inputs. */
+function marketFor(snapshot: AccountSnapshot, m: MarketParams): NMarket {
+  const entry = MARKET_CACHE.get(m);
+  const settleAsset = snapshot.assets[m.settlementAsset];
+  let market: NMarket;
+  if (
+    entry !== undefined &&
+    settleAsset !== undefined &&
+    entry.settleAsset === settleAsset &&
+    (m.kind !== 'OPTION' || entry.asOfMs === snapshot.asOfMs)
+  ) {
+    market = entry.market;
+  } else {
+    market = normalizeMarket(snapshot, m);
+    MARKET_CACHE.set(m, { settleAsset: settleAsset!, asOfMs: snapshot.asOfMs, market });
+  }
+  // The option valuation memo lives for one evaluation (valuation.ts): a fresh one per use.
+  return market.option === null ? market : { ...market, option: { ...market.option, memo: new Map() } };
 }
 
 /**
@@ -228,7 +304,7 @@ export function prepareAccount(snapshot: AccountSnapshot): PreparedAccount {
     }
     let market = markets.get(p.market);
     if (market === undefined) {
-      market = normalizeMarket(snapshot, params);
+      market = marketFor(snapshot, params);
       markets.set(p.market, market);
     }
     const q = toD(p.size);
@@ -241,17 +317,21 @@ export function prepareAccount(snapshot: AccountSnapshot): PreparedAccount {
     const settlePrice = prices.index(market.settle);
     const underlyingPrice =
       market.option === null ? null : prices.index(market.base).div(prices.index(market.params.quoteAsset));
+    const qc = q.mul(c);
+    const positionFundingIndex = toD(p.fundingIndex);
     positions.push({
       params: p,
       id: p.id,
       market,
       q,
       absQ: q.abs(),
-      qc: q.mul(c),
+      qc,
       absQc: q.abs().mul(c),
       side: q.isZero() ? 'FLAT' : q.isPos() ? 'LONG' : 'SHORT',
       entry,
-      positionFundingIndex: toD(p.fundingIndex),
+      positionFundingIndex,
+      fundingPnl: market.option === null ? normZero(qc.mul(positionFundingIndex.sub(market.fundingIndex))) : ZERO,
+      inverseEntry: market.option === null && market.contractType === 'INVERSE' && !q.isZero() ? ONE.div(entry) : null,
       marginType: p.marginType,
       isolatedMargin: p.marginType === 'ISOLATED' ? toD(p.isolatedMargin) : ZERO,
       leverageRate: leverage === null ? null : ONE.div(leverage),

@@ -66,10 +66,12 @@ export function tierForNotional(market: NMarket, notional: Decimal): NTier {
   return tierFor(market, notional);
 }
 
-/** Volatility factor k = max(imr, z·σ·√h)/imr (dimensionless; 1 when not configured or imr = 0). */
-export function volatilityFactor(market: NMarket, tier: NTier): Decimal {
-  if (market.volatilityRate === null || tier.imr.isZero()) return ONE;
-  return maxD(tier.imr, market.volatilityRate).div(tier.imr);
+/**
+ * Volatility factor k = max(imr, z·σ·√h)/imr (dimensionless; 1 when not configured or imr = 0). Computed once per
+ * normalized market (model.ts normalizeTiers, same expression) and read from the tier.
+ */
+export function volatilityFactor(_market: NMarket, tier: NTier): Decimal {
+  return tier.k;
 }
 
 /** Liquidity add-on N·λ·√(N/D) in settlement units (0 when not configured). */
@@ -97,10 +99,9 @@ export function maintenanceMarginAt(pos: NPosition, notionalAtMark: Decimal): De
   const m = pos.market;
   const notional = maintenanceNotionalFor(pos, notionalAtMark);
   const tier = tierForNotional(m, notional);
-  const k = volatilityFactor(m, tier);
-  // Same expression as requirementsAt, so both always agree to the last digit.
-  const mm = maxD(ZERO, notional.mul(tier.mmr.mul(k)).sub(tier.cum.mul(k)));
-  return roundUp(mm.add(liquidityAddon(m, notional)), m.settleDecimals);
+  // Same expression as requirementsAt (mmr·k and cum·k precomputed per tier), so both always agree to the last digit.
+  const mm = maxD(ZERO, notional.mul(tier.mmrK).sub(tier.cumK));
+  return roundUp(addIfNonZero(mm, liquidityAddon(m, notional)), m.settleDecimals);
 }
 
 /** Open-interest notional in quote: LINEAR OI·c·P, INVERSE OI·c (quote face value). */
@@ -109,12 +110,20 @@ function openInterestNotional(market: NMarket, openInterest: Decimal, mark: Deci
   return market.contractType === 'LINEAR' ? face.mul(mark) : face;
 }
 
+/**
+ * a + b where b is usually an exact zero (no liquidity add-on): a + 0 is a (decimal.js returns a rounded copy of a,
+ * and every `a` here is already a product at the engine precision, never a −0), so the addition is skipped.
+ */
+function addIfNonZero(a: Decimal, b: Decimal): Decimal {
+  return b.isZero() && !a.isZero() ? a : a.add(b);
+}
+
 /** Full requirements of a position at notional N and mark P. */
 export function requirementsAt(pos: NPosition, notional: Decimal, mark: Decimal): Requirements {
   const m = pos.market;
   const tier = tierForNotional(m, notional);
-  const k = volatilityFactor(m, tier);
-  const afterVolatility = tier.imr.mul(k);
+  const k = tier.k;
+  const afterVolatility = tier.imrK;
 
   let afterOpenInterest = afterVolatility;
   let openInterestScale: Decimal | null = null;
@@ -138,28 +147,31 @@ export function requirementsAt(pos: NPosition, notional: Decimal, mark: Decimal)
           : 'TIER';
 
   const addon = liquidityAddon(m, notional);
-  const initialMargin = roundUp(notional.mul(used).add(addon), m.settleDecimals);
+  const initialMargin = roundUp(addIfNonZero(notional.mul(used), addon), m.settleDecimals);
   // Maintenance on N (basis MARK) or on the entry notional (basis ENTRY, with its own tier and factor).
   const mNotional = maintenanceNotionalFor(pos, notional);
   const mTier = mNotional === notional ? tier : tierForNotional(m, mNotional);
-  const mk = mTier === tier ? k : volatilityFactor(m, mTier);
-  const maintenanceRate = mTier.mmr.mul(mk);
-  const maintenanceAmount = mTier.cum.mul(mk);
+  const maintenanceRate = mTier.mmrK;
+  const maintenanceAmount = mTier.cumK;
   const mAddon = mNotional === notional ? addon : liquidityAddon(m, mNotional);
   const mmRaw = maxD(ZERO, mNotional.mul(maintenanceRate).sub(maintenanceAmount));
-  const maintenanceMargin = roundUp(mmRaw.add(mAddon), m.settleDecimals);
+  const maintenanceMargin = roundUp(addIfNonZero(mmRaw, mAddon), m.settleDecimals);
 
   return {
     tier,
-    initialRate: Object.freeze({
-      tier: tier.imr,
-      afterVolatility,
-      afterOpenInterest,
-      leverageRate,
-      used,
-      source,
-      openInterestScale,
-    }),
+    // Without OI scaling and user leverage the steps depend on the tier alone: the tier's shared frozen object.
+    initialRate:
+      oi === null && leverageRate === null
+        ? tier.plainRate
+        : Object.freeze({
+            tier: tier.imr,
+            afterVolatility,
+            afterOpenInterest,
+            leverageRate,
+            used,
+            source,
+            openInterestScale,
+          }),
     volatilityFactor: k,
     maintenanceRate,
     maintenanceAmount,

@@ -24,7 +24,7 @@
 import type Decimal from 'decimal.js';
 import type { OptionType } from './types';
 import { D, ONE, ZERO, normZero, toD } from './decimal';
-import type { NPosition } from './model';
+import type { NMarket, NPosition } from './model';
 import { bsm, type OptionGreeks } from './options/black';
 
 export type ValuationMode = 'PRECISE' | 'FAST';
@@ -77,17 +77,32 @@ export function equityContributionOf(v: PositionValuation): Decimal {
  */
 export function valueDeltaOne(pos: NPosition, mark: Decimal): PositionValuation {
   const m = pos.market;
-  // −q·c·(F_now − F_pos) written as q·c·(F_pos − F_now).
-  const fundingPnl = normZero(pos.qc.mul(pos.positionFundingIndex.sub(m.fundingIndex)));
+  // −q·c·(F_now − F_pos) written as q·c·(F_pos − F_now): price-independent, precomputed in model.ts.
+  const fundingPnl = pos.fundingPnl;
   if (m.contractType === 'LINEAR') {
     const unrealizedPnl = normZero(pos.qc.mul(mark.sub(pos.entry)));
     return { notional: pos.absQc.mul(mark), unrealizedPnl, fundingPnl, equityContribution: unrealizedPnl.add(fundingPnl), option: null };
   }
   // A flat position (entry possibly 0) has zero notional and PnL; avoid 1/E.
   if (pos.q.isZero()) return { notional: pos.absQc, unrealizedPnl: pos.absQc, fundingPnl, equityContribution: fundingPnl, option: null };
-  const invMark = ONE.div(mark);
-  const unrealizedPnl = normZero(pos.qc.mul(ONE.div(pos.entry).sub(invMark)));
+  const invMark = mark === pos.mark ? inverseOfMark(m, mark) : ONE.div(mark);
+  const unrealizedPnl = normZero(pos.qc.mul(pos.inverseEntry!.sub(invMark)));
   return { notional: pos.absQc.mul(invMark), unrealizedPnl, fundingPnl, equityContribution: unrealizedPnl.add(fundingPnl), option: null };
+}
+
+/**
+ * 1/P of an INVERSE market's current mark, memoized per normalized market (shared by the evaluations of a request,
+ * sweep batch or stress round, see model.ts) for the last mark value seen: every position on the market divides by
+ * the same mark. A cache of a pure function (same value in, same digits out).
+ */
+const INVERSE_MARK = new WeakMap<NMarket, { readonly mark: Decimal; readonly inverse: Decimal }>();
+
+function inverseOfMark(m: NMarket, mark: Decimal): Decimal {
+  const hit = INVERSE_MARK.get(m);
+  if (hit !== undefined && (hit.mark === mark || hit.mark.eq(mark))) return hit.inverse;
+  const inverse = ONE.div(mark);
+  INVERSE_MARK.set(m, { mark, inverse });
+  return inverse;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { ERROR_TABLE, type ErrorCode } from '../api/errors';
 import type { Principal } from '../api/principal';
-import { touchApiKey, verifyApiKey } from '../store/api-key.repository';
+import { hashApiKey, touchApiKey, verifyApiKey } from '../store/api-key.repository';
+import { apiKeyCacheFor } from './api-key-cache';
 import type { Database } from '../store/database';
 
 /** `x-api-key: <key>` or `Authorization: Bearer <key>`; null when neither is present. */
@@ -30,6 +31,7 @@ const TOUCH_INTERVAL_MS = 60_000;
 
 export function authenticate(db: Database, logger: Logger): express.RequestHandler {
   const touched = new Map<string, number>();
+  const cache = apiKeyCacheFor(db);
   return async (req, res, next) => {
     const key = presentedKey(req);
     if (!key) {
@@ -38,18 +40,25 @@ export function authenticate(db: Database, logger: Logger): express.RequestHandl
       return;
     }
     try {
-      const record = await verifyApiKey(db.pool, key);
-      if (!record) {
-        res.setHeader('www-authenticate', 'Bearer realm="margin-risk-api", error="invalid_token"');
-        sendError(res, 'UNAUTHENTICATED', 'invalid or revoked API key');
-        return;
+      // A key verified in the last few seconds is not looked up again (src/server/api-key-cache.ts: revocation
+      // through this process is immediate, through another replica within API_KEY_CACHE_TTL_MS).
+      const hash = hashApiKey(key);
+      let principal = cache.get(hash);
+      if (principal === null) {
+        const record = await verifyApiKey(db.pool, key);
+        if (!record) {
+          res.setHeader('www-authenticate', 'Bearer realm="margin-risk-api", error="invalid_token"');
+          sendError(res, 'UNAUTHENTICATED', 'invalid or revoked API key');
+          return;
+        }
+        principal = { apiKeyId: record.id, role: record.role, brokerId: record.brokerId, label: record.label };
+        cache.set(hash, principal);
       }
-      const principal: Principal = { apiKeyId: record.id, role: record.role, brokerId: record.brokerId, label: record.label };
       res.locals.principal = principal;
       const now = Date.now();
-      if ((touched.get(record.id) ?? 0) + TOUCH_INTERVAL_MS < now) {
-        touched.set(record.id, now);
-        void touchApiKey(db.pool, record.id).catch(() => undefined);
+      if ((touched.get(principal.apiKeyId) ?? 0) + TOUCH_INTERVAL_MS < now) {
+        touched.set(principal.apiKeyId, now);
+        void touchApiKey(db.pool, principal.apiKeyId).catch(() => undefined);
       }
       next();
     } catch (error) {

@@ -1,6 +1,7 @@
 /** Apollo Server over the contract in schema.graphql, with error masking and per-request snapshots. */
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { readFileSync } from 'node:fs';
 import type http from 'node:http';
@@ -10,6 +11,8 @@ import type { Logger } from 'pino';
 import type { GraphQLContext } from '../api/context';
 import { DomainError, ERROR_TABLE, toGraphQLError } from '../api/errors';
 import { resolvers } from '../api/resolvers';
+import { riskOptionsOf } from '../api/risk-mode';
+import { isDatabaseUnavailable } from '../store/database';
 
 export const SCHEMA_PATH = path.resolve(__dirname, '../../schema.graphql');
 
@@ -63,6 +66,12 @@ export function createErrorFormatter(logger: Logger, env: string) {
       const field = code === 'BAD_USER_INPUT' ? variableField(formatted.message) : null;
       return { message, locations: formatted.locations, path: formatted.path, extensions: { code, ...(field ? { field } : {}) } };
     }
+    // The database went away mid-request (authentication may have been answered from its cache): a clean 503
+    // UNAVAILABLE, as when authentication itself cannot reach the database (src/server/auth.ts).
+    if (isDatabaseUnavailable(original)) {
+      logger.warn({ err: original, path: formatted.path }, 'database unavailable');
+      return { message: 'the database is unavailable, retry later', path: formatted.path, extensions: { code: 'UNAVAILABLE' } };
+    }
     logger.error({ err: original instanceof Error ? original : new Error(String(original)), path: formatted.path }, 'unexpected error');
     return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };
@@ -74,6 +83,50 @@ const releaseSnapshotPlugin: ApolloServerPlugin<GraphQLContext> = {
     return {
       async willSendResponse({ contextValue }) {
         await contextValue.snapshot.release();
+      },
+    };
+  },
+};
+
+/**
+ * Once the operation is known (parsed and validated, before execution): the request's risk loader skips liquidation
+ * prices unless the document selects one of their fields, and accounts are read with their snapshots when it selects
+ * risk (src/api/risk-mode.ts).
+ */
+const riskModePlugin: ApolloServerPlugin<GraphQLContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ contextValue, document }) {
+        const options = riskOptionsOf(document);
+        contextValue.riskOptions.liquidationPrices = options.liquidationPrices;
+        contextValue.riskOptions.prefetchSnapshots = options.prefetchSnapshots;
+      },
+    };
+  },
+};
+
+/** A request that failed because the database is unreachable answers HTTP 503 (its errors say UNAVAILABLE). */
+const databaseUnavailablePlugin: ApolloServerPlugin<GraphQLContext> = {
+  async requestDidStart() {
+    return {
+      async didEncounterErrors({ errors, response }) {
+        if (errors.some((e) => isDatabaseUnavailable(unwrapResolverError(e)))) response.http.status = ERROR_TABLE.UNAVAILABLE.httpStatus;
+      },
+    };
+  },
+};
+
+/**
+ * What Apollo's default cache-control plugin does for this schema, without its per-field hook: the schema declares
+ * no cache hints and no resolver sets one, so every response is uncacheable and gets `cache-control: no-store`. The
+ * default plugin reached that answer through a `willResolveField` hook on every field of every response (and that
+ * hook makes Apollo wrap every resolver); it is disabled below.
+ */
+const noStorePlugin: ApolloServerPlugin<GraphQLContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        if (!response.http.headers.has('cache-control')) response.http.headers.set('cache-control', 'no-store');
       },
     };
   },
@@ -94,6 +147,6 @@ export function createApolloServer(args: {
     // leave shutdown hanging outside NODE_ENV=test.
     stopOnTerminationSignals: false,
     formatError: createErrorFormatter(args.logger, args.env),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: args.httpServer }), releaseSnapshotPlugin, ...(args.plugins ?? [])],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: args.httpServer }), releaseSnapshotPlugin, riskModePlugin, databaseUnavailablePlugin, ApolloServerPluginCacheControlDisabled(), noStorePlugin, ...(args.plugins ?? [])],
   });
 }

@@ -14,6 +14,7 @@ import {
   parse,
   type DocumentNode,
   type FragmentDefinitionNode,
+  type GraphQLSchema,
   type SelectionSetNode,
 } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
@@ -80,6 +81,39 @@ function tooComplex(message: string, details: Record<string, unknown> = {}): Gra
   return new GraphQLError(message, { extensions: { code: row.extensionsCode, ...details, http: { status: row.httpStatus } } });
 }
 
+/** What the guard learns from a query text: too many tokens, not parsable (Apollo reports it), or its shape. */
+type ShapeOutcome = 'TOO_MANY_TOKENS' | 'UNPARSABLE' | QueryShape;
+
+function shapeOf(query: string): ShapeOutcome {
+  let document: DocumentNode;
+  try {
+    document = parse(query, { maxTokens: MAX_QUERY_TOKENS, noLocation: true });
+  } catch (error) {
+    return error instanceof GraphQLError && /tokens/.test(error.message) ? 'TOO_MANY_TOKENS' : 'UNPARSABLE';
+  }
+  return measureDocument(document);
+}
+
+/**
+ * Outcomes by query text: a bounded per-process memo of a pure function, so the guard parses each distinct
+ * document once rather than on every request (clients send the same few documents over and over). Only texts up to
+ * SHAPE_MEMO_MAX_LENGTH characters are remembered; the memo is emptied when it reaches SHAPE_MEMO_LIMIT entries.
+ */
+const SHAPES = new Map<string, ShapeOutcome>();
+const SHAPE_MEMO_LIMIT = 1_000;
+const SHAPE_MEMO_MAX_LENGTH = 16_384;
+
+function memoizedShapeOf(query: string): ShapeOutcome {
+  if (query.length > SHAPE_MEMO_MAX_LENGTH) return shapeOf(query);
+  let outcome = SHAPES.get(query);
+  if (outcome === undefined) {
+    outcome = shapeOf(query);
+    if (SHAPES.size >= SHAPE_MEMO_LIMIT) SHAPES.clear();
+    SHAPES.set(query, outcome);
+  }
+  return outcome;
+}
+
 /** Express guard in front of Apollo (after body parsing). Documents it cannot parse go on to Apollo's own errors. */
 export function queryShapeGuard(limits: { maxDepth: number; maxAliases: number }): express.RequestHandler {
   return (req, res, next) => {
@@ -92,18 +126,15 @@ export function queryShapeGuard(limits: { maxDepth: number; maxAliases: number }
     const refuse = (message: string) => {
       res.status(ERROR_TABLE.QUERY_TOO_COMPLEX.httpStatus).json({ errors: [{ message, extensions: { code: 'QUERY_TOO_COMPLEX' } }] });
     };
-    let document: DocumentNode;
-    try {
-      document = parse(query, { maxTokens: MAX_QUERY_TOKENS, noLocation: true });
-    } catch (error) {
-      if (error instanceof GraphQLError && /tokens/.test(error.message)) {
-        refuse(`query has more than ${MAX_QUERY_TOKENS} tokens`);
-        return;
-      }
+    const shape = memoizedShapeOf(query);
+    if (shape === 'TOO_MANY_TOKENS') {
+      refuse(`query has more than ${MAX_QUERY_TOKENS} tokens`);
+      return;
+    }
+    if (shape === 'UNPARSABLE') {
       next();
       return;
     }
-    const shape = measureDocument(document);
     if (shape.depth > limits.maxDepth) {
       refuse(`query depth ${shape.depth} exceeds the maximum of ${limits.maxDepth}`);
       return;
@@ -124,27 +155,60 @@ export const costEstimator: ComplexityEstimator = ({ type, field, args, childCom
   return own + childComplexity * first;
 };
 
+type CostOutcome = { readonly kind: 'SKIP' } | { readonly kind: 'FAILED'; readonly message: string } | { readonly kind: 'COST'; readonly cost: number };
+
+function computeCost(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>): CostOutcome {
+  // Variables that do not coerce fail execution before any resolver runs; leave that error to graphql-js.
+  const operation = getOperationAST(document, operationName);
+  if (operation && getVariableValues(schema, operation.variableDefinitions ?? [], variables).errors) return { kind: 'SKIP' };
+  try {
+    return { kind: 'COST', cost: getComplexity({ schema, query: document, variables, operationName, estimators: [costEstimator] }) };
+  } catch (error) {
+    return { kind: 'FAILED', message: (error as Error).message };
+  }
+}
+
+/**
+ * Cost outcomes per (parsed document — Apollo caches parsed documents —, operation name, variables as JSON): a
+ * bounded memo of a pure function of those inputs and the schema (one schema per document cache). Variables longer
+ * than COST_MEMO_MAX_KEY characters as JSON are not remembered.
+ */
+const COSTS = new WeakMap<DocumentNode, Map<string, CostOutcome>>();
+const COST_MEMO_PER_DOCUMENT = 256;
+const COST_MEMO_MAX_KEY = 2_048;
+
+function costOutcome(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>): CostOutcome {
+  let key: string;
+  try {
+    key = JSON.stringify([operationName ?? null, variables]);
+  } catch {
+    return computeCost(schema, document, operationName, variables);
+  }
+  if (key.length > COST_MEMO_MAX_KEY) return computeCost(schema, document, operationName, variables);
+  let perDocument = COSTS.get(document);
+  if (perDocument === undefined) {
+    perDocument = new Map();
+    COSTS.set(document, perDocument);
+  }
+  let outcome = perDocument.get(key);
+  if (outcome === undefined) {
+    outcome = computeCost(schema, document, operationName, variables);
+    if (perDocument.size >= COST_MEMO_PER_DOCUMENT) perDocument.clear();
+    perDocument.set(key, outcome);
+  }
+  return outcome;
+}
+
 /** Refuses an operation whose cost exceeds `maxCost`, after validation and before execution. */
 export function costLimitPlugin<C extends object>(maxCost: number): ApolloServerPlugin<C> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, schema, operationName }) {
-          // Variables that do not coerce fail execution before any resolver runs; leave that error to graphql-js.
-          const operation = getOperationAST(document, operationName ?? undefined);
-          if (operation && getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}).errors) return;
-          let cost: number;
-          try {
-            cost = getComplexity({
-              schema,
-              query: document,
-              variables: request.variables ?? {},
-              operationName: operationName ?? undefined,
-              estimators: [costEstimator],
-            });
-          } catch (error) {
-            throw tooComplex(`query cost could not be computed: ${(error as Error).message}`);
-          }
+          const outcome = costOutcome(schema, document, operationName ?? undefined, request.variables ?? {});
+          if (outcome.kind === 'SKIP') return;
+          if (outcome.kind === 'FAILED') throw tooComplex(`query cost could not be computed: ${outcome.message}`);
+          const cost = outcome.cost;
           if (cost > maxCost) throw tooComplex(`query cost ${cost} exceeds the maximum of ${maxCost}`, { cost, maxCost });
         },
       };

@@ -3,9 +3,9 @@ import type { AssetRecord, PortfolioParamsRecord, PriceRecord } from './records'
 import { toDecimal } from './records';
 import type { Queryable } from './queryable';
 
-const ASSET_COLUMNS = `symbol, decimals, initial_weight, maintenance_weight, initial_liability_weight, maintenance_liability_weight`;
+export const ASSET_COLUMNS = `symbol, decimals, initial_weight, maintenance_weight, initial_liability_weight, maintenance_liability_weight`;
 
-interface AssetRow {
+export interface AssetRow {
   symbol: string;
   decimals: number;
   initial_weight: string;
@@ -14,7 +14,7 @@ interface AssetRow {
   maintenance_liability_weight: string;
 }
 
-function toAsset(row: AssetRow): AssetRecord {
+export function toAsset(row: AssetRow): AssetRecord {
   return {
     symbol: row.symbol,
     decimals: row.decimals,
@@ -35,14 +35,14 @@ export async function assetsBySymbols(q: Queryable, symbols: readonly string[]):
   return new Map(rows.map((row) => [row.symbol, toAsset(row)]));
 }
 
-interface PriceRow {
+export interface PriceRow {
   key: string;
   price: string;
   source: string;
   observed_at: Date;
 }
 
-function toPrice(row: PriceRow): PriceRecord {
+export function toPrice(row: PriceRow): PriceRecord {
   return { price: toDecimal(row.price), source: row.source, observedAt: row.observed_at };
 }
 
@@ -96,7 +96,7 @@ export async function priceHistory(q: Queryable, symbols: readonly string[], day
   return out;
 }
 
-interface PortfolioParamsRow {
+export interface PortfolioParamsRow {
   asset_symbol: string;
   price_scan_range: string;
   vol_scan_range: string;
@@ -113,18 +113,17 @@ export async function portfolioParamsByAssets(q: Queryable, symbols: readonly st
        FROM portfolio_margin_params WHERE asset_symbol = ANY($1::text[])`,
     [symbols],
   );
-  return new Map(
-    rows.map((row) => [
-      row.asset_symbol,
-      {
-        assetSymbol: row.asset_symbol,
-        priceScanRange: toDecimal(row.price_scan_range),
-        volScanRange: toDecimal(row.vol_scan_range),
-        extremeMoveMultiple: toDecimal(row.extreme_move_multiple),
-        extremeMoveCoverage: toDecimal(row.extreme_move_coverage),
-        shortOptionMinimum: toDecimal(row.short_option_minimum),
-        maintenanceFraction: toDecimal(row.maintenance_fraction),
-      },
-    ]),
-  );
+  return new Map(rows.map((row) => [row.asset_symbol, toPortfolioParams(row)]));
+}
+
+export function toPortfolioParams(row: PortfolioParamsRow): PortfolioParamsRecord {
+  return {
+    assetSymbol: row.asset_symbol,
+    priceScanRange: toDecimal(row.price_scan_range),
+    volScanRange: toDecimal(row.vol_scan_range),
+    extremeMoveMultiple: toDecimal(row.extreme_move_multiple),
+    extremeMoveCoverage: toDecimal(row.extreme_move_coverage),
+    shortOptionMinimum: toDecimal(row.short_option_minimum),
+    maintenanceFraction: toDecimal(row.maintenance_fraction),
+  };
 }

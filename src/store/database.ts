@@ -9,6 +9,20 @@ import { PrismaClient } from '../generated/prisma/client';
 // NUMERIC (oid 1700) stays a string in raw SQL results: money never passes through a JS number.
 types.setTypeParser(1700, (value) => value);
 
+/** Socket-level and server-shutdown errors: the database cannot be reached (as opposed to a failing statement). */
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03']);
+
+/**
+ * True when `error` says the database is unreachable (connection refused or lost, server shutting down, pool
+ * connect timeout; SQLSTATE class 08 connection exceptions): the API answers 503 UNAVAILABLE for it.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|connection error/i.test(error.message);
+}
+
 export interface Database {
   readonly pool: Pool;
   readonly prisma: PrismaClient;

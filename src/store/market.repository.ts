@@ -3,13 +3,13 @@ import type { MarginTierRecord, MarketRecord } from './records';
 import { toDecimal, toDecimalOrNull } from './records';
 import type { Queryable } from './queryable';
 
-const MARKET_COLUMNS = `symbol, kind, contract_type, base_asset, quote_asset, settlement_asset, contract_size, tick_size,
+export const MARKET_COLUMNS = `symbol, kind, contract_type, base_asset, quote_asset, settlement_asset, contract_size, tick_size,
   expiry, strike, option_type, status, liquidation_fee_rate, insurance_fund_fee_rate, funding_index,
   max_price_age_seconds, oi_lower_cap, oi_upper_cap, vol_adj_z_score, vol_adj_horizon_days, vol_adj_lookback_days,
   liquidity_lambda, book_depth, slippage_base_rate, slippage_impact_factor, implied_volatility, option_alpha,
   option_beta, option_gamma, maintenance_basis, version`;
 
-interface MarketRow {
+export interface MarketRow {
   symbol: string;
   kind: MarketRecord['kind'];
   contract_type: MarketRecord['contractType'];
@@ -43,7 +43,7 @@ interface MarketRow {
   version: number;
 }
 
-function toMarket(row: MarketRow): MarketRecord {
+export function toMarket(row: MarketRow): MarketRecord {
   return {
     symbol: row.symbol,
     kind: row.kind,
@@ -95,7 +95,7 @@ export async function marketsByBaseAssets(q: Queryable, assets: readonly string[
   return rows.map(toMarket);
 }
 
-interface TierRow {
+export interface TierRow {
   market_symbol: string;
   tier_index: number;
   notional_floor: string;
@@ -113,16 +113,18 @@ export async function tiersByMarkets(q: Queryable, symbols: readonly string[]): 
     [symbols],
   );
   const out = new Map<string, MarginTierRecord[]>(symbols.map((s) => [s, []]));
-  for (const row of rows) {
-    out.get(row.market_symbol)?.push({
-      marketSymbol: row.market_symbol,
-      tierIndex: row.tier_index,
-      notionalFloor: toDecimal(row.notional_floor),
-      notionalCap: toDecimalOrNull(row.notional_cap),
-      initialMarginRate: toDecimal(row.initial_margin_rate),
-      maintenanceMarginRate: toDecimal(row.maintenance_margin_rate),
-      maintenanceAmount: toDecimal(row.maintenance_amount),
-    });
-  }
+  for (const row of rows) out.get(row.market_symbol)?.push(toTier(row));
   return out;
+}
+
+export function toTier(row: TierRow): MarginTierRecord {
+  return {
+    marketSymbol: row.market_symbol,
+    tierIndex: row.tier_index,
+    notionalFloor: toDecimal(row.notional_floor),
+    notionalCap: toDecimalOrNull(row.notional_cap),
+    initialMarginRate: toDecimal(row.initial_margin_rate),
+    maintenanceMarginRate: toDecimal(row.maintenance_margin_rate),
+    maintenanceAmount: toDecimal(row.maintenance_amount),
+  };
 }

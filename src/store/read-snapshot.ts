@@ -4,7 +4,7 @@
  * snapshot) sees the same database state. `release()` ends it when the response has been sent.
  */
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
-import type { Queryable } from './queryable';
+import type { Queryable, QueryText } from './queryable';
 
 export class ReadSnapshot implements Queryable {
   private client: Promise<PoolClient> | null = null;
@@ -35,7 +35,7 @@ export class ReadSnapshot implements Queryable {
     return this.client;
   }
 
-  async query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<{ rows: R[] }> {
+  async query<R extends QueryResultRow = QueryResultRow>(text: QueryText, values?: unknown[]): Promise<{ rows: R[] }> {
     const run = this.queue.then(async () => {
       const client = await this.connection();
       return client.query<R>(text, values);

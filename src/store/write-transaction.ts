@@ -4,7 +4,7 @@
  * make rare, but a concurrent updatePrices batch can still hit) are retried a few times from the start.
  */
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
-import type { Queryable } from './queryable';
+import type { Queryable, QueryText } from './queryable';
 
 export class Rollback<T> {
   constructor(readonly value: T) {}
@@ -29,7 +29,7 @@ export class TransactionClient implements Queryable {
 
   constructor(private readonly client: PoolClient) {}
 
-  query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<{ rows: R[] }> {
+  query<R extends QueryResultRow = QueryResultRow>(text: QueryText, values?: unknown[]): Promise<{ rows: R[] }> {
     const run = this.queue.then(() => this.client.query<R>(text, values));
     this.queue = run.catch(() => undefined);
     return run;

@@ -43,10 +43,22 @@ function startService(dataDir: string): Promise<Service> {
   });
 }
 
+/** SIGTERM, then the exit code; fails with the service's output if it has not exited within 40 s. */
 function stopService(service: Service): Promise<number | null> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     service.child.removeAllListeners('exit');
-    service.child.on('exit', (code) => resolve(code));
+    if (service.child.exitCode !== null) {
+      resolve(service.child.exitCode);
+      return;
+    }
+    const timer = setTimeout(() => {
+      service.child.kill('SIGKILL');
+      reject(new Error(`service did not exit after SIGTERM:\n${service.output()}`));
+    }, 40_000);
+    service.child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
     service.child.kill('SIGTERM');
   });
 }
@@ -101,4 +113,4 @@ it('starts on the embedded default, seeds once, shuts down on SIGTERM and keeps 
   } finally {
     expect(await stopService(second)).toBe(0);
   }
-}, 180_000);
+}, 240_000);

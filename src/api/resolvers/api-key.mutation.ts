@@ -1,8 +1,12 @@
-/** API key administration (ADMIN): createApiKey returns the plaintext once; revokeApiKey takes effect at once. */
+/**
+ * API key administration (ADMIN): createApiKey returns the plaintext once; revokeApiKey takes effect at once in this
+ * process (the authentication cache forgets the key) and within API_KEY_CACHE_TTL_MS on other replicas.
+ */
 import type { MutationResolvers } from '../../generated/graphql';
 import { apiKeyById, brokerExists, generateApiKey, insertApiKey, revokeApiKey } from '../../store/api-key.repository';
 import { InputChecks } from '../input';
 import { refuse, runWrite } from '../write';
+import { forgetApiKey } from '../../server/api-key-cache';
 
 export const apiKeyMutations: Pick<MutationResolvers, 'createApiKey' | 'revokeApiKey'> = {
   createApiKey: async (_parent, { input }, ctx) => {
@@ -38,8 +42,8 @@ export const apiKeyMutations: Pick<MutationResolvers, 'createApiKey' | 'revokeAp
     return { ...result, key: plaintext };
   },
 
-  revokeApiKey: (_parent, { input }, ctx) =>
-    runWrite(ctx, {
+  revokeApiKey: async (_parent, { input }, ctx) => {
+    const result = await runWrite(ctx, {
       operation: 'revokeApiKey',
       input,
       roles: ['ADMIN'],
@@ -55,5 +59,9 @@ export const apiKeyMutations: Pick<MutationResolvers, 'createApiKey' | 'revokeAp
         await scope.audit({ brokerId: apiKey.brokerId, before: { apiKey: before }, after: { apiKey } });
         return { apiKey };
       },
-    }),
+    });
+    // Committed (or replayed): the key stops authenticating in this process at once (src/server/api-key-cache.ts).
+    if ('apiKey' in result && result.apiKey) forgetApiKey(ctx.db, result.apiKey.id);
+    return result;
+  },
 };

@@ -1,0 +1,227 @@
+/**
+ * Everything an engine snapshot needs, read in ONE SQL statement (one round trip) instead of one statement per table:
+ * accounts, balances, positions, and the market data of the markets they hold (markets, tiers, mark prices, every
+ * asset and index price, portfolio parameters, open interest and price history where a market needs them).
+ *
+ * Each part is a `json_agg` of rows whose NUMERIC columns are cast to text (never a JSON number: money never passes
+ * through a double) and whose timestamps are cast to text and parsed with node-postgres' own timestamptz parser, so
+ * the decoded rows are exactly the rows the per-table statements returned (same strings, same Dates), and the same
+ * row mappers of the repositories turn them into records.
+ */
+import { types } from 'pg';
+import { isAccountId, toAccount, toPosition, type AccountRow, type PositionRow } from './account.repository';
+import { toAsset, toPortfolioParams, toPrice, type AssetRow, type PortfolioParamsRow, type PriceRow } from './asset.repository';
+import { toMarket, toTier, type MarketRow, type TierRow } from './market.repository';
+import type { Queryable } from './queryable';
+import type {
+  AccountRecord,
+  AssetRecord,
+  BalanceRecord,
+  MarginTierRecord,
+  MarketRecord,
+  PortfolioParamsRecord,
+  PositionRecord,
+  PriceRecord,
+} from './records';
+import { toDecimal } from './records';
+import type Decimal from 'decimal.js';
+
+/** node-postgres' parser of timestamptz text (oid 1184): the same Date the driver builds for a timestamptz column. */
+const parseTimestamptz = types.getTypeParser(1184, 'text') as (value: string) => Date;
+
+function dateOrNull(value: string | null): Date | null {
+  return value === null ? null : parseTimestamptz(value);
+}
+
+/** Default realized-volatility lookback (days) of snapshot.loader (DEFAULT_VOL_LOOKBACK_DAYS); the SQL mirrors it. */
+const DEFAULT_VOL_LOOKBACK_DAYS = 30;
+
+const ACCOUNT_JSON = `id, broker_id, external_ref, margin_mode, status, version, created_at::text AS created_at, updated_at::text AS updated_at`;
+const POSITION_JSON = `id, account_id, market_symbol, size::text AS size, entry_price::text AS entry_price,
+  realized_pnl::text AS realized_pnl, funding_index::text AS funding_index, margin_type, isolated_margin::text AS isolated_margin,
+  leverage::text AS leverage, version`;
+const MARKET_JSON = `symbol, kind, contract_type, base_asset, quote_asset, settlement_asset, contract_size::text AS contract_size,
+  tick_size::text AS tick_size, expiry::text AS expiry, strike::text AS strike, option_type, status,
+  liquidation_fee_rate::text AS liquidation_fee_rate, insurance_fund_fee_rate::text AS insurance_fund_fee_rate,
+  funding_index::text AS funding_index, max_price_age_seconds, oi_lower_cap::text AS oi_lower_cap, oi_upper_cap::text AS oi_upper_cap,
+  vol_adj_z_score::text AS vol_adj_z_score, vol_adj_horizon_days::text AS vol_adj_horizon_days, vol_adj_lookback_days,
+  liquidity_lambda::text AS liquidity_lambda, book_depth::text AS book_depth, slippage_base_rate::text AS slippage_base_rate,
+  slippage_impact_factor::text AS slippage_impact_factor, implied_volatility::text AS implied_volatility,
+  option_alpha::text AS option_alpha, option_beta::text AS option_beta, option_gamma::text AS option_gamma, maintenance_basis, version`;
+const TIER_JSON = `market_symbol, tier_index, notional_floor::text AS notional_floor, notional_cap::text AS notional_cap,
+  initial_margin_rate::text AS initial_margin_rate, maintenance_margin_rate::text AS maintenance_margin_rate,
+  maintenance_amount::text AS maintenance_amount`;
+const ASSET_JSON = `symbol, decimals, initial_weight::text AS initial_weight, maintenance_weight::text AS maintenance_weight,
+  initial_liability_weight::text AS initial_liability_weight, maintenance_liability_weight::text AS maintenance_liability_weight`;
+const PORTFOLIO_JSON = `asset_symbol, price_scan_range::text AS price_scan_range, vol_scan_range::text AS vol_scan_range,
+  extreme_move_multiple::text AS extreme_move_multiple, extreme_move_coverage::text AS extreme_move_coverage,
+  short_option_minimum::text AS short_option_minimum, maintenance_fraction::text AS maintenance_fraction`;
+const PRICE_JSON = `price::text AS price, source, observed_at::text AS observed_at`;
+
+/**
+ * The market-data part of the statement, over a CTE `syms(symbol)` of the wanted market symbols (which may name
+ * markets that do not exist). Mirrors snapshot.loader's former per-table reads: tiers and mark prices of every wanted
+ * symbol, every asset and index price, portfolio parameters of the markets' base assets, open interest of the
+ * markets with OI caps, and the last (lookback + 1) daily prices of the base assets of volatility-adjusted markets.
+ */
+const MARKET_DATA_CTES = `
+  mk AS (SELECT * FROM market WHERE symbol IN (SELECT symbol FROM syms)),
+  vm AS (SELECT base_asset, COALESCE(vol_adj_lookback_days, ${DEFAULT_VOL_LOOKBACK_DAYS}) AS lookback
+           FROM mk WHERE vol_adj_z_score IS NOT NULL AND vol_adj_horizon_days IS NOT NULL)`;
+/** The market data as ONE json text column (decoded by `decodeMarketData`; callers may memoize on the text). */
+const MARKET_DATA_COLUMN = `json_build_object(
+  'markets', (SELECT json_agg(x) FROM (SELECT ${MARKET_JSON} FROM mk) x),
+  'tiers', (SELECT json_agg(x ORDER BY x.market_symbol, x.tier_index)
+     FROM (SELECT ${TIER_JSON} FROM margin_tier WHERE market_symbol IN (SELECT symbol FROM syms)) x),
+  'marks', (SELECT json_agg(x) FROM (SELECT market_symbol AS key, ${PRICE_JSON} FROM mark_price WHERE market_symbol IN (SELECT symbol FROM syms)) x),
+  'assets', (SELECT json_agg(x ORDER BY x.symbol) FROM (SELECT ${ASSET_JSON} FROM asset) x),
+  'indexes', (SELECT json_agg(x) FROM (SELECT asset_symbol AS key, ${PRICE_JSON} FROM index_price) x),
+  'portfolio', (SELECT json_agg(x) FROM (SELECT ${PORTFOLIO_JSON} FROM portfolio_margin_params WHERE asset_symbol IN (SELECT base_asset FROM mk)) x),
+  'oi', (SELECT json_agg(json_build_array(market_symbol, oi::text)) FROM (
+     SELECT market_symbol, COALESCE(sum(size) FILTER (WHERE size > 0), 0) AS oi FROM position
+      WHERE market_symbol IN (SELECT symbol FROM mk WHERE oi_lower_cap IS NOT NULL AND oi_upper_cap IS NOT NULL)
+      GROUP BY market_symbol) o),
+  'history', (SELECT json_agg(json_build_array(asset_symbol, price::text) ORDER BY asset_symbol, observed_at) FROM (
+     SELECT asset_symbol, price, observed_at,
+            row_number() OVER (PARTITION BY asset_symbol ORDER BY observed_at DESC) AS rn
+       FROM price_history WHERE asset_symbol IN (SELECT base_asset FROM vm)) h
+    WHERE rn <= (SELECT greatest(${DEFAULT_VOL_LOOKBACK_DAYS}, max(lookback)) + 1 FROM vm))
+)::text AS market_data`;
+
+type Json<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
+
+interface MarketDataJson {
+  markets: Json<MarketRow>[] | null;
+  tiers: TierRow[] | null;
+  marks: Json<PriceRow>[] | null;
+  assets: AssetRow[] | null;
+  indexes: Json<PriceRow>[] | null;
+  portfolio: PortfolioParamsRow[] | null;
+  oi: [string, string][] | null;
+  history: [string, string][] | null;
+}
+
+/** Market data as records, the shape snapshot.loader builds its MarketContext from. */
+export interface MarketDataRows {
+  /** Markets found among the wanted symbols (unknown symbols are absent). */
+  readonly markets: Map<string, MarketRecord>;
+  /** Tiers per wanted symbol, by tier index (an empty list for a symbol without tiers). */
+  readonly tiers: Map<string, MarginTierRecord[]>;
+  readonly marks: Map<string, PriceRecord>;
+  readonly assets: AssetRecord[];
+  readonly indexes: Map<string, PriceRecord>;
+  readonly portfolio: Map<string, PortfolioParamsRecord>;
+  /** Open interest (Σ long sizes) of the markets with OI caps. */
+  readonly openInterest: Map<string, Decimal>;
+  /** Daily prices of the base assets of volatility-adjusted markets, oldest first (the last lookback + 1). */
+  readonly history: Map<string, { price: Decimal }[]>;
+}
+
+function priceRecord(row: Json<PriceRow>): PriceRecord {
+  return toPrice({ ...row, observed_at: parseTimestamptz(row.observed_at) });
+}
+
+/**
+ * Decodes the market-data text of `marketDataText` / `snapshotRows` (a pure function of the text: callers may cache
+ * the result per text). Tiers are listed for every market found.
+ */
+export function decodeMarketData(text: string): MarketDataRows {
+  const json = JSON.parse(text) as MarketDataJson;
+  const markets = new Map<string, MarketRecord>();
+  for (const row of json.markets ?? []) {
+    markets.set(row.symbol, toMarket({ ...row, expiry: dateOrNull(row.expiry) }));
+  }
+  const tiers = new Map<string, MarginTierRecord[]>([...markets.keys()].map((s) => [s, []]));
+  for (const row of json.tiers ?? []) {
+    let list = tiers.get(row.market_symbol);
+    if (list === undefined) {
+      list = [];
+      tiers.set(row.market_symbol, list);
+    }
+    list.push(toTier(row));
+  }
+  const history = new Map<string, { price: Decimal }[]>();
+  for (const [asset, price] of json.history ?? []) {
+    let list = history.get(asset);
+    if (list === undefined) {
+      list = [];
+      history.set(asset, list);
+    }
+    list.push({ price: toDecimal(price) });
+  }
+  return {
+    markets,
+    tiers,
+    marks: new Map((json.marks ?? []).map((row) => [row.key, priceRecord(row)])),
+    assets: (json.assets ?? []).map(toAsset),
+    indexes: new Map((json.indexes ?? []).map((row) => [row.key, priceRecord(row)])),
+    portfolio: new Map((json.portfolio ?? []).map((row) => [row.asset_symbol, toPortfolioParams(row)])),
+    openInterest: new Map((json.oi ?? []).map(([symbol, oi]) => [symbol, toDecimal(oi)])),
+    history,
+  };
+}
+
+const MARKET_DATA_SQL = (syms: string): string => `WITH ${syms}, ${MARKET_DATA_CTES} SELECT ${MARKET_DATA_COLUMN}`;
+const SOME_MARKETS = { name: 'risk_market_data_some', text: MARKET_DATA_SQL(`syms AS (SELECT unnest($1::text[]) AS symbol)`) };
+const ALL_MARKETS = { name: 'risk_market_data_all', text: MARKET_DATA_SQL(`syms AS (SELECT symbol FROM market)`) };
+
+/**
+ * Market data (as text, see `decodeMarketData`) of some markets (`symbols`, deduplicated by the caller) or of every
+ * market (`null`): one (prepared) statement.
+ */
+export async function marketDataText(q: Queryable, symbols: readonly string[] | null): Promise<string> {
+  const { rows } = await q.query<{ market_data: string }>(symbols === null ? ALL_MARKETS : SOME_MARKETS, symbols === null ? [] : [symbols]);
+  return rows[0]!.market_data;
+}
+
+/** Accounts' rows plus the market data (text, see `decodeMarketData`) of every market they hold and `extraMarkets`. */
+export interface SnapshotRows {
+  readonly accounts: Map<string, AccountRecord>;
+  /** Balances per account (every asked id present), by asset. */
+  readonly balances: Map<string, BalanceRecord[]>;
+  /** Open positions (size ≠ 0) per account (every asked id present), by market. */
+  readonly positions: Map<string, PositionRecord[]>;
+  readonly marketData: string;
+}
+
+interface SnapshotJson {
+  accounts: Json<AccountRow>[] | null;
+  balances: { account_id: string; asset_symbol: string; amount: string }[] | null;
+  positions: PositionRow[] | null;
+  market_data: string;
+}
+
+const SNAPSHOT_ROWS = {
+  name: 'risk_snapshot_rows',
+  text: `WITH pos AS (SELECT * FROM position WHERE account_id = ANY($1::uuid[]) AND size <> 0),
+          syms AS (SELECT market_symbol AS symbol FROM pos UNION SELECT unnest($2::text[])),
+          ${MARKET_DATA_CTES}
+     SELECT
+       (SELECT json_agg(x) FROM (SELECT ${ACCOUNT_JSON} FROM account WHERE id = ANY($1::uuid[])) x) AS accounts,
+       (SELECT json_agg(x ORDER BY x.account_id, x.asset_symbol)
+          FROM (SELECT account_id, asset_symbol, amount::text AS amount FROM balance WHERE account_id = ANY($1::uuid[])) x) AS balances,
+       (SELECT json_agg(x ORDER BY x.account_id, x.market_symbol) FROM (SELECT ${POSITION_JSON} FROM pos) x) AS positions,
+       ${MARKET_DATA_COLUMN}`,
+};
+
+/**
+ * Accounts (ids that are not UUIDs cannot exist and are skipped), their balances and open positions, and the market
+ * data of the markets of those positions plus `extraMarkets`: ONE (prepared) statement. The market symbols of the
+ * market-data part are the positions' markets and `extraMarkets`, as the former two-step read had them.
+ */
+export async function snapshotRows(q: Queryable, accountIds: readonly string[], extraMarkets: readonly string[]): Promise<SnapshotRows> {
+  const valid = accountIds.filter(isAccountId);
+  const { rows } = await q.query<SnapshotJson>(SNAPSHOT_ROWS, [valid, [...new Set(extraMarkets)]]);
+  const json = rows[0]!;
+  const accounts = new Map<string, AccountRecord>();
+  for (const row of json.accounts ?? []) {
+    accounts.set(row.id, toAccount({ ...row, created_at: parseTimestamptz(row.created_at), updated_at: parseTimestamptz(row.updated_at) }));
+  }
+  const balances = new Map<string, BalanceRecord[]>(accountIds.map((id) => [id, []]));
+  for (const row of json.balances ?? []) {
+    balances.get(row.account_id)?.push({ accountId: row.account_id, assetSymbol: row.asset_symbol, amount: toDecimal(row.amount) });
+  }
+  const positions = new Map<string, PositionRecord[]>(accountIds.map((id) => [id, []]));
+  for (const row of json.positions ?? []) positions.get(row.account_id)?.push(toPosition(row));
+  return { accounts, balances, positions, marketData: json.market_data };
+}
