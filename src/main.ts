@@ -27,15 +27,6 @@ async function main(): Promise<void> {
     sweeper = startSweeper({ db: store.db, logger, intervalMs: config.sweepIntervalMs, partition, batchSize: config.sweepBatchSize });
     logger.info({ intervalMs: config.sweepIntervalMs, partition: config.sweepPartition }, 'account risk sweep scheduled');
   }
-  logger.info({ url: server.url, database: store.embedded ? 'embedded' : 'external' }, 'margin risk API ready');
-  // The one line a person starting the service looks for, outside the JSON log stream.
-  process.stderr.write(`\nMargin risk API ready: ${server.url}\n${store.embedded ? `Embedded Postgres: ${store.url}\n` : ''}\n`);
-  if (store.demoKeys.length > 0) {
-    // Demo only: these keys are fixed and public (README), created with the demo venue and nowhere else.
-    const lines = store.demoKeys.map((k) => `  ${k.role.padEnd(8)} ${k.key}${k.brokerName ? `  (broker ${k.brokerName})` : ''}`);
-    process.stderr.write(`Demo API keys (send as x-api-key; demo only, never use in production):\n${lines.join('\n')}\n\n`);
-  }
-
   let shuttingDown = false;
   const shutdown = async (signal: string) => {
     if (shuttingDown) return;
@@ -56,9 +47,18 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   };
+  // Signals are ours before the service says it is ready: a SIGTERM right after "ready" must drain, not be lost.
   if (store.embedded) releaseSignalsToService();
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  logger.info({ url: server.url, database: store.embedded ? 'embedded' : 'external' }, 'margin risk API ready');
+  // The one line a person starting the service looks for, outside the JSON log stream.
+  process.stderr.write(`\nMargin risk API ready: ${server.url}\n${store.embedded ? `Embedded Postgres: ${store.url}\n` : ''}\n`);
+  if (store.demoKeys.length > 0) {
+    // Demo only: these keys are fixed and public (README), created with the demo venue and nowhere else.
+    const lines = store.demoKeys.map((k) => `  ${k.role.padEnd(8)} ${k.key}${k.brokerName ? `  (broker ${k.brokerName})` : ''}`);
+    process.stderr.write(`Demo API keys (send as x-api-key; demo only, never use in production):\n${lines.join('\n')}\n\n`);
+  }
 }
 
 main().catch((error) => {

@@ -29,7 +29,8 @@ function startService(dataDir: string): Promise<Service> {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = READY.exec(output);
-      if (match) {
+      // Ready, and the demo keys (printed right after the ready line) have arrived too.
+      if (match && /^\s*MONITOR\s+\S+/m.test(output)) {
         clearTimeout(timer);
         resolve({ child, url: match[1]!, output: () => output });
       }
