@@ -50,27 +50,17 @@ export class ReadSnapshot implements Queryable {
    */
   async refresh(): Promise<void> {
     if (this.released) return;
-    await this.queue;
-    const pending = this.client;
-    this.client = null;
-    if (!pending) return;
-    let client: PoolClient;
-    try {
-      client = await pending;
-    } catch {
-      return;
-    }
-    try {
-      await client.query('COMMIT');
-      client.release();
-    } catch (error) {
-      client.release(error as Error);
-    }
+    await this.endCurrent();
   }
 
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
+    await this.endCurrent();
+  }
+
+  /** Commits and returns the current snapshot's connection, if one was opened (after queued reads finish). */
+  private async endCurrent(): Promise<void> {
     await this.queue;
     const pending = this.client;
     this.client = null;
