@@ -106,6 +106,57 @@ function verification(
   return Object.freeze({ quantity, condition, answer, valueAtAnswer, holdsAtAnswer, crossing, valueAtCrossing, holdsAtCrossing });
 }
 
+/**
+ * The largest k ≥ `start` (in grid units) at which `holds` is true — bracketing by doubling, then bisection — with the
+ * engine's own verification at the answer and one unit beyond. `start` null: the condition fails already at k = 0.
+ */
+function largestFeasible(args: {
+  readonly base: Pick<SolverResult, 'kind' | 'unit' | 'asset' | 'market' | 'reductions'>;
+  readonly unit: Decimal;
+  readonly condition: string;
+  readonly riskAt: (k: Decimal) => AccountRisk;
+  readonly holds: (k: Decimal, risk: AccountRisk) => boolean;
+  readonly start: Decimal | null;
+}): SolverResult {
+  const { base, unit, condition, riskAt, holds } = args;
+  if (args.start === null) {
+    const r0 = riskAt(ZERO);
+    const r1 = riskAt(ONE);
+    return Object.freeze({
+      ...base,
+      answer: ZERO,
+      feasible: false,
+      unbounded: false,
+      riskAtAnswer: r0,
+      verification: verification('freeCollateral', condition, ZERO, r0.freeCollateral, false, unit, r1.freeCollateral, holds(ONE, r1)),
+    });
+  }
+  const ok = (k: Decimal): boolean => holds(k, riskAt(k));
+  const { lo, hi } = bracketUp(args.start, ok);
+  if (hi === null) {
+    const r = riskAt(lo);
+    return Object.freeze({
+      ...base,
+      answer: null,
+      feasible: true,
+      unbounded: true,
+      riskAtAnswer: r,
+      verification: verification('freeCollateral', condition, lo.mul(unit), r.freeCollateral, true, null, null, null),
+    });
+  }
+  const b = bisectLastTrue(lo, hi, ok);
+  const rA = riskAt(b.lo);
+  const rX = riskAt(b.hi);
+  return Object.freeze({
+    ...base,
+    answer: b.lo.mul(unit),
+    feasible: true,
+    unbounded: false,
+    riskAtAnswer: rA,
+    verification: verification('freeCollateral', condition, b.lo.mul(unit), rA.freeCollateral, true, b.hi.mul(unit), rX.freeCollateral, holds(b.hi, rX)),
+  });
+}
+
 /** Largest trade on `side` keeping freeCollateral ≥ 0 (see the module comment). */
 export function maxTradeSize(snapshot: AccountSnapshot, market: string, side: Side, options: TradeSolverOptions = {}): SolverResult {
   if (snapshot.markets[market] === undefined) throw new ScenarioInputError(`unknown market ${market}`, 'market');
@@ -141,41 +192,7 @@ export function maxTradeSize(snapshot: AccountSnapshot, market: string, side: Si
       if (ok(flat)) start = flat;
     }
   }
-  if (start === null) {
-    const r0 = riskAt(ZERO);
-    const r1 = riskAt(ONE);
-    return Object.freeze({
-      ...base,
-      answer: ZERO,
-      feasible: false,
-      unbounded: false,
-      riskAtAnswer: r0,
-      verification: verification('freeCollateral', 'freeCollateral >= 0', ZERO, r0.freeCollateral, false, unit, r1.freeCollateral, r1.freeCollateral.gte(0)),
-    });
-  }
-  const { lo, hi } = bracketUp(start, ok);
-  if (hi === null) {
-    const r = riskAt(lo);
-    return Object.freeze({
-      ...base,
-      answer: null,
-      feasible: true,
-      unbounded: true,
-      riskAtAnswer: r,
-      verification: verification('freeCollateral', 'freeCollateral >= 0', lo.mul(unit), r.freeCollateral, true, null, null, null),
-    });
-  }
-  const b = bisectLastTrue(lo, hi, ok);
-  const rA = riskAt(b.lo);
-  const rX = riskAt(b.hi);
-  return Object.freeze({
-    ...base,
-    answer: b.lo.mul(unit),
-    feasible: true,
-    unbounded: false,
-    riskAtAnswer: rA,
-    verification: verification('freeCollateral', 'freeCollateral >= 0', b.lo.mul(unit), rA.freeCollateral, true, b.hi.mul(unit), rX.freeCollateral, rX.freeCollateral.gte(0)),
-  });
+  return largestFeasible({ base, unit, condition: 'freeCollateral >= 0', riskAt, holds: (_k, r) => r.freeCollateral.gte(0), start });
 }
 
 export interface WithdrawSolverOptions {
@@ -192,44 +209,9 @@ export function maxWithdrawable(snapshot: AccountSnapshot, asset: string, option
   const balance = balanceOf(snapshot, asset);
   const riskAt = (k: Decimal): AccountRisk => quick(withBalanceChange(snapshot, asset, k.mul(unit).neg()));
   const holds = (k: Decimal, r: AccountRisk): boolean => r.freeCollateral.gte(0) && (borrowable || balance.sub(k.mul(unit)).gte(0));
-  const ok = (k: Decimal): boolean => holds(k, riskAt(k));
   const condition = borrowable ? 'freeCollateral >= 0' : 'freeCollateral >= 0 and balance >= 0';
   const base = { kind: 'MAX_WITHDRAWABLE' as const, unit, asset, market: null, reductions: null };
-  const r0 = riskAt(ZERO);
-  if (!holds(ZERO, r0)) {
-    const r1 = riskAt(ONE);
-    return Object.freeze({
-      ...base,
-      answer: ZERO,
-      feasible: false,
-      unbounded: false,
-      riskAtAnswer: r0,
-      verification: verification('freeCollateral', condition, ZERO, r0.freeCollateral, false, unit, r1.freeCollateral, holds(ONE, r1)),
-    });
-  }
-  const { lo, hi } = bracketUp(ZERO, ok);
-  if (hi === null) {
-    const r = riskAt(lo);
-    return Object.freeze({
-      ...base,
-      answer: null,
-      feasible: true,
-      unbounded: true,
-      riskAtAnswer: r,
-      verification: verification('freeCollateral', condition, lo.mul(unit), r.freeCollateral, true, null, null, null),
-    });
-  }
-  const b = bisectLastTrue(lo, hi, ok);
-  const rA = riskAt(b.lo);
-  const rX = riskAt(b.hi);
-  return Object.freeze({
-    ...base,
-    answer: b.lo.mul(unit),
-    feasible: true,
-    unbounded: false,
-    riskAtAnswer: rA,
-    verification: verification('freeCollateral', condition, b.lo.mul(unit), rA.freeCollateral, true, b.hi.mul(unit), rX.freeCollateral, holds(b.hi, rX)),
-  });
+  return largestFeasible({ base, unit, condition, riskAt, holds, start: holds(ZERO, riskAt(ZERO)) ? ZERO : null });
 }
 
 /** Smallest deposit moving the position's liquidation price to or beyond `target` (see the module comment). */
