@@ -1,7 +1,7 @@
 /**
  * Margin-checked writes under concurrency: 60 withdrawals and 20 fills fired at once at one account, from many
- * HTTP connections — first at one service instance, then split between two instances with their own pools on one
- * database (as two processes would be). Withdrawals alternate between two collateral assets, so each one's own
+ * HTTP connections — at one service instance, split between two instances with their own pools on one database, and
+ * split between this process and a second OS process running the service on the same database. Withdrawals alternate between two collateral assets, so each one's own
  * balance row lock does not serialize it against the others: only the account row lock does. The final state must
  * satisfy margin (engine freeCollateral ≥ 0) and the ledger, the balances and the accepted responses agree exactly.
  */
@@ -9,6 +9,7 @@ import Decimal from 'decimal.js';
 import { loadAccountSnapshots } from '../../src/api/snapshot.loader';
 import { evaluateAccount } from '../../src/risk';
 import { startApi, type ApiHarness } from '../helpers/api-server';
+import { startServiceProcess } from '../helpers/service-process';
 import { MUTATIONS, newKey, ok, setPrices } from '../helpers/writes';
 
 const config = { rateLimitPoints: 100_000 };
@@ -29,7 +30,7 @@ const WITHDRAWAL = new Decimal(50);
 const FILLS = 20;
 const FEE = new Decimal('0.5');
 
-async function race(servers: ApiHarness[]) {
+async function race(servers: Pick<ApiHarness, 'gqlAs'>[]) {
   const id = (await ok(api, 'broker', 'createAccount', { externalRef: newKey('race') })).account.id;
   await ok(api, 'broker', 'deposit', { accountId: id, asset: 'USDC', amount: '600' });
   await ok(api, 'broker', 'deposit', { accountId: id, asset: 'USDT', amount: '600' });
@@ -132,4 +133,24 @@ describe('concurrent margin-checked writes on one account', () => {
     const outcome = await race([api, second]);
     expect(outcome.acceptedWithdrawals).toBeLessThanOrEqual(21);
   });
+
+  it('two service processes on one database', async () => {
+    // A second OS process running src/main.ts against the same database (no seeding, no sweep of its own).
+    const other = await startServiceProcess({
+      DATABASE_URL: api.database.url,
+      SEED_DEMO: 'false',
+      SWEEP_ENABLED: 'false',
+      RATE_LIMIT_POINTS: '100000',
+      LOG_LEVEL: 'warn',
+    });
+    try {
+      const viaProcess: Pick<ApiHarness, 'gqlAs'> = {
+        gqlAs: (who, query, variables) => other.gql(typeof who === 'string' ? api.keys[who].key : who!.key, query, variables),
+      };
+      const outcome = await race([api, viaProcess]);
+      expect(outcome.acceptedWithdrawals).toBeLessThanOrEqual(21);
+    } finally {
+      expect(await other.stop()).toBe(0);
+    }
+  }, 120_000);
 });
