@@ -154,6 +154,56 @@ export function marketContextForText(text: string): MarketContext {
 }
 
 /**
+ * Market-data texts (without open interest) by their key (see `SnapshotRows.marketKey`: database, market-data version,
+ * wanted symbols): a small process-wide LRU. Risk reads send the keys they hold, and Postgres builds and sends the
+ * market data only when the snapshot's key is not among them (a write to any market-data table changes the version).
+ */
+const MARKET_TEXTS = new Map<string, string>();
+/** Market contexts by market key and open-interest text (the context is a pure function of text and open interest). */
+const KEYED_CONTEXTS = new Map<string, MarketContext>();
+
+function remember<V>(memo: Map<string, V>, key: string, value: V): void {
+  if (memo.size >= CONTEXT_MEMO_LIMIT) memo.delete(memo.keys().next().value!);
+  memo.set(key, value);
+}
+
+function touch<V>(memo: Map<string, V>, key: string): V | undefined {
+  const hit = memo.get(key);
+  if (hit !== undefined) {
+    memo.delete(key);
+    memo.set(key, hit);
+  }
+  return hit;
+}
+
+/**
+ * Snapshot rows plus the market-data text of their key: from the memo when held, else read by a second statement in
+ * the same read snapshot (only after a write to the market data, or for a new set of markets).
+ */
+async function snapshotRowsWithMarketText(
+  q: Queryable,
+  accountIds: readonly string[],
+  extraMarkets: readonly string[],
+): Promise<{ rows: SnapshotRows; marketText: string }> {
+  const rows = await snapshotRows(q, accountIds, extraMarkets);
+  let marketText = touch(MARKET_TEXTS, rows.marketKey);
+  if (marketText === undefined) {
+    marketText = await marketDataText(q, rows.marketSymbols);
+    remember(MARKET_TEXTS, rows.marketKey, marketText);
+  }
+  return { rows, marketText };
+}
+
+function marketContextForKey(marketKey: string, marketText: string, openInterest: string | null): MarketContext {
+  const key = openInterest === null ? marketKey : `${marketKey}\u0000${openInterest}`;
+  const hit = touch(KEYED_CONTEXTS, key);
+  if (hit !== undefined) return hit;
+  const context = marketContextFrom(decodeMarketData(marketText, openInterest));
+  remember(KEYED_CONTEXTS, key, context);
+  return context;
+}
+
+/**
  * Loads markets (with tiers, prices, OI and realized volatility where configured) and every asset: one statement.
  * `null` = every market of the venue.
  */
@@ -231,8 +281,8 @@ export async function loadAccountSnapshotsWithRows(
   asOfMs: number,
   extraMarkets: readonly string[] = [],
 ): Promise<{ loaded: Map<string, LoadedAccount>; rows: SnapshotRows }> {
-  const rows = await snapshotRows(q, accountIds, extraMarkets);
-  const context = marketContextForText(rows.marketData);
+  const { rows, marketText } = await snapshotRowsWithMarketText(q, accountIds, extraMarkets);
+  const context = marketContextForKey(rows.marketKey, marketText, rows.openInterest);
   const loaded = new Map<string, LoadedAccount>();
   for (const [id, account] of rows.accounts) {
     loaded.set(id, {

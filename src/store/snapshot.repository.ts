@@ -125,8 +125,9 @@ function priceRecord(row: Json<PriceRow>): PriceRecord {
  * Decodes the market-data text of `marketDataText` / `snapshotRows` (a pure function of the text: callers may cache
  * the result per text). Tiers are listed for every market found.
  */
-export function decodeMarketData(text: string): MarketDataRows {
+export function decodeMarketData(text: string, openInterestText?: string | null): MarketDataRows {
   const json = JSON.parse(text) as MarketDataJson;
+  if (openInterestText !== undefined) json.oi = openInterestText === null ? null : (JSON.parse(openInterestText) as [string, string][]);
   const markets = new Map<string, MarketRecord>();
   for (const row of json.markets ?? []) {
     markets.set(row.symbol, toMarket({ ...row, expiry: dateOrNull(row.expiry) }));
@@ -174,42 +175,70 @@ export async function marketDataText(q: Queryable, symbols: readonly string[] | 
   return rows[0]!.market_data;
 }
 
-/** Accounts' rows plus the market data (text, see `decodeMarketData`) of every market they hold and `extraMarkets`. */
+/**
+ * Accounts' rows plus the market data of every market they hold and `extraMarkets`: its key, its text without open
+ * interest (see `decodeMarketData`; null when the caller already holds the text of that key) and the open interest.
+ */
 export interface SnapshotRows {
   readonly accounts: Map<string, AccountRecord>;
   /** Balances per account (every asked id present), by asset. */
   readonly balances: Map<string, BalanceRecord[]>;
   /** Open positions (size ≠ 0) per account (every asked id present), by market. */
   readonly positions: Map<string, PositionRecord[]>;
-  readonly marketData: string;
+  /**
+   * Identifies `marketData`: the database (oid, server start time), the market-data version (table
+   * market_data_version, bumped by every write to the market-data tables) and the wanted market symbols. The same key
+   * always stands for the same text.
+   */
+  readonly marketKey: string;
+  /** The wanted market symbols (the positions' markets and `extraMarkets`), for `marketDataText` on a key not held. */
+  readonly marketSymbols: string[];
+  /** Open interest of the wanted markets with OI caps (JSON text or null), read on every call: positions change it. */
+  readonly openInterest: string | null;
 }
 
 interface SnapshotJson {
   accounts: Json<AccountRow>[] | null;
   balances: { account_id: string; asset_symbol: string; amount: string }[] | null;
   positions: PositionRow[] | null;
-  market_data: string;
+  symbols: string;
+  market_key: string;
+  open_interest: string | null;
 }
 
 const SNAPSHOT_ROWS = {
   name: 'risk_snapshot_rows',
   text: `WITH pos AS (SELECT * FROM position WHERE account_id = ANY($1::uuid[]) AND size <> 0),
           syms AS (SELECT market_symbol AS symbol FROM pos UNION SELECT unnest($2::text[])),
-          ${MARKET_DATA_CTES}
+          mk AS (SELECT symbol FROM market WHERE symbol IN (SELECT symbol FROM syms) AND oi_lower_cap IS NOT NULL AND oi_upper_cap IS NOT NULL),
+          wanted AS (SELECT COALESCE(json_agg(symbol ORDER BY symbol)::text, '[]') AS symbols FROM syms)
      SELECT
        (SELECT json_agg(x) FROM (SELECT ${ACCOUNT_JSON} FROM account WHERE id = ANY($1::uuid[])) x) AS accounts,
        (SELECT json_agg(x ORDER BY x.account_id, x.asset_symbol)
           FROM (SELECT account_id, asset_symbol, amount::text AS amount FROM balance WHERE account_id = ANY($1::uuid[])) x) AS balances,
        (SELECT json_agg(x ORDER BY x.account_id, x.market_symbol) FROM (SELECT ${POSITION_JSON} FROM pos) x) AS positions,
-       ${MARKET_DATA_COLUMN}`,
+       (SELECT symbols FROM wanted) AS symbols,
+       (SELECT oid FROM pg_database WHERE datname = current_database())::text
+         || '/' || pg_postmaster_start_time()::text
+         || '/' || COALESCE((SELECT version FROM market_data_version WHERE id = 1)::text, '-')
+         || '/' || (SELECT symbols FROM wanted) AS market_key,
+       (SELECT json_agg(json_build_array(market_symbol, oi::text)) FROM (
+          SELECT market_symbol, COALESCE(sum(size) FILTER (WHERE size > 0), 0) AS oi FROM position
+           WHERE market_symbol IN (SELECT symbol FROM mk) GROUP BY market_symbol) o)::text AS open_interest`,
 };
 
 /**
  * Accounts (ids that are not UUIDs cannot exist and are skipped), their balances and open positions, and the market
  * data of the markets of those positions plus `extraMarkets`: ONE (prepared) statement. The market symbols of the
- * market-data part are the positions' markets and `extraMarkets`, as the former two-step read had them.
+ * market-data part are the positions' markets and `extraMarkets`, as the former two-step read had them. The market
+ * data (all but open interest) is only built and sent when its key is not among `knownMarketKeys` (the keys whose
+ * text the caller has kept).
  */
-export async function snapshotRows(q: Queryable, accountIds: readonly string[], extraMarkets: readonly string[]): Promise<SnapshotRows> {
+export async function snapshotRows(
+  q: Queryable,
+  accountIds: readonly string[],
+  extraMarkets: readonly string[],
+): Promise<SnapshotRows> {
   const valid = accountIds.filter(isAccountId);
   const { rows } = await q.query<SnapshotJson>(SNAPSHOT_ROWS, [valid, [...new Set(extraMarkets)]]);
   const json = rows[0]!;
@@ -223,5 +252,5 @@ export async function snapshotRows(q: Queryable, accountIds: readonly string[], 
   }
   const positions = new Map<string, PositionRecord[]>(accountIds.map((id) => [id, []]));
   for (const row of json.positions ?? []) positions.get(row.account_id)?.push(toPosition(row));
-  return { accounts, balances, positions, marketData: json.market_data };
+  return { accounts, balances, positions, marketKey: json.market_key, marketSymbols: JSON.parse(json.symbols) as string[], openInterest: json.open_interest };
 }

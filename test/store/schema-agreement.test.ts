@@ -115,11 +115,14 @@ describe('schema.prisma vs migrated database', () => {
     expect(await p.idempotencyRecord.findUniqueOrThrow({ where: { id: idem.id } })).toEqual(idem);
     expect(await p.auditEvent.findUniqueOrThrow({ where: { id: audit.id } })).toEqual(audit);
     expect(await p.accountRisk.findUniqueOrThrow({ where: { accountId: account.id } })).toEqual(risk);
+    // The market-data version row exists from the migration on (a singleton: read, not created).
+    const version = await p.marketDataVersion.findUniqueOrThrow({ where: { id: 1 } });
+    expect(typeof version.version).toBe('bigint');
     // Full NUMERIC precision survives the round trip (no float on the way).
     expect(new Decimal(balance.amount.toString()).toFixed()).toBe('-123.000000000000000000000000000001');
     expect(mark.price.toString()).toBe('12.345678901234567890123');
     // Every model was exercised.
-    const exercised = ['Broker', 'ApiKey', 'Asset', 'Market', 'MarginTier', 'MarkPrice', 'IndexPrice', 'PriceHistory', 'PortfolioMarginParams', 'Account', 'Balance', 'Position', 'InsuranceFund', 'LedgerEntry', 'IdempotencyRecord', 'AuditEvent', 'AccountRisk'];
+    const exercised = ['Broker', 'ApiKey', 'Asset', 'Market', 'MarginTier', 'MarkPrice', 'IndexPrice', 'PriceHistory', 'PortfolioMarginParams', 'Account', 'Balance', 'Position', 'InsuranceFund', 'LedgerEntry', 'IdempotencyRecord', 'AuditEvent', 'AccountRisk', 'MarketDataVersion'];
     expect(schema.models.map((m) => m.name).filter((m) => !exercised.includes(m))).toEqual([]);
   });
 });
