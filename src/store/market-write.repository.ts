@@ -1,6 +1,6 @@
 /** Writes to markets, margin tiers and prices (inside a write transaction). */
 import type Decimal from 'decimal.js';
-import type { ContractType, MarketKind, MarketStatus, OptionType } from './records';
+import type { MarketRecord, MarketStatus } from './records';
 import type { Queryable } from './queryable';
 
 /** Locks the market row; false when it does not exist. */
@@ -9,25 +9,13 @@ export async function lockMarket(q: Queryable, symbol: string): Promise<boolean>
   return rows.length > 0;
 }
 
-export interface MarketInsert {
-  readonly symbol: string;
-  readonly kind: MarketKind;
-  readonly contractType: ContractType;
-  readonly baseAsset: string;
-  readonly quoteAsset: string;
-  readonly settlementAsset: string;
-  readonly contractSize: Decimal;
-  readonly tickSize: Decimal;
-  readonly expiry: Date | null;
-  readonly strike: Decimal | null;
-  readonly optionType: OptionType | null;
-  readonly status: MarketStatus;
-  readonly liquidationFeeRate: Decimal;
-  readonly insuranceFundFeeRate: Decimal;
-  readonly maxPriceAgeSeconds: number;
-  readonly bookDepth: Decimal;
-  readonly impliedVolatility: Decimal | null;
-}
+/** The columns a new market is created with (the rest take their defaults). */
+export type MarketInsert = Pick<
+  MarketRecord,
+  | 'symbol' | 'kind' | 'contractType' | 'baseAsset' | 'quoteAsset' | 'settlementAsset' | 'contractSize' | 'tickSize'
+  | 'expiry' | 'strike' | 'optionType' | 'status' | 'liquidationFeeRate' | 'insuranceFundFeeRate' | 'maxPriceAgeSeconds'
+  | 'bookDepth' | 'impliedVolatility'
+>;
 
 const dec = (x: Decimal | null): string | null => (x === null ? null : x.toFixed());
 

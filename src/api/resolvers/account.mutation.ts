@@ -135,20 +135,11 @@ export const accountMutations: Pick<
       operation: 'deposit',
       input,
       roles: ACCOUNT_WRITERS,
-      validate: () => {
-        const checks = new InputChecks();
-        checks.symbol('asset', input.asset);
-        checks.positive('amount', input.amount);
-        checks.text('reference', input.reference, { max: 256, optional: true });
-        return checks.errors;
-      },
+      validate: () => balanceMoveChecks(input),
       execute: async (scope) => {
-        const account = await lockWritableAccount(scope, input.accountId, { frozen: true });
-        if (account instanceof Refusal) return account;
-        const asset = await knownAsset(scope, input.asset);
-        if (asset instanceof Refusal) return asset;
-        const tooPrecise = withinDecimals('amount', input.amount, asset);
-        if (tooPrecise) return tooPrecise;
+        const target = await balanceMoveTarget(scope, input, { frozen: true });
+        if (target instanceof Refusal) return target;
+        const { account, asset } = target;
         const { balance, ledgerEntry } = await changeBalance(scope.tx, {
           accountId: account.id,
           asset: asset.symbol,
@@ -172,20 +163,11 @@ export const accountMutations: Pick<
       operation: 'withdraw',
       input,
       roles: ACCOUNT_WRITERS,
-      validate: () => {
-        const checks = new InputChecks();
-        checks.symbol('asset', input.asset);
-        checks.positive('amount', input.amount);
-        checks.text('reference', input.reference, { max: 256, optional: true });
-        return checks.errors;
-      },
+      validate: () => balanceMoveChecks(input),
       execute: async (scope) => {
-        const account = await lockWritableAccount(scope, input.accountId);
-        if (account instanceof Refusal) return account;
-        const asset = await knownAsset(scope, input.asset);
-        if (asset instanceof Refusal) return asset;
-        const tooPrecise = withinDecimals('amount', input.amount, asset);
-        if (tooPrecise) return tooPrecise;
+        const target = await balanceMoveTarget(scope, input);
+        if (target instanceof Refusal) return target;
+        const { account, asset } = target;
         const { balance, ledgerEntry } = await changeBalance(scope.tx, {
           accountId: account.id,
           asset: asset.symbol,
@@ -420,3 +402,30 @@ export const LedgerEntry: LedgerEntryResolvers = {
     return asset;
   },
 };
+
+/** Input checks shared by deposit and withdraw. */
+function balanceMoveChecks(input: { asset: string; amount: Decimal; reference?: string | null }) {
+  const checks = new InputChecks();
+  checks.symbol('asset', input.asset);
+  checks.positive('amount', input.amount);
+  checks.text('reference', input.reference, { max: 256, optional: true });
+  return checks.errors;
+}
+
+/**
+ * Deposit and withdraw: the locked account, the known asset, and an amount within the asset's decimals — or the
+ * refusal for the first that fails. `frozen`: whether a FROZEN account accepts the move (deposits only).
+ */
+async function balanceMoveTarget(
+  scope: WriteScope,
+  input: { accountId: string; asset: string; amount: Decimal },
+  options: { frozen?: boolean } = {},
+): Promise<{ account: AccountRecord; asset: AssetRecord } | Refusal> {
+  const account = await lockWritableAccount(scope, input.accountId, options);
+  if (account instanceof Refusal) return account;
+  const asset = await knownAsset(scope, input.asset);
+  if (asset instanceof Refusal) return asset;
+  const tooPrecise = withinDecimals('amount', input.amount, asset);
+  if (tooPrecise) return tooPrecise;
+  return { account, asset };
+}
