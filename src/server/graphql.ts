@@ -6,7 +6,6 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { readFileSync } from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
-import { makeExecutableSchema } from '@graphql-tools/schema';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import type { GraphQLContext } from '../api/context';
@@ -14,7 +13,6 @@ import { DomainError, ERROR_TABLE, toGraphQLError } from '../api/errors';
 import { resolvers } from '../api/resolvers';
 import { riskOptionsOf } from '../api/risk-mode';
 import { isDatabaseUnavailable } from '../store/database';
-import { compiledExecutionGateway } from './compiled.executor';
 
 export const SCHEMA_PATH = path.resolve(__dirname, '../../schema.graphql');
 
@@ -74,7 +72,7 @@ export function createErrorFormatter(logger: Logger, env: string) {
       logger.warn({ err: original, path: formatted.path }, 'database unavailable');
       return { message: 'the database is unavailable, retry later', path: formatted.path, extensions: { code: 'UNAVAILABLE' } };
     }
-    if (process.env.DBG_ERR) require('fs').appendFileSync('/tmp/dbg.txt', String((original as Error)?.stack ?? original) + '\n'); logger.error({ err: original instanceof Error ? original : new Error(String(original)), path: formatted.path }, 'unexpected error');
+    logger.error({ err: original instanceof Error ? original : new Error(String(original)), path: formatted.path }, 'unexpected error');
     return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };
 }
@@ -140,10 +138,9 @@ export function createApolloServer(args: {
   env: string;
   plugins?: ApolloServerPlugin<GraphQLContext>[];
 }): ApolloServer<GraphQLContext> {
-  const schema = makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as never });
   return new ApolloServer<GraphQLContext>({
-    // Execution by graphql-jit (src/server/compiled.executor.ts); parsing, validation and plugins stay Apollo's.
-    gateway: compiledExecutionGateway(schema),
+    typeDefs: loadTypeDefs(),
+    resolvers: resolvers as never,
     introspection: args.env !== 'production',
     includeStacktraceInErrorResponses: false,
     // main.ts owns SIGTERM/SIGINT (drain, stop the sweep, close the pool); Apollo's own handlers would race it and
