@@ -17,7 +17,7 @@ import type {
 } from './result';
 import { aggregateAccount, type ReplacedRequirements } from './account';
 import { D, ZERO } from './decimal';
-import { adverseBoundary, crossUnderlying, isolatedPrices, type CrossPortfolio } from './liquidation';
+import { adverseBoundary, crossUnderlying, isolatedPrices, type BoundarySearchModel, type CrossPortfolio } from './liquidation';
 import { prepareAccount, type NMarket, type NPosition, type NTier } from './model';
 import { portfolioGroups, scanGroup } from './portfolio';
 import { evaluatePositionAt, type PositionFigures } from './position';
@@ -28,6 +28,12 @@ export type LiquidationPriceMode = 'COMPUTE' | 'SKIP';
 
 export interface EvaluateOptions {
   readonly liquidationPrices?: LiquidationPriceMode;
+  /**
+   * Model the cross boundary searches locate a boundary on before the exact snapping and verification (default FAST:
+   * doubles for delta-one books, see liquidation.ts). The reported prices are the same either way (snapping and its
+   * verification are exact); PRECISE exists to prove it.
+   */
+  readonly boundarySearch?: BoundarySearchModel;
 }
 
 function tierUsed(f: PositionFigures): TierUsed {
@@ -230,7 +236,7 @@ export function evaluateAccount(snapshot: AccountSnapshot, options: EvaluateOpti
     };
     const byUnderlying = new Map<string, UnderlyingLiquidation>();
     for (const u of [...underlyings].sort()) {
-      const ul = crossUnderlying(prepared, u, totals, notionalUsd, crossPortfolio);
+      const ul = crossUnderlying(prepared, u, totals, notionalUsd, crossPortfolio, options.boundarySearch ?? 'FAST');
       liquidationPrices.push(ul);
       byUnderlying.set(u, ul);
     }

@@ -23,6 +23,12 @@
  * (bankruptcy) price is the underlying's index level at the boundary. PORTFOLIO accounts: the MM of U's scan group
  * is recomputed at every ratio (options in the scan revalued FAST, then rounded up like the scan itself).
  *
+ * Search and verification: a cross boundary is LOCATED on a FAST model of g — the whole g in doubles for a book of
+ * delta-one positions (fast-terms.ts), options by double-precision Black-76 otherwise — and REPORTED from the PRECISE
+ * one: the snapping below evaluates only the engine's Decimal model, so the fast model decides how few exact
+ * evaluations are needed, never the answer (EvaluateOptions.boundarySearch = 'PRECISE' searches exactly; a property
+ * test checks both report the same prices).
+ *
  * Rounding: a boundary price is snapped to the reference market's tick on its non-liquidatable side (toward the
  * current price when the account is currently safe), then verified with the engine's own check: not liquidatable at
  * the reported price, liquidatable one tick further.
@@ -35,6 +41,7 @@ import { isolatedBankruptAt, isolatedLiquidatableAt, marginTermsAt } from './pos
 import { entryNotional, maintenanceMarginAt, tierForNotional } from './requirements';
 import { equityContributionOf, valuePosition, type ValuationMode } from './valuation';
 import { groupMaintenanceAt, type PortfolioGroup } from './portfolio';
+import { fastDeltaOne, fastEquityAt, fastMaintenanceAt } from './fast-terms';
 
 /** Max tick steps when verifying a snapped boundary (the closed form lands within a tick or two). */
 const MAX_SNAP_STEPS = 64;
@@ -46,6 +53,14 @@ const INDEX_TICK: Decimal = new D('1e-8');
 const EXPOSURE_STEP: Decimal = new D('1e-12');
 
 export type SearchDirection = 'BELOW' | 'ABOVE';
+
+/**
+ * What a cross boundary search evaluates while it brackets the boundary: FAST (delta-one books in doubles, options by
+ * double-precision Black-76) or PRECISE (Decimal valuations; a portfolio scan group is still revalued FAST away from the
+ * current price). Snapping and verification are always
+ * PRECISE, so both give the same reported prices; FAST is the default, PRECISE the reference for tests.
+ */
+export type BoundarySearchModel = 'FAST' | 'PRECISE';
 
 /** A boolean "is on the liquidatable (or bankrupt) side" check at a price. */
 type SidePredicate = (price: Decimal) => boolean;
@@ -375,6 +390,48 @@ function safeRounding(side: BoundarySide): 'UP' | 'DOWN' {
   return side === 'BELOW' ? 'UP' : 'DOWN';
 }
 
+/**
+ * g(s) of a book whose moved positions are all delta-one and none is margined by a portfolio scan, in doubles
+ * (fast-terms.ts): const + Σ balances amount·index·s·(w_maint | 1) + Σ positions (equity − MM | equity)(P_s)·X_s, with
+ * P_s = P·s when the mark moves and X_s = X·s when the settlement price does. For searches only; null when the book
+ * does not qualify. The function answers null for a ratio where doubles overflow (the caller then uses PRECISE).
+ */
+function deltaOneFastGap(
+  moved: readonly MovedPosition[],
+  balances: readonly NBalance[],
+  balanceValues: readonly Decimal[],
+  scanned: ReadonlySet<string>,
+  group: PortfolioGroup | null,
+  maintConst: Decimal,
+  bankConst: Decimal,
+): ((s: Decimal, mode: 'MAINTENANCE' | 'BANKRUPTCY') => Decimal | null) | null {
+  if (group !== null || moved.some((mp) => mp.pos.market.option !== null || scanned.has(mp.pos.id))) return null;
+  const positions = moved.map((mp) => ({
+    terms: fastDeltaOne(mp.pos),
+    price: mp.pos.valuationPrice.toNumber(),
+    settle: mp.pos.settlePrice.toNumber(),
+    markMoves: mp.markMoves,
+    settleMoves: mp.settleMoves,
+  }));
+  const values = balanceValues.map((v) => v.toNumber());
+  const weights = balances.map((b) => b.maintenanceWeight.toNumber());
+  const maintenanceConst = maintConst.toNumber();
+  const bankruptcyConst = bankConst.toNumber();
+  return (sRaw, mode) => {
+    const s = sRaw.toNumber();
+    const maintenance = mode === 'MAINTENANCE';
+    let sum = maintenance ? maintenanceConst : bankruptcyConst;
+    for (let i = 0; i < values.length; i++) sum += maintenance ? values[i]! * s * weights[i]! : values[i]! * s;
+    for (const p of positions) {
+      const price = p.markMoves ? p.price * s : p.price;
+      const x = p.settleMoves ? p.settle * s : p.settle;
+      const equity = fastEquityAt(p.terms, price);
+      sum += (maintenance ? equity - fastMaintenanceAt(p.terms, price) : equity) * x;
+    }
+    return Number.isFinite(sum) ? new D(sum) : null;
+  };
+}
+
 /** Liquidation and bankruptcy boundaries of the cross account for one underlying. */
 export function crossUnderlying(
   prepared: PreparedAccount,
@@ -382,6 +439,7 @@ export function crossUnderlying(
   totals: CrossTotals,
   notionalUsdByPosition: ReadonlyMap<string, Decimal>,
   portfolio: CrossPortfolio | null = null,
+  search: BoundarySearchModel = 'FAST',
 ): UnderlyingLiquidation {
   const scanned = portfolio?.scannedIds ?? EMPTY_SET;
   const group = portfolio?.groups.find((g) => g.underlying === underlying) ?? null;
@@ -429,9 +487,21 @@ export function crossUnderlying(
   const gMaint = (s: Decimal): Decimal => (s === ONE ? gMaint1 : maintConst.add(gapAt(s, 'MAINTENANCE')));
   const gBank = (s: Decimal): Decimal => (s === ONE ? gBank1 : bankConst.add(gapAt(s, 'BANKRUPTCY')));
   const hasOptions = moved.some((mp) => mp.markMoves && mp.pos.market.option !== null);
-  // The search runs on the FAST model (options in double precision); snapping always uses the PRECISE one.
-  const gMaintFast = hasOptions || group !== null ? (s: Decimal): Decimal => maintConst.add(gapAt(s, 'MAINTENANCE', 'FAST')) : gMaint;
-  const gBankFast = hasOptions ? (s: Decimal): Decimal => bankConst.add(gapAt(s, 'BANKRUPTCY', 'FAST')) : gBank;
+  // The search runs on a FAST model; snapping always uses the PRECISE one. Books of delta-one positions without a
+  // portfolio scan: the whole g in doubles (fast-terms.ts). Otherwise: options valued in double precision.
+  const deltaOneGap = search === 'FAST' ? deltaOneFastGap(moved, balances, balanceValues, scanned, group, maintConst, bankConst) : null;
+  const gMaintFast =
+    deltaOneGap !== null
+      ? (s: Decimal): Decimal => deltaOneGap(s, 'MAINTENANCE') ?? gMaint(s)
+      : search === 'FAST' && (hasOptions || group !== null)
+        ? (s: Decimal): Decimal => maintConst.add(gapAt(s, 'MAINTENANCE', 'FAST'))
+        : gMaint;
+  const gBankFast =
+    deltaOneGap !== null
+      ? (s: Decimal): Decimal => deltaOneGap(s, 'BANKRUPTCY') ?? gBank(s)
+      : search === 'FAST' && hasOptions
+        ? (s: Decimal): Decimal => bankConst.add(gapAt(s, 'BANKRUPTCY', 'FAST'))
+        : gBank;
 
   // Reference grid: the market on U with the largest cross notional (ties: symbol), else the index on 1e-8.
   let reference: NMarket | null = null;

@@ -280,6 +280,30 @@ describe('properties', () => {
     expect(checked).toBeGreaterThan(50);
   });
 
+  test('the FAST boundary search (doubles) reports exactly the prices of the PRECISE (Decimal) search', () => {
+    let boundaries = 0;
+    fc.assert(
+      fc.property(accountArb, (a) => {
+        const snap = buildAccount(a);
+        const fast = evaluateAccount(snap, { boundarySearch: 'FAST' });
+        const precise = evaluateAccount(snap, { boundarySearch: 'PRECISE' });
+        expect(fast.liquidationPrices).toEqual(precise.liquidationPrices);
+        for (const p of fast.positions as readonly PositionRisk[]) {
+          const q = precise.positionsById[p.positionId]!;
+          expect([p.positionId, p.liquidationPrice?.toString(), p.bankruptcyPrice?.toString()]).toEqual([
+            q.positionId,
+            q.liquidationPrice?.toString(),
+            q.bankruptcyPrice?.toString(),
+          ]);
+        }
+        for (const u of fast.liquidationPrices) for (const b of [u.below, u.above, u.bankruptcyBelow, u.bankruptcyAbove]) if (b) boundaries += 1;
+        return true;
+      }),
+      { ...RUNS, numRuns: 150 },
+    );
+    expect(boundaries).toBeGreaterThan(150);
+  });
+
   test('IM ≥ MM ≥ 0 for every position', () => {
     fc.assert(
       fc.property(accountArb, (a) => {
