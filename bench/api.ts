@@ -11,6 +11,7 @@
  *   npx tsx bench/api.ts [durationSeconds=10] [connections=10] [rounds=3]
  * Uses BENCH_DATABASE_URL when set, else an embedded Postgres in a temporary folder.
  */
+import './production-mode'; // first: before anything loads graphql-js
 import { loadConfig } from '../src/server/config';
 import { startServer } from '../src/server/http';
 import { createLogger } from '../src/server/logger';

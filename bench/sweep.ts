@@ -13,6 +13,7 @@
  *   npx tsx bench/sweep.ts [accounts=100000]
  * Uses BENCH_DATABASE_URL when set (its server; a database `bench_sweep` is created), else an embedded Postgres.
  */
+import './production-mode'; // first: before anything loads graphql-js
 import { parsePartition, sweepAccountRisk } from '../src/monitoring/sweep';
 import { loadConfig } from '../src/server/config';
 import { startServer } from '../src/server/http';
