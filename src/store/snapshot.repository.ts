@@ -37,9 +37,14 @@ function dateOrNull(value: string | null): Date | null {
 const DEFAULT_VOL_LOOKBACK_DAYS = 30;
 
 const ACCOUNT_JSON = `id, broker_id, external_ref, margin_mode, status, version, created_at::text AS created_at, updated_at::text AS updated_at`;
-const POSITION_JSON = `id, account_id, market_symbol, size::text AS size, entry_price::text AS entry_price,
-  realized_pnl::text AS realized_pnl, funding_index::text AS funding_index, margin_type, isolated_margin::text AS isolated_margin,
-  leverage::text AS leverage, version`;
+/**
+ * NUMERIC columns are DECIMAL(65,30): `x::text` writes 30 decimals ("0.5" as "0.500000000000000000000000000000"), and
+ * parsing those trailing zeros was the largest single cost of decoding a risk request's rows. trim_scale (Postgres
+ * 13+) drops them: the same value, a third of the text.
+ */
+const POSITION_JSON = `id, account_id, market_symbol, trim_scale(size)::text AS size, trim_scale(entry_price)::text AS entry_price,
+  trim_scale(realized_pnl)::text AS realized_pnl, trim_scale(funding_index)::text AS funding_index, margin_type,
+  trim_scale(isolated_margin)::text AS isolated_margin, trim_scale(leverage)::text AS leverage, version`;
 const MARKET_JSON = `symbol, kind, contract_type, base_asset, quote_asset, settlement_asset, contract_size::text AS contract_size,
   tick_size::text AS tick_size, expiry::text AS expiry, strike::text AS strike, option_type, status,
   liquidation_fee_rate::text AS liquidation_fee_rate, insurance_fund_fee_rate::text AS insurance_fund_fee_rate,
@@ -222,7 +227,7 @@ function snapshotStatement(name: string, accounts: string): { readonly name: str
      SELECT
        (SELECT json_agg(x) FROM (SELECT ${ACCOUNT_JSON} FROM account WHERE id ${accounts}) x) AS accounts,
        (SELECT json_agg(x ORDER BY x.account_id, x.asset_symbol)
-          FROM (SELECT account_id, asset_symbol, amount::text AS amount FROM balance WHERE account_id ${accounts}) x) AS balances,
+          FROM (SELECT account_id, asset_symbol, trim_scale(amount)::text AS amount FROM balance WHERE account_id ${accounts}) x) AS balances,
        (SELECT json_agg(x ORDER BY x.account_id, x.market_symbol) FROM (SELECT ${POSITION_JSON} FROM pos) x) AS positions,
        (SELECT symbols FROM wanted) AS symbols,
        (SELECT oid FROM pg_database WHERE datname = current_database())::text
