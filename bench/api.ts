@@ -32,6 +32,7 @@ const autocannon = require('autocannon') as (opts: Record<string, unknown>) => P
 const DURATION = Number(process.argv[2] ?? 10);
 const CONNECTIONS = Number(process.argv[3] ?? 10);
 const ROUNDS = Number(process.argv[4] ?? 3);
+const WARMUP_SECONDS = 4;
 
 async function main(): Promise<void> {
   const bench = await startBenchDatabase('bench_api');
@@ -130,6 +131,11 @@ async function main(): Promise<void> {
     // Rounds interleave the baseline with the risk queries, so a slow spell of the shared machine hits both; each
     // round's ratios are against that round's baseline, and the median round is reported with the range.
     const rounds: { full: number; figures: number; fullP99: number; figuresP99: number; fullCpu: number; figuresCpu: number }[] = [];
+    // Warm the whole process (JIT, caches, pool) on every query before the first round, so that round is not
+    // measured against a baseline that ran while the rest was still cold.
+    for (const b of [queries.baseline, queries.riskWithLiquidation, queries.riskFigures]) {
+      await autocannon({ url: server.url, method: 'POST', headers, body: b, connections: CONNECTIONS, duration: WARMUP_SECONDS });
+    }
     for (let round = 0; round < ROUNDS; round++) {
       const baseline = await run('baseline', queries.baseline);
       const full = await run('riskWithLiquidation', queries.riskWithLiquidation);
