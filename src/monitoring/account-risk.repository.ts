@@ -271,12 +271,14 @@ export async function oldestEvaluation(q: Queryable): Promise<Date | null> {
   return rows[0]?.oldest ?? null;
 }
 
-/** Open interest per market in contracts: Σ long sizes and Σ |short sizes| (one aggregate over positions). */
+/**
+ * Open interest per market in contracts: Σ long sizes and Σ |short sizes| of the markets with open positions, summed
+ * over the 16 slots per market of the trigger-kept market_open_interest table (constant in the number of positions).
+ */
 export async function openInterestByMarket(q: Queryable): Promise<Map<string, { long: Decimal; short: Decimal; positions: number }>> {
   const { rows } = await q.query<{ market_symbol: string; long: string; short: string; n: string }>(
-    `SELECT market_symbol, COALESCE(sum(size) FILTER (WHERE size > 0), 0) AS long,
-            COALESCE(-sum(size) FILTER (WHERE size < 0), 0) AS short, count(*) AS n
-       FROM position WHERE size <> 0 GROUP BY market_symbol`,
+    `SELECT market_symbol, sum(long_size) AS long, sum(short_size) AS short, sum(positions) AS n
+       FROM market_open_interest GROUP BY market_symbol HAVING sum(positions) > 0`,
   );
   return new Map(rows.map((r) => [r.market_symbol, { long: new Decimal(r.long), short: new Decimal(r.short), positions: Number(r.n) }]));
 }

@@ -83,7 +83,7 @@ const MARKET_DATA_COLUMN = `json_build_object(
   'indexes', (SELECT json_agg(x) FROM (SELECT asset_symbol AS key, ${PRICE_JSON} FROM index_price) x),
   'portfolio', (SELECT json_agg(x) FROM (SELECT ${PORTFOLIO_JSON} FROM portfolio_margin_params WHERE asset_symbol IN (SELECT base_asset FROM mk)) x),
   'oi', (SELECT json_agg(json_build_array(market_symbol, oi::text)) FROM (
-     SELECT market_symbol, COALESCE(sum(size) FILTER (WHERE size > 0), 0) AS oi FROM position
+     SELECT market_symbol, trim_scale(sum(long_size)) AS oi FROM market_open_interest
       WHERE market_symbol IN (SELECT symbol FROM mk WHERE oi_lower_cap IS NOT NULL AND oi_upper_cap IS NOT NULL)
       GROUP BY market_symbol) o),
   'history', (SELECT json_agg(json_build_array(asset_symbol, price::text) ORDER BY asset_symbol, observed_at) FROM (
@@ -235,7 +235,7 @@ function snapshotStatement(name: string, accounts: string): { readonly name: str
          || '/' || COALESCE((SELECT version FROM market_data_version WHERE id = 1)::text, '-')
          || '/' || (SELECT symbols FROM wanted) AS market_key,
        (SELECT json_agg(json_build_array(market_symbol, oi::text)) FROM (
-          SELECT market_symbol, COALESCE(sum(size) FILTER (WHERE size > 0), 0) AS oi FROM position
+          SELECT market_symbol, trim_scale(sum(long_size)) AS oi FROM market_open_interest
            WHERE market_symbol IN (SELECT symbol FROM mk) GROUP BY market_symbol) o)::text AS open_interest`,
   };
 }

@@ -118,11 +118,15 @@ describe('schema.prisma vs migrated database', () => {
     // The market-data version row exists from the migration on (a singleton: read, not created).
     const version = await p.marketDataVersion.findUniqueOrThrow({ where: { id: 1 } });
     expect(typeof version.version).toBe('bigint');
+    // Open interest is kept by a trigger on position (a read, not a create): the short position above is in it.
+    const slots = await p.marketOpenInterest.findMany({ where: { marketSymbol: 'BB-OPT' } });
+    expect(slots).toHaveLength(1);
+    expect([slots[0]!.longSize.toString(), slots[0]!.shortSize.toString(), slots[0]!.positions]).toEqual(['0', '2.5', 1]);
     // Full NUMERIC precision survives the round trip (no float on the way).
     expect(new Decimal(balance.amount.toString()).toFixed()).toBe('-123.000000000000000000000000000001');
     expect(mark.price.toString()).toBe('12.345678901234567890123');
     // Every model was exercised.
-    const exercised = ['Broker', 'ApiKey', 'Asset', 'Market', 'MarginTier', 'MarkPrice', 'IndexPrice', 'PriceHistory', 'PortfolioMarginParams', 'Account', 'Balance', 'Position', 'InsuranceFund', 'LedgerEntry', 'IdempotencyRecord', 'AuditEvent', 'AccountRisk', 'MarketDataVersion'];
+    const exercised = ['Broker', 'ApiKey', 'Asset', 'Market', 'MarginTier', 'MarkPrice', 'IndexPrice', 'PriceHistory', 'PortfolioMarginParams', 'Account', 'Balance', 'Position', 'InsuranceFund', 'LedgerEntry', 'IdempotencyRecord', 'AuditEvent', 'AccountRisk', 'MarketDataVersion', 'MarketOpenInterest'];
     expect(schema.models.map((m) => m.name).filter((m) => !exercised.includes(m))).toEqual([]);
   });
 });
