@@ -13,38 +13,42 @@ CREATE TABLE "market_open_interest" (
     CONSTRAINT "market_open_interest_slot_range" CHECK ("slot" >= 0 AND "slot" < 16)
 );
 
--- Adds one position's contribution (sign = 1) or removes it (sign = −1).
-CREATE FUNCTION "apply_market_open_interest"(p_market TEXT, p_account UUID, p_size NUMERIC, p_sign INTEGER) RETURNS void
-LANGUAGE sql AS $$
-  INSERT INTO "market_open_interest" AS oi ("market_symbol", "slot", "long_size", "short_size", "positions")
-  VALUES (p_market, hashtext(p_account::text) & 15, p_sign * greatest(p_size, 0), p_sign * greatest(-p_size, 0),
-          CASE WHEN p_size <> 0 THEN p_sign ELSE 0 END)
-  ON CONFLICT ("market_symbol", "slot") DO UPDATE SET
-    "long_size" = oi."long_size" + EXCLUDED."long_size",
-    "short_size" = oi."short_size" + EXCLUDED."short_size",
-    "positions" = oi."positions" + EXCLUDED."positions";
-$$;
-
+-- Statement-level triggers with transition tables: one aggregate per statement and (market, slot), so a bulk load
+-- costs one grouped upsert, not one per row. sign = 1 for rows added (new_rows), −1 for rows removed (old_rows); each
+-- event has its own trigger (a trigger names the transition tables of its event) and the function reads only those
+-- of the event that fired it.
 CREATE FUNCTION "track_market_open_interest"() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  changed TEXT := CASE TG_OP
+    WHEN 'INSERT' THEN 'SELECT market_symbol, account_id, size, 1 AS sign FROM new_rows'
+    WHEN 'DELETE' THEN 'SELECT market_symbol, account_id, size, -1 AS sign FROM old_rows'
+    ELSE 'SELECT market_symbol, account_id, size, 1 AS sign FROM new_rows
+          UNION ALL SELECT market_symbol, account_id, size, -1 AS sign FROM old_rows'
+  END;
 BEGIN
-  IF TG_OP = 'UPDATE' AND OLD."size" = NEW."size" AND OLD."market_symbol" = NEW."market_symbol" AND OLD."account_id" = NEW."account_id" THEN
-    RETURN NULL;
-  END IF;
-  IF TG_OP IN ('UPDATE', 'DELETE') THEN
-    PERFORM "apply_market_open_interest"(OLD."market_symbol", OLD."account_id", OLD."size", -1);
-  END IF;
-  IF TG_OP IN ('INSERT', 'UPDATE') THEN
-    PERFORM "apply_market_open_interest"(NEW."market_symbol", NEW."account_id", NEW."size", 1);
-  END IF;
+  EXECUTE 'INSERT INTO "market_open_interest" AS oi ("market_symbol", "slot", "long_size", "short_size", "positions")
+    SELECT d.market_symbol, hashtext(d.account_id::text) & 15, sum(d.sign * greatest(d.size, 0)),
+           sum(d.sign * greatest(-d.size, 0)), sum(CASE WHEN d.size <> 0 THEN d.sign ELSE 0 END)
+      FROM (' || changed || ') d
+     GROUP BY 1, 2
+    HAVING sum(d.sign * greatest(d.size, 0)) <> 0 OR sum(d.sign * greatest(-d.size, 0)) <> 0
+        OR sum(CASE WHEN d.size <> 0 THEN d.sign ELSE 0 END) <> 0
+    ON CONFLICT ("market_symbol", "slot") DO UPDATE SET
+      "long_size" = oi."long_size" + EXCLUDED."long_size",
+      "short_size" = oi."short_size" + EXCLUDED."short_size",
+      "positions" = oi."positions" + EXCLUDED."positions"';
   RETURN NULL;
 END
 $$;
 
-CREATE TRIGGER "position_track_market_open_interest"
-  AFTER INSERT OR DELETE OR UPDATE OF "size", "market_symbol", "account_id" ON "position"
-  FOR EACH ROW EXECUTE FUNCTION "track_market_open_interest"();
+CREATE TRIGGER "position_insert_market_open_interest" AFTER INSERT ON "position"
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "track_market_open_interest"();
+CREATE TRIGGER "position_update_market_open_interest" AFTER UPDATE ON "position"
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "track_market_open_interest"();
+CREATE TRIGGER "position_delete_market_open_interest" AFTER DELETE ON "position"
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION "track_market_open_interest"();
 
--- TRUNCATE fires no row trigger: it empties the totals with the positions.
+-- TRUNCATE fires none of those triggers: it empties the totals with the positions.
 CREATE FUNCTION "clear_market_open_interest"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   DELETE FROM "market_open_interest";
