@@ -24,10 +24,10 @@
  * is recomputed at every ratio (options in the scan revalued FAST, then rounded up like the scan itself).
  *
  * Search and verification: a cross boundary is LOCATED on a FAST model of g — the whole g in doubles for a book of
- * delta-one positions (fast-terms.ts), options by double-precision Black-76 otherwise — and REPORTED from the PRECISE
- * one: the snapping below evaluates only the engine's Decimal model, so the fast model decides how few exact
- * evaluations are needed, never the answer (EvaluateOptions.boundarySearch = 'PRECISE' searches exactly; a property
- * test checks both report the same prices).
+ * delta-one positions (fast-terms.ts: the same formulas), options by double-precision Black-76 otherwise — and
+ * REPORTED from the PRECISE one: the snapping below evaluates only the engine's Decimal model, so every reported price
+ * is one the exact check accepts with the next tick rejected; the fast model only saves evaluations
+ * (EvaluateOptions.boundarySearch = 'PRECISE' searches exactly; a property test checks both report the same prices).
  *
  * Rounding: a boundary price is snapped to the reference market's tick on its non-liquidatable side (toward the
  * current price when the account is currently safe), then verified with the engine's own check: not liquidatable at
@@ -56,9 +56,9 @@ export type SearchDirection = 'BELOW' | 'ABOVE';
 
 /**
  * What a cross boundary search evaluates while it brackets the boundary: FAST (delta-one books in doubles, options by
- * double-precision Black-76) or PRECISE (Decimal valuations; a portfolio scan group is still revalued FAST away from the
- * current price). Snapping and verification are always
- * PRECISE, so both give the same reported prices; FAST is the default, PRECISE the reference for tests.
+ * double-precision Black-76) or PRECISE (Decimal valuations; a portfolio scan group is still revalued FAST away from
+ * the current price). Snapping and verification are always PRECISE. FAST is the default, PRECISE the reference the
+ * property tests compare it with.
  */
 export type BoundarySearchModel = 'FAST' | 'PRECISE';
 
