@@ -97,16 +97,11 @@ export async function positionOf(q: Queryable, accountId: string, market: string
   return rows[0] ? toPosition(rows[0]) : null;
 }
 
-export interface PositionWrite {
-  readonly accountId: string;
-  readonly marketSymbol: string;
-  readonly size: Decimal;
-  readonly entryPrice: Decimal;
-  readonly realizedPnl: Decimal;
-  readonly fundingIndex: Decimal;
-  readonly marginType: MarginType;
-  readonly isolatedMargin: Decimal;
-}
+/** The columns a fill writes: a position record without its id, leverage and version. */
+export type PositionWrite = Pick<
+  PositionRecord,
+  'accountId' | 'marketSymbol' | 'size' | 'entryPrice' | 'realizedPnl' | 'fundingIndex' | 'marginType' | 'isolatedMargin'
+>;
 
 /** Creates or overwrites the account's position in a market (version + 1 on update). */
 export async function savePosition(q: Queryable, p: PositionWrite): Promise<PositionRecord> {
