@@ -24,6 +24,23 @@ export function toD(x: Decimal.Value): Decimal {
   return x instanceof Decimal && x.constructor === D ? x : new D(x);
 }
 
+/**
+ * x = 1 exactly, read from the digits (decimal.js documents an instance's `d` digits, `e` exponent and `s` sign):
+ * no allocation, unlike `eq(1)`, which copies its argument.
+ */
+export function isOne(x: Decimal): boolean {
+  return x.s === 1 && x.e === 0 && x.d.length === 1 && x.d[0] === 1;
+}
+
+/**
+ * x·k where k is usually exactly 1 (the index price of the valuation asset, in which most markets settle): x·1 is x,
+ * so the multiplication is skipped. Only for an x produced by engine arithmetic (at most 50 significant digits), which
+ * the multiplication's rounding to 50 digits would leave unchanged: the result is the same value, sign of zero included.
+ */
+export function scaleBy(x: Decimal, k: Decimal): Decimal {
+  return isOne(k) ? x : x.mul(k);
+}
+
 /** Replaces a negative zero (decimal.js keeps the sign of zero) by +0, so results print "0". */
 export function normZero(x: Decimal): Decimal {
   return x.isZero() ? ZERO : x;

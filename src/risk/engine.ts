@@ -16,7 +16,7 @@ import type {
   UnderlyingLiquidation,
 } from './result';
 import { aggregateAccount, type ReplacedRequirements } from './account';
-import { D, ZERO } from './decimal';
+import { D, ZERO, scaleBy } from './decimal';
 import { adverseBoundary, crossUnderlying, isolatedPrices, type BoundarySearchModel, type CrossPortfolio } from './liquidation';
 import { prepareAccount, type NMarket, type NPosition, type NTier } from './model';
 import { portfolioGroups, scanGroup } from './portfolio';
@@ -167,6 +167,15 @@ function positionRisk(
   });
 }
 
+/**
+ * acc + g·x. A zero term (gamma, vega and theta of every delta-one position) leaves the sum as it is (decimal.js adds a
+ * zero by returning the other operand, whatever the zero's sign), and x = 1 (the valuation asset's index) leaves g:
+ * both skipped, same value.
+ */
+function addTerm(acc: Decimal, g: Decimal, x: Decimal): Decimal {
+  return g.isZero() ? acc : acc.add(scaleBy(g, x));
+}
+
 /** Σ position greeks × settlement price per underlying (non-flat positions), by symbol. */
 function accountGreeks(positions: readonly PositionRisk[]): UnderlyingGreeks[] {
   const sums = new Map<string, { delta: Decimal; gamma: Decimal; vega: Decimal; theta: Decimal }>();
@@ -176,10 +185,10 @@ function accountGreeks(positions: readonly PositionRisk[]): UnderlyingGreeks[] {
     const g = p.greeks.position;
     const acc = sums.get(p.underlying) ?? { delta: ZERO, gamma: ZERO, vega: ZERO, theta: ZERO };
     sums.set(p.underlying, {
-      delta: acc.delta.add(g.delta.mul(x)),
-      gamma: acc.gamma.add(g.gamma.mul(x)),
-      vega: acc.vega.add(g.vega.mul(x)),
-      theta: acc.theta.add(g.theta.mul(x)),
+      delta: addTerm(acc.delta, g.delta, x),
+      gamma: addTerm(acc.gamma, g.gamma, x),
+      vega: addTerm(acc.vega, g.vega, x),
+      theta: addTerm(acc.theta, g.theta, x),
     });
   }
   return [...sums.keys()].sort().map((underlying) => Object.freeze({ underlying, ...sums.get(underlying)! }));

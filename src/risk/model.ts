@@ -285,6 +285,14 @@ function marketFor(snapshot: AccountSnapshot, m: MarketParams): NMarket {
 }
 
 /**
+ * Delta-one funding PnL q·c·(F_pos − F_now) (settlement units). Equal indexes (no funding since the position's last
+ * settlement) give exactly ZERO, as the product would after normZero, without the two operations.
+ */
+function fundingPnlOf(qc: Decimal, positionIndex: Decimal, marketIndex: Decimal): Decimal {
+  return positionIndex.eq(marketIndex) ? ZERO : normZero(qc.mul(positionIndex.sub(marketIndex)));
+}
+
+/**
  * Validates and normalizes a snapshot, checking every price it uses. Throws RiskEngineError
  * (INVALID_SNAPSHOT, MISSING_PRICE, STALE_PRICE, UNSUPPORTED_MARKET_KIND: isolated or INVERSE option positions).
  */
@@ -318,19 +326,20 @@ export function prepareAccount(snapshot: AccountSnapshot): PreparedAccount {
     const underlyingPrice =
       market.option === null ? null : prices.index(market.base).div(prices.index(market.params.quoteAsset));
     const qc = q.mul(c);
+    const absQ = q.abs();
     const positionFundingIndex = toD(p.fundingIndex);
     positions.push({
       params: p,
       id: p.id,
       market,
       q,
-      absQ: q.abs(),
+      absQ,
       qc,
-      absQc: q.abs().mul(c),
+      absQc: absQ.mul(c),
       side: q.isZero() ? 'FLAT' : q.isPos() ? 'LONG' : 'SHORT',
       entry,
       positionFundingIndex,
-      fundingPnl: market.option === null ? normZero(qc.mul(positionFundingIndex.sub(market.fundingIndex))) : ZERO,
+      fundingPnl: market.option === null ? fundingPnlOf(qc, positionFundingIndex, market.fundingIndex) : ZERO,
       inverseEntry: market.option === null && market.contractType === 'INVERSE' && !q.isZero() ? ONE.div(entry) : null,
       marginType: p.marginType,
       isolatedMargin: p.marginType === 'ISOLATED' ? toD(p.isolatedMargin) : ZERO,

@@ -7,6 +7,7 @@ import type { AccountStatus } from './types';
 import type { NPosition } from './model';
 import { maintenanceMarginAt, optionRequirementsAt, requirementsAt, type Requirements } from './requirements';
 import { equityContributionOf, valuePosition, type PositionValuation, type ValuationMode } from './valuation';
+import { scaleBy } from './decimal';
 
 export interface PositionFigures extends PositionValuation, Requirements {
   readonly mark: Decimal;
@@ -83,13 +84,13 @@ export function evaluatePositionAt(pos: NPosition, mark: Decimal, settlePrice: D
     optionMargin: r.optionMargin,
     mark,
     settlePrice,
-    notionalUsd: v.notional.mul(settlePrice),
-    initialMarginUsd: r.initialMargin.mul(settlePrice),
-    maintenanceMarginUsd: r.maintenanceMargin.mul(settlePrice),
-    unrealizedPnlUsd: v.unrealizedPnl.mul(settlePrice),
-    fundingPnlUsd: v.fundingPnl.mul(settlePrice),
+    notionalUsd: scaleBy(v.notional, settlePrice),
+    initialMarginUsd: scaleBy(r.initialMargin, settlePrice),
+    maintenanceMarginUsd: scaleBy(r.maintenanceMargin, settlePrice),
+    unrealizedPnlUsd: scaleBy(v.unrealizedPnl, settlePrice),
+    fundingPnlUsd: scaleBy(v.fundingPnl, settlePrice),
     equityContribution,
-    equityContributionUsd: equityContribution.mul(settlePrice),
+    equityContributionUsd: scaleBy(equityContribution, settlePrice),
     isolatedEquity,
     isolatedStatus,
   };

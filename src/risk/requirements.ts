@@ -100,8 +100,7 @@ export function maintenanceMarginAt(pos: NPosition, notionalAtMark: Decimal): De
   const notional = maintenanceNotionalFor(pos, notionalAtMark);
   const tier = tierForNotional(m, notional);
   // Same expression as requirementsAt (mmr·k and cum·k precomputed per tier), so both always agree to the last digit.
-  const mm = maxD(ZERO, notional.mul(tier.mmrK).sub(tier.cumK));
-  return roundUp(addIfNonZero(mm, liquidityAddon(m, notional)), m.settleDecimals);
+  return roundUp(addIfNonZero(maintenanceTerm(notional, tier.mmrK, tier.cumK), liquidityAddon(m, notional)), m.settleDecimals);
 }
 
 /** Open-interest notional in quote: LINEAR OI·c·P, INVERSE OI·c (quote face value). */
@@ -116,6 +115,22 @@ function openInterestNotional(market: NMarket, openInterest: Decimal, mark: Deci
  */
 function addIfNonZero(a: Decimal, b: Decimal): Decimal {
   return b.isZero() && !a.isZero() ? a : a.add(b);
+}
+
+/** Which step set the initial rate used: user leverage, then OI scaling, then the volatility factor, else the tier. */
+function initialRateSource(leverageBinds: boolean, afterOpenInterest: Decimal, afterVolatility: Decimal, tierRate: Decimal): InitialRateSource {
+  if (leverageBinds) return 'LEVERAGE';
+  if (afterOpenInterest.gt(afterVolatility)) return 'OPEN_INTEREST';
+  return afterVolatility.gt(tierRate) ? 'VOLATILITY' : 'TIER';
+}
+
+/**
+ * max(0, N_m·mmr·k − cum·k) (settlement units). With cum·k = 0 (the first tier, usually) and a product that is not
+ * negative (nor −0), the product is the result: the subtraction and the max are skipped (same value).
+ */
+function maintenanceTerm(notional: Decimal, rate: Decimal, amount: Decimal): Decimal {
+  const product = notional.mul(rate);
+  return amount.isZero() && !product.isNeg() ? product : maxD(ZERO, product.sub(amount));
 }
 
 /** Full requirements of a position at notional N and mark P. */
@@ -136,15 +151,8 @@ export function requirementsAt(pos: NPosition, notional: Decimal, mark: Decimal)
   }
 
   const leverageRate = pos.leverageRate;
-  const used = leverageRate !== null && leverageRate.gt(afterOpenInterest) ? leverageRate : afterOpenInterest;
-  const source: InitialRateSource =
-    leverageRate !== null && leverageRate.gt(afterOpenInterest)
-      ? 'LEVERAGE'
-      : afterOpenInterest.gt(afterVolatility)
-        ? 'OPEN_INTEREST'
-        : afterVolatility.gt(tier.imr)
-          ? 'VOLATILITY'
-          : 'TIER';
+  const leverageBinds = leverageRate !== null && leverageRate.gt(afterOpenInterest);
+  const used = leverageBinds ? leverageRate : afterOpenInterest;
 
   const addon = liquidityAddon(m, notional);
   const initialMargin = roundUp(addIfNonZero(notional.mul(used), addon), m.settleDecimals);
@@ -154,8 +162,7 @@ export function requirementsAt(pos: NPosition, notional: Decimal, mark: Decimal)
   const maintenanceRate = mTier.mmrK;
   const maintenanceAmount = mTier.cumK;
   const mAddon = mNotional === notional ? addon : liquidityAddon(m, mNotional);
-  const mmRaw = maxD(ZERO, mNotional.mul(maintenanceRate).sub(maintenanceAmount));
-  const maintenanceMargin = roundUp(addIfNonZero(mmRaw, mAddon), m.settleDecimals);
+  const maintenanceMargin = roundUp(addIfNonZero(maintenanceTerm(mNotional, maintenanceRate, maintenanceAmount), mAddon), m.settleDecimals);
 
   return {
     tier,
@@ -169,7 +176,7 @@ export function requirementsAt(pos: NPosition, notional: Decimal, mark: Decimal)
             afterOpenInterest,
             leverageRate,
             used,
-            source,
+            source: initialRateSource(leverageBinds, afterOpenInterest, afterVolatility, tier.imr),
             openInterestScale,
           }),
     volatilityFactor: k,

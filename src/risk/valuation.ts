@@ -81,13 +81,21 @@ export function valueDeltaOne(pos: NPosition, mark: Decimal): PositionValuation 
   const fundingPnl = pos.fundingPnl;
   if (m.contractType === 'LINEAR') {
     const unrealizedPnl = normZero(pos.qc.mul(mark.sub(pos.entry)));
-    return { notional: pos.absQc.mul(mark), unrealizedPnl, fundingPnl, equityContribution: unrealizedPnl.add(fundingPnl), option: null };
+    return { notional: pos.absQc.mul(mark), unrealizedPnl, fundingPnl, equityContribution: plusFunding(unrealizedPnl, fundingPnl), option: null };
   }
   // A flat position (entry possibly 0) has zero notional and PnL; avoid 1/E.
   if (pos.q.isZero()) return { notional: pos.absQc, unrealizedPnl: pos.absQc, fundingPnl, equityContribution: fundingPnl, option: null };
   const invMark = mark === pos.mark ? inverseOfMark(m, mark) : ONE.div(mark);
   const unrealizedPnl = normZero(pos.qc.mul(pos.inverseEntry!.sub(invMark)));
-  return { notional: pos.absQc.mul(invMark), unrealizedPnl, fundingPnl, equityContribution: unrealizedPnl.add(fundingPnl), option: null };
+  return { notional: pos.absQc.mul(invMark), unrealizedPnl, fundingPnl, equityContribution: plusFunding(unrealizedPnl, fundingPnl), option: null };
+}
+
+/**
+ * uPnL + fundingPnL, where the funding PnL is often exactly ZERO (model.ts): the uPnL (a product at the engine
+ * precision, never −0 after normZero) is then the sum itself and the addition is skipped.
+ */
+function plusFunding(unrealizedPnl: Decimal, fundingPnl: Decimal): Decimal {
+  return fundingPnl.isZero() ? unrealizedPnl : unrealizedPnl.add(fundingPnl);
 }
 
 /**

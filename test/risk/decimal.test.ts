@@ -1,0 +1,35 @@
+/** The engine's decimal helpers: the shortcuts return exactly what the operations they skip would. */
+import fc from 'fast-check';
+import { D, isOne, scaleBy } from '../../src/risk/decimal';
+
+const RUNS = { numRuns: 500, seed: Number(process.env.FC_SEED ?? 20261121) };
+
+/** Engine values: results of engine arithmetic (at most 50 significant digits), zeros of both signs included. */
+const engineValue = fc.oneof(
+  fc.bigInt({ min: -(10n ** 60n), max: 10n ** 60n }).chain((m) =>
+    fc.integer({ min: 0, max: 40 }).map((scale) => new D(m.toString()).div(new D(10).pow(scale))),
+  ),
+  fc.constantFrom(new D(0), new D(-0), new D(1), new D(-1)),
+);
+
+describe('isOne', () => {
+  test('exactly 1, whatever its written form', () => {
+    expect(isOne(new D(1))).toBe(true);
+    expect(isOne(new D('1.000'))).toBe(true);
+    expect(isOne(new D('10').div(10))).toBe(true);
+    for (const x of ['-1', '0', '-0', '1.0000001', '0.9999999', '10', '0.1', '1e-50']) expect(isOne(new D(x))).toBe(false);
+  });
+});
+
+describe('scaleBy', () => {
+  test('equals x·k, sign of zero included, for k = 1 and any other k', () => {
+    fc.assert(
+      fc.property(engineValue, fc.oneof(engineValue, fc.constant(new D(1)), fc.constant(new D('1.0'))), (x, k) => {
+        const expected = x.mul(k);
+        const got = scaleBy(x, k);
+        return got.eq(expected) && got.isNeg() === expected.isNeg() && got.toString() === expected.toString();
+      }),
+      RUNS,
+    );
+  });
+});
