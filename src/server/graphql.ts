@@ -6,6 +6,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { readFileSync } from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
+import { makeExecutableSchema } from '@graphql-tools/schema';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import type { GraphQLContext } from '../api/context';
@@ -13,6 +14,7 @@ import { DomainError, ERROR_TABLE, toGraphQLError } from '../api/errors';
 import { resolvers } from '../api/resolvers';
 import { riskOptionsOf } from '../api/risk-mode';
 import { isDatabaseUnavailable } from '../store/database';
+import { compiledExecutionGateway } from './compiled.executor';
 
 export const SCHEMA_PATH = path.resolve(__dirname, '../../schema.graphql');
 
@@ -138,9 +140,10 @@ export function createApolloServer(args: {
   env: string;
   plugins?: ApolloServerPlugin<GraphQLContext>[];
 }): ApolloServer<GraphQLContext> {
+  const schema = makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as never });
   return new ApolloServer<GraphQLContext>({
-    typeDefs: loadTypeDefs(),
-    resolvers: resolvers as never,
+    // Execution by graphql-jit (src/server/compiled.executor.ts); parsing, validation and plugins stay Apollo's.
+    gateway: compiledExecutionGateway(schema),
     introspection: args.env !== 'production',
     includeStacktraceInErrorResponses: false,
     // main.ts owns SIGTERM/SIGINT (drain, stop the sweep, close the pool); Apollo's own handlers would race it and

@@ -195,8 +195,10 @@ export const accountMutations: Pick<
       },
     }),
 
-  applyFill: (_parent, { input }, ctx) =>
-    runWrite(ctx, {
+  applyFill: (_parent, { input: given }, ctx) => {
+    // An omitted or null fee is 0 (the same request, for idempotency, as one that says "0").
+    const input = { ...given, fee: given.fee ?? toD(0) };
+    return runWrite(ctx, {
       operation: 'applyFill',
       input,
       roles: ACCOUNT_WRITERS,
@@ -324,7 +326,8 @@ export const accountMutations: Pick<
         });
         return { account: updated, position, realizedPnl, ledgerEntries, freeCollateral: after?.freeCollateral ?? null };
       },
-    }),
+    });
+  },
 
   transferIsolatedMargin: (_parent, { input }, ctx) =>
     runWrite(ctx, {
