@@ -3,10 +3,9 @@
  * server in the same run: `market(symbol) { symbol }`, which reads one row with one SQL statement (inside the
  * request's read snapshot, like every query). Prints ratios against the baseline.
  *
- * The account: 10 positions over 10 markets (the store holds one position per account and market: the 5 seeded
- * delta-one markets and 5 more linear perpetuals on the same underlyings), 3 collateral assets (USDC, BTC, ETH).
- * Two risk queries are measured: with liquidation prices (per position and per underlying, the engine's expensive
- * part) and without them.
+ * The data set (an account with 10 positions and 3 collateral assets) and the queries are in bench/api-data.ts. Two
+ * risk queries are measured: with liquidation prices (per position and per underlying, the engine's expensive part)
+ * and without them.
  *
  *   npx tsx bench/api.ts [durationSeconds=10] [connections=10] [rounds=3]
  * Uses BENCH_DATABASE_URL when set, else an embedded Postgres in a temporary folder.
@@ -36,7 +35,6 @@ const WARMUP_SECONDS = 4;
 async function main(): Promise<void> {
   const bench = await startBenchDatabase('bench_api');
   try {
-    process.stderr.write('seeding…\n');
     const { key, queries } = await seedApiBench(bench.db);
     const config = { ...loadConfig({ NODE_ENV: 'production' }), host: '127.0.0.1', port: 0, rateLimitPoints: 1e9 };
     const server = await startServer({ config, db: bench.db, logger: createLogger('silent') });
