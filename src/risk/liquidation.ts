@@ -233,12 +233,71 @@ export function isolatedPrices(pos: NPosition, fundingPnl: Decimal): IsolatedPri
 
 export type Shape = 'PIECEWISE_LINEAR' | 'NONLINEAR';
 
-/** Root of the line through (a, fa), (b, fb). */
-function interpolate(a: Decimal, fa: Decimal, b: Decimal, fb: Decimal): Decimal {
-  return a.add(b.sub(a).mul(fa).div(fa.sub(fb)));
+/**
+ * The arithmetic a boundary search runs in: Decimal (exact, the PRECISE model and books the fast model does not cover)
+ * or double precision (the FAST delta-one model, whose values are doubles already: the walk over segments and the
+ * bisection then allocate nothing). One algorithm, `searchIn`, serves both.
+ */
+interface SearchArithmetic<T> {
+  readonly zero: T;
+  readonly one: T;
+  readonly two: T;
+  readonly third: T;
+  readonly oneAndHalf: T;
+  /** The NONLINEAR bracketing grid's step (0.05). */
+  readonly gridStep: T;
+  add(a: T, b: T): T;
+  sub(a: T, b: T): T;
+  mul(a: T, b: T): T;
+  div(a: T, b: T): T;
+  abs(a: T): T;
+  /** a < b. */
+  lt(a: T, b: T): boolean;
+  isNeg(a: T): boolean;
+  isZero(a: T): boolean;
+  fromInt(k: number): T;
 }
 
 const THIRD = new D(1).div(3);
+const ONE_AND_HALF = new D('1.5');
+const GRID_STEP = new D('0.05');
+
+const DECIMAL_ARITHMETIC: SearchArithmetic<Decimal> = {
+  zero: ZERO,
+  one: ONE,
+  two: TWO,
+  third: THIRD,
+  oneAndHalf: ONE_AND_HALF,
+  gridStep: GRID_STEP,
+  add: (a, b) => a.add(b),
+  sub: (a, b) => a.sub(b),
+  mul: (a, b) => a.mul(b),
+  div: (a, b) => a.div(b),
+  abs: (a) => a.abs(),
+  lt: (a, b) => a.lt(b),
+  isNeg: (a) => a.isNeg(),
+  isZero: (a) => a.isZero(),
+  fromInt: (k) => new D(k),
+};
+
+/** Doubles; −0 counts as negative, as decimal.js's isNeg does. */
+const DOUBLE_ARITHMETIC: SearchArithmetic<number> = {
+  zero: 0,
+  one: 1,
+  two: 2,
+  third: 1 / 3,
+  oneAndHalf: 1.5,
+  gridStep: 0.05,
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  abs: (a) => Math.abs(a),
+  lt: (a, b) => a < b,
+  isNeg: (a) => a < 0 || Object.is(a, -0),
+  isZero: (a) => a === 0,
+  fromInt: (k) => k,
+};
 
 /**
  * Nearest s in the given direction from s = 1 where g changes side (g < 0 is the liquidatable side), or null.
@@ -247,6 +306,94 @@ const THIRD = new D(1).div(3);
  * the first segment whose line reaches the other side gives the root — or the breakpoint itself when g jumps across.
  * NONLINEAR: bracket on a grid of ratios, then bisect until the reference price moves less than a tick.
  */
+function searchIn<T>(
+  A: SearchArithmetic<T>,
+  g: (s: T) => T,
+  startNeg: boolean,
+  direction: SearchDirection,
+  breakpoints: readonly T[],
+  shape: Shape,
+  resolution: T,
+): T | null {
+  const crossed = (v: T): boolean => A.isNeg(v) !== startNeg;
+  const below = direction === 'BELOW';
+  const { zero, one, two } = A;
+
+  if (shape === 'PIECEWISE_LINEAR') {
+    // Root of the line through (a, fa), (b, fb).
+    const interpolate = (a: T, fa: T, b: T, fb: T): T => A.add(a, A.div(A.mul(A.sub(b, a), fa), A.sub(fa, fb)));
+    const points = below
+      ? breakpoints.filter((b) => A.lt(b, one) && A.lt(zero, b)).sort((x, y) => (A.lt(y, x) ? -1 : A.lt(x, y) ? 1 : 0))
+      : breakpoints.filter((b) => A.lt(one, b)).sort((x, y) => (A.lt(x, y) ? -1 : A.lt(y, x) ? 1 : 0));
+    // Segment ends outward from s = 1; the last far end is 0 (below) or +∞ (above, null).
+    const ends: (T | null)[] = [...points, below ? zero : null];
+    let near = one;
+    for (let i = 0; i < ends.length; i++) {
+      const far = ends[i] as T | null;
+      let p1: T;
+      let p2: T;
+      if (far === null) {
+        p1 = A.mul(near, A.oneAndHalf);
+        p2 = A.mul(near, two);
+      } else {
+        p1 = A.add(near, A.mul(A.sub(far, near), A.third));
+        p2 = A.add(near, A.mul(A.mul(A.sub(far, near), A.third), two));
+      }
+      const g1p = g(p1);
+      const g2p = g(p2);
+      const slope = A.div(A.sub(g2p, g1p), A.sub(p2, p1));
+      const atNear = A.add(g1p, A.mul(slope, A.sub(near, p1)));
+      // A jump across zero at a breakpoint: the boundary is the breakpoint.
+      if (i > 0 && crossed(atNear)) return near;
+      if (far !== null) {
+        const atFar = A.add(g1p, A.mul(slope, A.sub(far, p1)));
+        if (crossed(atFar)) {
+          const root = A.isZero(slope) ? far : interpolate(p1, g1p, p2, g2p);
+          return A.lt(zero, root) ? root : null;
+        }
+      } else if (!A.isZero(slope) && A.isNeg(slope) !== startNeg) {
+        const root = interpolate(p1, g1p, p2, g2p);
+        return A.lt(near, root) ? root : near;
+      }
+      if (far !== null) near = far;
+    }
+    return null;
+  }
+
+  // NONLINEAR: bracket on 1 ± 0.05·k (to 0.05 / 2), then halving / doubling.
+  const grid: T[] = [];
+  for (let k = 1; k <= 19; k++) {
+    const offset = A.mul(A.gridStep, A.fromInt(k));
+    grid.push(below ? A.sub(one, offset) : A.add(one, offset));
+  }
+  let last: T = grid[grid.length - 1] as T;
+  for (let k = 0; k < 34; k++) {
+    last = below ? A.div(last, two) : A.mul(last, two);
+    grid.push(last);
+  }
+  let prev = one;
+  for (const s of grid) {
+    if (crossed(g(s))) {
+      let safe = prev;
+      let hit = s;
+      for (let i = 0; i < MAX_BISECTIONS && A.lt(resolution, A.abs(A.sub(safe, hit))); i++) {
+        const mid = A.div(A.add(safe, hit), two);
+        if (crossed(g(mid))) hit = mid;
+        else safe = mid;
+      }
+      return A.div(A.add(safe, hit), two);
+    }
+    prev = s;
+  }
+  return null;
+}
+
+/** Bisection resolution in s: a quarter of a tick at the reference price. */
+function searchResolution(referencePrice: Decimal, tick: Decimal): Decimal {
+  return tick.div(referencePrice).div(4);
+}
+
+/** `searchIn` in Decimal (see there): g1 = g(1) gives the starting side. */
 export function searchBoundary(
   gRaw: (s: Decimal) => Decimal,
   g1: Decimal,
@@ -258,80 +405,36 @@ export function searchBoundary(
 ): Decimal | null {
   // Keep every intermediate in the engine context even if a caller hands in plain decimal.js values.
   const g = (s: Decimal): Decimal => toD(gRaw(s));
-  const startNeg = g1.isNeg();
-  const crossed = (v: Decimal): boolean => v.isNeg() !== startNeg;
-  const below = direction === 'BELOW';
+  const resolution = shape === 'NONLINEAR' ? searchResolution(referencePrice, tick) : ZERO;
+  return searchIn(DECIMAL_ARITHMETIC, g, g1.isNeg(), direction, breakpoints.map(toD), shape, resolution);
+}
 
-  if (shape === 'PIECEWISE_LINEAR') {
-    const points = below
-      ? breakpoints
-          .map(toD)
-          .filter((b) => b.lt(ONE) && b.gt(0))
-          .sort((x, y) => y.cmp(x))
-      : breakpoints
-          .map(toD)
-          .filter((b) => b.gt(ONE))
-          .sort((x, y) => x.cmp(y));
-    // Segment ends outward from s = 1; the last far end is 0 (below) or +∞ (above, null).
-    const ends: (Decimal | null)[] = [...points, below ? ZERO : null];
-    let near = ONE;
-    for (let i = 0; i < ends.length; i++) {
-      const far = ends[i]!;
-      let p1: Decimal;
-      let p2: Decimal;
-      if (far === null) {
-        p1 = near.mul(new D('1.5'));
-        p2 = near.mul(TWO);
-      } else {
-        p1 = near.add(far.sub(near).mul(THIRD));
-        p2 = near.add(far.sub(near).mul(THIRD).mul(TWO));
-      }
-      const g1p = g(p1);
-      const g2p = g(p2);
-      const slope = g2p.sub(g1p).div(p2.sub(p1));
-      const atNear = g1p.add(slope.mul(near.sub(p1)));
-      // A jump across zero at a breakpoint: the boundary is the breakpoint.
-      if (i > 0 && crossed(atNear)) return near;
-      if (far !== null) {
-        const atFar = g1p.add(slope.mul(far.sub(p1)));
-        if (crossed(atFar)) {
-          const root = slope.isZero() ? far : interpolate(p1, g1p, p2, g2p);
-          return root.gt(0) ? root : null;
-        }
-      } else if (!slope.isZero() && slope.isNeg() !== startNeg) {
-        const root = interpolate(p1, g1p, p2, g2p);
-        return root.gt(near) ? root : near;
-      }
-      if (far !== null) near = far;
-    }
-    return null;
-  }
+/** A double-precision search was abandoned: g was not finite at some ratio (the caller searches in Decimal). */
+export const NOT_FINITE = Symbol('NOT_FINITE');
 
-  // NONLINEAR: bracket on 1 ± 0.05·k (to 0.05 / 2), then halving / doubling.
-  const grid: Decimal[] = [];
-  const step = new D('0.05');
-  for (let k = 1; k <= 19; k++) grid.push(below ? ONE.sub(step.mul(k)) : ONE.add(step.mul(k)));
-  let last = grid[grid.length - 1]!;
-  for (let k = 0; k < 34; k++) {
-    last = below ? last.div(TWO) : last.mul(TWO);
-    grid.push(last);
-  }
-  let prev = ONE;
-  for (const s of grid) {
-    if (crossed(g(s))) {
-      let safe = prev;
-      let hit = s;
-      const resolution = tick.div(referencePrice).div(4);
-      for (let i = 0; i < MAX_BISECTIONS && safe.sub(hit).abs().gt(resolution); i++) {
-        const mid = safe.add(hit).div(TWO);
-        if (crossed(g(mid))) hit = mid;
-        else safe = mid;
-      }
-      return safe.add(hit).div(TWO);
-    }
-    prev = s;
-  }
-  return null;
+/**
+ * `searchIn` in doubles, for a g given in doubles (the FAST delta-one model): the estimate as a Decimal, null for no
+ * boundary, or NOT_FINITE when g overflowed somewhere on the way.
+ */
+export function searchBoundaryInDoubles(
+  g: (s: number) => number,
+  g1: Decimal,
+  direction: SearchDirection,
+  breakpoints: readonly number[],
+  shape: Shape,
+  referencePrice: Decimal,
+  tick: Decimal,
+): Decimal | null | typeof NOT_FINITE {
+  let finite = true;
+  const guarded = (s: number): number => {
+    const v = g(s);
+    if (!Number.isFinite(v)) finite = false;
+    return finite ? v : 0;
+  };
+  const resolution = shape === 'NONLINEAR' ? searchResolution(referencePrice, tick).toNumber() : 0;
+  const s = searchIn(DOUBLE_ARITHMETIC, guarded, g1.isNeg(), direction, breakpoints, shape, resolution);
+  if (!finite) return NOT_FINITE;
+  return s === null || !Number.isFinite(s) ? (s === null ? null : NOT_FINITE) : new D(s);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -394,7 +497,7 @@ function safeRounding(side: BoundarySide): 'UP' | 'DOWN' {
  * g(s) of a book whose moved positions are all delta-one and none is margined by a portfolio scan, in doubles
  * (fast-terms.ts): const + Σ balances amount·index·s·(w_maint | 1) + Σ positions (equity − MM | equity)(P_s)·X_s, with
  * P_s = P·s when the mark moves and X_s = X·s when the settlement price does. For searches only; null when the book
- * does not qualify. The function answers null for a ratio where doubles overflow (the caller then uses PRECISE).
+ * does not qualify. The value is not finite for a ratio where doubles overflow (the caller then searches in Decimal).
  */
 function deltaOneFastGap(
   moved: readonly MovedPosition[],
@@ -404,7 +507,7 @@ function deltaOneFastGap(
   group: PortfolioGroup | null,
   maintConst: Decimal,
   bankConst: Decimal,
-): ((s: Decimal, mode: 'MAINTENANCE' | 'BANKRUPTCY') => Decimal | null) | null {
+): ((s: number, mode: 'MAINTENANCE' | 'BANKRUPTCY') => number) | null {
   if (group !== null || moved.some((mp) => mp.pos.market.option !== null || scanned.has(mp.pos.id))) return null;
   const positions = moved.map((mp) => ({
     terms: fastDeltaOne(mp.pos),
@@ -417,8 +520,7 @@ function deltaOneFastGap(
   const weights = balances.map((b) => b.maintenanceWeight.toNumber());
   const maintenanceConst = maintConst.toNumber();
   const bankruptcyConst = bankConst.toNumber();
-  return (sRaw, mode) => {
-    const s = sRaw.toNumber();
+  return (s, mode) => {
     const maintenance = mode === 'MAINTENANCE';
     let sum = maintenance ? maintenanceConst : bankruptcyConst;
     for (let i = 0; i < values.length; i++) sum += maintenance ? values[i]! * s * weights[i]! : values[i]! * s;
@@ -428,8 +530,23 @@ function deltaOneFastGap(
       const equity = fastEquityAt(p.terms, price);
       sum += (maintenance ? equity - fastMaintenanceAt(p.terms, price) : equity) * x;
     }
-    return Number.isFinite(sum) ? new D(sum) : null;
+    return sum;
   };
+}
+
+/** `tierBreakpoints` in doubles, for the double-precision search (same ratios to a double's precision). */
+function fastTierBreakpoints(mp: MovedPosition): number[] {
+  const p = mp.pos;
+  if (!mp.markMoves || p.q.isZero() || p.market.option !== null || p.market.maintenanceBasis === 'ENTRY') return [];
+  const absQc = p.absQc.toNumber();
+  const mark = p.mark.toNumber();
+  const out: number[] = [];
+  for (const t of p.market.tiers) {
+    if (t.floor.lte(0)) continue;
+    const floor = t.floor.toNumber();
+    out.push(p.market.contractType === 'LINEAR' ? floor / (absQc * mark) : absQc / (mark * floor));
+  }
+  return out;
 }
 
 /** Liquidation and bankruptcy boundaries of the cross account for one underlying. */
@@ -489,19 +606,15 @@ export function crossUnderlying(
   const hasOptions = moved.some((mp) => mp.markMoves && mp.pos.market.option !== null);
   // The search runs on a FAST model; snapping always uses the PRECISE one. Books of delta-one positions without a
   // portfolio scan: the whole g in doubles (fast-terms.ts). Otherwise: options valued in double precision.
+  // Delta-one books search entirely in doubles (searchBoundaryInDoubles), falling back to the Decimal search below
+  // only where doubles overflow.
   const deltaOneGap = search === 'FAST' ? deltaOneFastGap(moved, balances, balanceValues, scanned, group, maintConst, bankConst) : null;
   const gMaintFast =
-    deltaOneGap !== null
-      ? (s: Decimal): Decimal => deltaOneGap(s, 'MAINTENANCE') ?? gMaint(s)
-      : search === 'FAST' && (hasOptions || group !== null)
-        ? (s: Decimal): Decimal => maintConst.add(gapAt(s, 'MAINTENANCE', 'FAST'))
-        : gMaint;
+    search === 'FAST' && deltaOneGap === null && (hasOptions || group !== null)
+      ? (s: Decimal): Decimal => maintConst.add(gapAt(s, 'MAINTENANCE', 'FAST'))
+      : gMaint;
   const gBankFast =
-    deltaOneGap !== null
-      ? (s: Decimal): Decimal => deltaOneGap(s, 'BANKRUPTCY') ?? gBank(s)
-      : search === 'FAST' && hasOptions
-        ? (s: Decimal): Decimal => bankConst.add(gapAt(s, 'BANKRUPTCY', 'FAST'))
-        : gBank;
+    search === 'FAST' && deltaOneGap === null && hasOptions ? (s: Decimal): Decimal => bankConst.add(gapAt(s, 'BANKRUPTCY', 'FAST')) : gBank;
 
   // Reference grid: the market on U with the largest cross notional (ties: symbol), else the index on 1e-8.
   let reference: NMarket | null = null;
@@ -525,18 +638,28 @@ export function crossUnderlying(
 
   const shapeOf = (scope: ShapeScope): Shape =>
     moved.every((mp) => movedShapeIsLinear(mp, scope)) ? 'PIECEWISE_LINEAR' : 'NONLINEAR';
-  const breakpoints = moved.flatMap(tierBreakpoints);
+  // Tier breakpoints: in doubles for the double-precision search, in Decimal (built only if needed) otherwise.
+  const fastBreakpoints = deltaOneGap === null ? [] : moved.flatMap(fastTierBreakpoints);
+  let decimalBreakpoints: Decimal[] | null = null;
+  const breakpoints = (): Decimal[] => (decimalBreakpoints ??= moved.flatMap(tierBreakpoints));
   const sortedMarkets = [...marketsOnU.values()].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
 
   const boundary = (
     g: (s: Decimal) => Decimal,
     gSearch: (s: Decimal) => Decimal,
+    mode: 'MAINTENANCE' | 'BANKRUPTCY',
     direction: SearchDirection,
-    points: readonly Decimal[],
     boundaryShape: Shape,
   ): PriceBoundary | null => {
     const g1 = g(ONE);
-    const s = searchBoundary(gSearch, g1, direction, points, boundaryShape, price0, tick);
+    // Bankruptcy ignores requirements: no tier breakpoints.
+    const withTiers = mode === 'MAINTENANCE';
+    let s: Decimal | null | typeof NOT_FINITE = NOT_FINITE;
+    if (deltaOneGap !== null) {
+      const gDouble = (r: number): number => deltaOneGap(r, mode);
+      s = searchBoundaryInDoubles(gDouble, g1, direction, withTiers ? fastBreakpoints : [], boundaryShape, price0, tick);
+    }
+    if (s === NOT_FINITE) s = searchBoundary(gSearch, g1, direction, withTiers ? breakpoints() : [], boundaryShape, price0, tick);
     if (s === null) return null;
     // The liquidatable side: the far side when currently safe, the near side when currently liquidatable.
     const liquidatableSide: BoundarySide = g1.isNeg() ? (direction === 'BELOW' ? 'ABOVE' : 'BELOW') : direction;
@@ -580,10 +703,10 @@ export function crossUnderlying(
     indexPrice: index,
     referenceMarket: reference === null ? null : reference.symbol,
     exposure,
-    below: boundary(gMaint, gMaintFast, 'BELOW', breakpoints, shape),
-    above: boundary(gMaint, gMaintFast, 'ABOVE', breakpoints, shape),
-    bankruptcyBelow: boundary(gBank, gBankFast, 'BELOW', [], bankShape),
-    bankruptcyAbove: boundary(gBank, gBankFast, 'ABOVE', [], bankShape),
+    below: boundary(gMaint, gMaintFast, 'MAINTENANCE', 'BELOW', shape),
+    above: boundary(gMaint, gMaintFast, 'MAINTENANCE', 'ABOVE', shape),
+    bankruptcyBelow: boundary(gBank, gBankFast, 'BANKRUPTCY', 'BELOW', bankShape),
+    bankruptcyAbove: boundary(gBank, gBankFast, 'BANKRUPTCY', 'ABOVE', bankShape),
   });
 }
 

@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
 import { evaluateAccount, evaluateAccountWithPrices } from '../../src/risk';
-import { searchBoundary, snapBoundary } from '../../src/risk/liquidation';
+import { NOT_FINITE, searchBoundary, searchBoundaryInDoubles, snapBoundary } from '../../src/risk/liquidation';
 import * as F from './fixtures';
 
 const d = (x: Decimal.Value) => new Decimal(x);
@@ -41,6 +41,26 @@ describe('searchBoundary', () => {
     const g = (s: Decimal) => s.mul(s).sub('0.49'); // root 0.7
     const s = searchBoundary(g, g(d(1)), 'BELOW', [], 'NONLINEAR', d(100), d('0.01'))!;
     expect(s.sub('0.7').abs().lt(d('0.0001'))).toBe(true);
+  });
+});
+
+describe('searchBoundaryInDoubles (the FAST delta-one search)', () => {
+  const g1 = (f: (s: number) => number) => d(f(1));
+  test('the same roots as the Decimal search: linear, kinked, a jump at a breakpoint, nonlinear', () => {
+    const linear = (s: number) => s * 100 - 60;
+    expect(Number(searchBoundaryInDoubles(linear, g1(linear), 'BELOW', [], 'PIECEWISE_LINEAR', d(100), d('0.01')))).toBeCloseTo(0.6, 12);
+    expect(searchBoundaryInDoubles(linear, g1(linear), 'ABOVE', [], 'PIECEWISE_LINEAR', d(100), d('0.01'))).toBeNull();
+    const kinked = (s: number) => (s >= 0.8 ? s * 100 - 60 : s * 50 - 20);
+    expect(Number(searchBoundaryInDoubles(kinked, g1(kinked), 'BELOW', [0.8], 'PIECEWISE_LINEAR', d(100), d('0.01')))).toBeCloseTo(0.4, 12);
+    const jump = (s: number) => (s >= 0.8 ? s * 100 - 60 : -5);
+    expect(Number(searchBoundaryInDoubles(jump, g1(jump), 'BELOW', [0.8], 'PIECEWISE_LINEAR', d(100), d('0.01')))).toBe(0.8);
+    const quadratic = (s: number) => s * s - 0.49;
+    const s = Number(searchBoundaryInDoubles(quadratic, g1(quadratic), 'BELOW', [], 'NONLINEAR', d(100), d('0.01')));
+    expect(Math.abs(s - 0.7)).toBeLessThan(0.0001);
+  });
+  test('gives up (NOT_FINITE) when g overflows on the way, so the caller searches in Decimal', () => {
+    const overflowing = (s: number) => (s > 1.4 ? Infinity : 10);
+    expect(searchBoundaryInDoubles(overflowing, d(10), 'ABOVE', [], 'PIECEWISE_LINEAR', d(100), d('0.01'))).toBe(NOT_FINITE);
   });
 });
 
