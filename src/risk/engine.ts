@@ -17,7 +17,14 @@ import type {
 } from './result';
 import { aggregateAccount, type ReplacedRequirements } from './account';
 import { D, ZERO, scaleBy } from './decimal';
-import { adverseBoundary, crossUnderlying, isolatedPrices, type BoundarySearchModel, type CrossPortfolio } from './liquidation';
+import {
+  adverseBoundary,
+  crossUnderlying,
+  isolatedPrices,
+  type BoundarySearchModel,
+  type CrossPortfolio,
+  type CurrentPositionFigures,
+} from './liquidation';
 import { prepareAccount, type NMarket, type NPosition, type NTier } from './model';
 import { portfolioGroups, scanGroup } from './portfolio';
 import { evaluatePositionAt, type PositionFigures } from './position';
@@ -203,7 +210,8 @@ function accountGreeks(positions: readonly PositionRisk[]): UnderlyingGreeks[] {
 export function evaluateAccount(snapshot: AccountSnapshot, options: EvaluateOptions = {}): AccountRisk {
   const prepared = prepareAccount(snapshot);
   const { positions } = prepared;
-  let figures: PositionFigures[] = positions.map((p) => evaluatePositionAt(p, p.valuationPrice, p.settlePrice));
+  const ownFigures: PositionFigures[] = positions.map((p) => evaluatePositionAt(p, p.valuationPrice, p.settlePrice));
+  let figures = ownFigures;
 
   // PORTFOLIO: scan groups replace their positions' own requirements.
   const { groups, fallbacks } = portfolioGroups(prepared);
@@ -233,9 +241,10 @@ export function evaluateAccount(snapshot: AccountSnapshot, options: EvaluateOpti
   if ((options.liquidationPrices ?? 'COMPUTE') === 'COMPUTE') {
     // Underlyings: base assets of (non-flat) cross positions and assets of non-zero, non-valuation balances.
     const underlyings = new Set<string>();
-    const notionalUsd = new Map<string, Decimal>();
+    const current = new Map<string, CurrentPositionFigures>();
     positions.forEach((p, i) => {
-      notionalUsd.set(p.id, figures[i]!.notionalUsd);
+      const f = ownFigures[i]!;
+      current.set(p.id, { notionalUsd: f.notionalUsd, pnl: f.equityContribution, maintenanceMargin: f.maintenanceMargin });
       if (p.marginType === 'CROSS' && !p.q.isZero()) underlyings.add(p.market.base);
     });
     for (const b of prepared.balances) if (b.asset !== snapshot.valuationAsset) underlyings.add(b.asset);
@@ -245,7 +254,7 @@ export function evaluateAccount(snapshot: AccountSnapshot, options: EvaluateOpti
     };
     const byUnderlying = new Map<string, UnderlyingLiquidation>();
     for (const u of [...underlyings].sort()) {
-      const ul = crossUnderlying(prepared, u, totals, notionalUsd, crossPortfolio, options.boundarySearch ?? 'FAST');
+      const ul = crossUnderlying(prepared, u, totals, current, crossPortfolio, options.boundarySearch ?? 'FAST');
       liquidationPrices.push(ul);
       byUnderlying.set(u, ul);
     }

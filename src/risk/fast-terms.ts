@@ -2,8 +2,8 @@
  * Double-precision margin terms of a delta-one position, for boundary SEARCHES only (liquidation.ts): where a
  * liquidation or bankruptcy boundary lies is located on this model, and the reported price is then snapped to its
  * grid and verified with the PRECISE (Decimal) model, as the option search already does with its FAST Black-76
- * (valuation.ts). A double's ~1e-16 relative error moves an estimate by far less than a tick, and never reaches a
- * result: the snapped price is the one the exact check accepts, with the next tick rejected.
+ * (valuation.ts). A double's error (its own ~1e-16, a few ulps more from `toDouble`) moves an estimate by far less than
+ * a tick, and never reaches a result: the snapped price is the one the exact check accepts, with the next tick rejected.
  *
  * The formulas are those of valueDeltaOne (valuation.ts) and maintenanceMarginAt (requirements.ts), in settlement
  * units, without the final round-up to the settlement asset's decimals (< 1e-8 of a unit):
@@ -13,10 +13,11 @@
  *   MM = max(0, N_m·mmr·k − cum·k) + N_m·λ·√(N_m/D), tier of N_m; N_m = N (basis MARK) or the entry notional (basis
  *   ENTRY, where MM does not move with the price: the exact value, computed once).
  */
-import type { NPosition } from './model';
+import { toDouble } from './decimal';
+import type { NMarket, NPosition } from './model';
 import { entryNotional, maintenanceMarginAt } from './requirements';
 
-interface FastTier {
+export interface FastTier {
   readonly floor: number;
   /** Infinity for the open last tier. */
   readonly cap: number;
@@ -39,19 +40,31 @@ export interface FastDeltaOne {
   readonly fixedMaintenance: number | null;
 }
 
+/** A market's tiers as doubles, memoized per normalized market (shared across evaluations, model.ts). */
+const FAST_TIERS = new WeakMap<NMarket, readonly FastTier[]>();
+
+export function fastTiers(m: NMarket): readonly FastTier[] {
+  let tiers = FAST_TIERS.get(m);
+  if (tiers === undefined) {
+    tiers = m.tiers.map((t) => ({ floor: toDouble(t.floor), cap: t.cap === null ? Infinity : toDouble(t.cap), mmrK: toDouble(t.mmrK), cumK: toDouble(t.cumK) }));
+    FAST_TIERS.set(m, tiers);
+  }
+  return tiers;
+}
+
 export function fastDeltaOne(pos: NPosition): FastDeltaOne {
   const m = pos.market;
   if (m.option !== null) throw new Error(`fastDeltaOne: ${m.symbol} is an option`);
   return {
     linear: m.contractType === 'LINEAR',
-    qc: pos.qc.toNumber(),
-    absQc: pos.absQc.toNumber(),
-    entry: pos.entry.toNumber(),
-    inverseEntry: pos.inverseEntry === null ? 0 : pos.inverseEntry.toNumber(),
-    fundingPnl: pos.fundingPnl.toNumber(),
-    tiers: m.tiers.map((t) => ({ floor: t.floor.toNumber(), cap: t.cap === null ? Infinity : t.cap.toNumber(), mmrK: t.mmrK.toNumber(), cumK: t.cumK.toNumber() })),
-    liquidity: m.liquidity === null ? null : { lambda: m.liquidity.lambda.toNumber(), depth: m.liquidity.depth.toNumber() },
-    fixedMaintenance: m.maintenanceBasis === 'ENTRY' ? maintenanceMarginAt(pos, entryNotional(pos)).toNumber() : null,
+    qc: toDouble(pos.qc),
+    absQc: toDouble(pos.absQc),
+    entry: toDouble(pos.entry),
+    inverseEntry: pos.inverseEntry === null ? 0 : toDouble(pos.inverseEntry),
+    fundingPnl: toDouble(pos.fundingPnl),
+    tiers: fastTiers(m),
+    liquidity: m.liquidity === null ? null : { lambda: toDouble(m.liquidity.lambda), depth: toDouble(m.liquidity.depth) },
+    fixedMaintenance: m.maintenanceBasis === 'ENTRY' ? toDouble(maintenanceMarginAt(pos, entryNotional(pos))) : null,
   };
 }
 

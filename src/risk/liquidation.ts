@@ -35,13 +35,13 @@
  */
 import Decimal from 'decimal.js';
 import type { BoundarySide, PositionSide, PriceBoundary, UnderlyingLiquidation } from './result';
-import { D, ONE, TWO, ZERO, roundToTick, toD } from './decimal';
+import { D, ONE, TWO, ZERO, roundToTick, toD, toDouble } from './decimal';
 import type { NBalance, NMarket, NPosition, PreparedAccount } from './model';
 import { isolatedBankruptAt, isolatedLiquidatableAt, marginTermsAt } from './position';
 import { entryNotional, maintenanceMarginAt, tierForNotional } from './requirements';
 import { equityContributionOf, valuePosition, type ValuationMode } from './valuation';
 import { groupMaintenanceAt, type PortfolioGroup } from './portfolio';
-import { fastDeltaOne, fastEquityAt, fastMaintenanceAt } from './fast-terms';
+import { fastDeltaOne, fastEquityAt, fastMaintenanceAt, fastTiers } from './fast-terms';
 
 /** Max tick steps when verifying a snapped boundary (the closed form lands within a tick or two). */
 const MAX_SNAP_STEPS = 64;
@@ -431,7 +431,7 @@ export function searchBoundaryInDoubles(
     if (!Number.isFinite(v)) finite = false;
     return finite ? v : 0;
   };
-  const resolution = shape === 'NONLINEAR' ? searchResolution(referencePrice, tick).toNumber() : 0;
+  const resolution = shape === 'NONLINEAR' ? toDouble(searchResolution(referencePrice, tick)) : 0;
   const s = searchIn(DOUBLE_ARITHMETIC, guarded, g1.isNeg(), direction, breakpoints, shape, resolution);
   if (!finite) return NOT_FINITE;
   return s === null || !Number.isFinite(s) ? (s === null ? null : NOT_FINITE) : new D(s);
@@ -511,15 +511,15 @@ function deltaOneFastGap(
   if (group !== null || moved.some((mp) => mp.pos.market.option !== null || scanned.has(mp.pos.id))) return null;
   const positions = moved.map((mp) => ({
     terms: fastDeltaOne(mp.pos),
-    price: mp.pos.valuationPrice.toNumber(),
-    settle: mp.pos.settlePrice.toNumber(),
+    price: toDouble(mp.pos.valuationPrice),
+    settle: toDouble(mp.pos.settlePrice),
     markMoves: mp.markMoves,
     settleMoves: mp.settleMoves,
   }));
-  const values = balanceValues.map((v) => v.toNumber());
-  const weights = balances.map((b) => b.maintenanceWeight.toNumber());
-  const maintenanceConst = maintConst.toNumber();
-  const bankruptcyConst = bankConst.toNumber();
+  const values = balanceValues.map(toDouble);
+  const weights = balances.map((b) => toDouble(b.maintenanceWeight));
+  const maintenanceConst = toDouble(maintConst);
+  const bankruptcyConst = toDouble(bankConst);
   return (s, mode) => {
     const maintenance = mode === 'MAINTENANCE';
     let sum = maintenance ? maintenanceConst : bankruptcyConst;
@@ -538,15 +538,28 @@ function deltaOneFastGap(
 function fastTierBreakpoints(mp: MovedPosition): number[] {
   const p = mp.pos;
   if (!mp.markMoves || p.q.isZero() || p.market.option !== null || p.market.maintenanceBasis === 'ENTRY') return [];
-  const absQc = p.absQc.toNumber();
-  const mark = p.mark.toNumber();
+  const absQc = toDouble(p.absQc);
+  const mark = toDouble(p.mark);
+  const linear = p.market.contractType === 'LINEAR';
   const out: number[] = [];
-  for (const t of p.market.tiers) {
-    if (t.floor.lte(0)) continue;
-    const floor = t.floor.toNumber();
-    out.push(p.market.contractType === 'LINEAR' ? floor / (absQc * mark) : absQc / (mark * floor));
+  for (const t of fastTiers(p.market)) {
+    if (t.floor <= 0) continue;
+    out.push(linear ? t.floor / (absQc * mark) : absQc / (mark * t.floor));
   }
   return out;
+}
+
+/**
+ * A position's figures at the current prices, as the evaluation computed them (evaluatePositionAt, before any
+ * portfolio scan replaced its requirements): the searches' g(1) reads them instead of valuing the position again. The
+ * values are those `marginTermsAt` / `valuePosition` give at the current price (same expressions: requirements.ts).
+ */
+export interface CurrentPositionFigures {
+  readonly notionalUsd: Decimal;
+  /** Equity contribution (settlement units). */
+  readonly pnl: Decimal;
+  /** Own (tiered or option-rule) MM (settlement units). */
+  readonly maintenanceMargin: Decimal;
 }
 
 /** Liquidation and bankruptcy boundaries of the cross account for one underlying. */
@@ -554,7 +567,7 @@ export function crossUnderlying(
   prepared: PreparedAccount,
   underlying: string,
   totals: CrossTotals,
-  notionalUsdByPosition: ReadonlyMap<string, Decimal>,
+  current: ReadonlyMap<string, CurrentPositionFigures>,
   portfolio: CrossPortfolio | null = null,
   search: BoundarySearchModel = 'FAST',
 ): UnderlyingLiquidation {
@@ -578,16 +591,19 @@ export function crossUnderlying(
       const v = balanceValues[i]!.mul(s);
       sum = sum.add(mode === 'MAINTENANCE' ? v.mul(b.maintenanceWeight) : v);
     }
+    // At s = 1 (the current prices) the positions' terms are the evaluation's own figures.
+    const atCurrent = s === ONE && valuation === 'PRECISE';
     for (const mp of moved) {
       const p = mp.pos;
       if (!options && p.market.option !== null) continue;
-      const price = mp.markMoves ? p.valuationPrice.mul(s) : p.valuationPrice;
-      const x = mp.settleMoves ? p.settlePrice.mul(s) : p.settlePrice;
+      const known = atCurrent ? current.get(p.id) : undefined;
+      const price = mp.markMoves && !atCurrent ? p.valuationPrice.mul(s) : p.valuationPrice;
+      const x = mp.settleMoves && !atCurrent ? p.settlePrice.mul(s) : p.settlePrice;
       if (mode === 'MAINTENANCE' && !scanned.has(p.id)) {
-        const t = marginTermsAt(p, price, valuation);
+        const t = known ?? marginTermsAt(p, price, valuation);
         sum = sum.add(t.pnl.sub(t.maintenanceMargin).mul(x));
       } else {
-        sum = sum.add(equityContributionOf(valuePosition(p, price, valuation)).mul(x));
+        sum = sum.add((known?.pnl ?? equityContributionOf(valuePosition(p, price, valuation))).mul(x));
       }
     }
     // PORTFOLIO: U's scan group MM at the moved price (its options revalued FAST: 16 scenarios per option and ratio).
@@ -624,7 +640,7 @@ export function crossUnderlying(
     if (!mp.markMoves || mp.pos.market.option !== null) continue;
     const m = mp.pos.market;
     marketsOnU.set(m.symbol, m);
-    const n = notionalUsdByPosition.get(mp.pos.id) ?? ZERO;
+    const n = current.get(mp.pos.id)?.notionalUsd ?? ZERO;
     if (reference === null || n.gt(referenceNotional) || (n.eq(referenceNotional) && m.symbol < reference.symbol)) {
       reference = m;
       referenceNotional = n;

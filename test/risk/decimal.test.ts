@@ -1,6 +1,6 @@
 /** The engine's decimal helpers: the shortcuts return exactly what the operations they skip would. */
 import fc from 'fast-check';
-import { D, isOne, scaleBy } from '../../src/risk/decimal';
+import { D, isOne, scaleBy, toDouble } from '../../src/risk/decimal';
 
 const RUNS = { numRuns: 500, seed: Number(process.env.FC_SEED ?? 20261121) };
 
@@ -31,5 +31,24 @@ describe('scaleBy', () => {
       }),
       RUNS,
     );
+  });
+});
+
+describe('toDouble', () => {
+  test('within 1e-15 (relative) of toNumber, sign of zero included', () => {
+    fc.assert(
+      fc.property(engineValue, (x) => {
+        const expected = x.toNumber();
+        const got = toDouble(x);
+        if (expected === 0) return Object.is(got, expected);
+        return Math.sign(got) === Math.sign(expected) && Math.abs(got - expected) <= 1e-15 * Math.abs(expected);
+      }),
+      RUNS,
+    );
+  });
+  test('exact for integers and short decimals; infinities beyond the double range', () => {
+    for (const x of ['1', '-1', '10000000', '12345678901234', '0.5', '-2.25', '43210.5', '0.001']) expect(toDouble(new D(x))).toBe(Number(x));
+    expect(toDouble(new D('1e400'))).toBe(Infinity);
+    expect(toDouble(new D('-1e400'))).toBe(-Infinity);
   });
 });
