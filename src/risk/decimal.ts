@@ -71,12 +71,37 @@ export function normZero(x: Decimal): Decimal {
   return x.isZero() ? ZERO : x;
 }
 
+/**
+ * Sign of a − b (−1, 0 or 1) read from the digits, as decimal.js's `cmp` computes it but without the copy `cmp` makes
+ * of its argument (an allocation per comparison). Non-finite operands go to `cmp` itself. Zeros of either sign are equal.
+ */
+export function compareD(a: Decimal, b: Decimal): number {
+  const ad = a.d;
+  const bd = b.d;
+  if (!ad || !bd) return a.cmp(b);
+  const as = a.s;
+  const bs = b.s;
+  if (ad[0] === 0 || bd[0] === 0) return ad[0] !== 0 ? as : bd[0] !== 0 ? -bs : 0;
+  if (as !== bs) return as;
+  if (a.e !== b.e) return (a.e > b.e) !== (as < 0) ? 1 : -1;
+  const n = Math.min(ad.length, bd.length);
+  for (let i = 0; i < n; i++) {
+    if (ad[i] !== bd[i]) return (ad[i]! > bd[i]!) !== (as < 0) ? 1 : -1;
+  }
+  return ad.length === bd.length ? 0 : (ad.length > bd.length) !== (as < 0) ? 1 : -1;
+}
+
+/** x ≤ 0, as `x.lte(0)` answers it (zeros of either sign and −∞ yes; NaN no), without allocating a 0 to compare with. */
+export function isNonPositive(x: Decimal): boolean {
+  return x.d ? x.d[0] === 0 || x.s < 0 : x.s < 0;
+}
+
 export function maxD(a: Decimal, b: Decimal): Decimal {
-  return a.gte(b) ? a : b;
+  return compareD(a, b) >= 0 ? a : b;
 }
 
 export function minD(a: Decimal, b: Decimal): Decimal {
-  return a.lte(b) ? a : b;
+  return compareD(a, b) <= 0 ? a : b;
 }
 
 /** clamp(x, lo, hi) = min(max(x, lo), hi). */

@@ -16,7 +16,7 @@ import type {
   UnderlyingLiquidation,
 } from './result';
 import { aggregateAccount, type ReplacedRequirements } from './account';
-import { D, ZERO, scaleBy } from './decimal';
+import { D, ZERO, compareD, scaleBy } from './decimal';
 import {
   adverseBoundary,
   crossUnderlying,
@@ -84,7 +84,7 @@ function deltaOnePerContract(m: NMarket, mark: Decimal): Greeks {
     DELTA_ONE_GREEKS.set(m, { mark: null, greeks });
     return greeks;
   }
-  if (hit !== undefined && hit.mark !== null && hit.mark.eq(mark)) return hit.greeks;
+  if (hit !== undefined && hit.mark !== null && compareD(hit.mark, mark) === 0) return hit.greeks;
   const greeks: Greeks = Object.freeze({ ...ZERO_GREEKS, delta: m.c.div(mark.mul(mark)) });
   DELTA_ONE_GREEKS.set(m, { mark, greeks });
   return greeks;

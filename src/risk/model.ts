@@ -23,7 +23,7 @@ import type {
   PositionSnapshot,
 } from './types';
 import type { InitialRateSteps, PositionSide, TierUsed, WeightKind } from './result';
-import { ONE, ZERO, maxD, normZero, toD } from './decimal';
+import { ONE, ZERO, compareD, isNonPositive, maxD, normZero, toD } from './decimal';
 import { invalidSnapshot, unsupportedMarketKind } from './errors';
 import { PriceBook } from './prices';
 import { yearFractionAct365 } from './options/black';
@@ -289,7 +289,7 @@ function marketFor(snapshot: AccountSnapshot, m: MarketParams): NMarket {
  * settlement) give exactly ZERO, as the product would after normZero, without the two operations.
  */
 function fundingPnlOf(qc: Decimal, positionIndex: Decimal, marketIndex: Decimal): Decimal {
-  return positionIndex.eq(marketIndex) ? ZERO : normZero(qc.mul(positionIndex.sub(marketIndex)));
+  return compareD(positionIndex, marketIndex) === 0 ? ZERO : normZero(qc.mul(positionIndex.sub(marketIndex)));
 }
 
 /**
@@ -318,9 +318,9 @@ export function prepareAccount(snapshot: AccountSnapshot): PreparedAccount {
     const q = toD(p.size);
     const c = market.c;
     const entry = toD(p.entryPrice);
-    if (!q.isZero() && entry.lte(0)) throw invalidSnapshot(`position ${p.id}: entry price must be positive`, { positionId: p.id });
+    if (!q.isZero() && isNonPositive(entry)) throw invalidSnapshot(`position ${p.id}: entry price must be positive`, { positionId: p.id });
     const leverage = p.leverage === null ? null : toD(p.leverage);
-    if (leverage !== null && leverage.lte(0)) throw invalidSnapshot(`position ${p.id}: leverage must be positive`, { positionId: p.id });
+    if (leverage !== null && isNonPositive(leverage)) throw invalidSnapshot(`position ${p.id}: leverage must be positive`, { positionId: p.id });
     const mark = prices.mark(market.symbol, market.params.maxPriceAgeSeconds);
     const settlePrice = prices.index(market.settle);
     const underlyingPrice =

@@ -5,7 +5,7 @@
  */
 import type Decimal from 'decimal.js';
 import type { AccountSnapshot, PriceQuote } from './types';
-import { ONE, toD } from './decimal';
+import { ONE, isNonPositive, toD } from './decimal';
 import { invalidSnapshot, missingPrice, stalePrice } from './errors';
 
 /** Tracks the oldest observation among the prices actually used. */
@@ -61,7 +61,7 @@ export class PriceBook {
       throw stalePrice(symbol, kind, ageMs / 1000, maxAgeSeconds, quote.observedAtMs);
     }
     const price = toD(quote.price);
-    if (!price.isFinite() || price.lte(0)) {
+    if (!price.isFinite() || isNonPositive(price)) {
       throw invalidSnapshot(`${kind.toLowerCase()} price of ${symbol} must be positive`, { symbol, price: price.toString() });
     }
     if (this.oldest === null || quote.observedAtMs < this.oldest) this.oldest = quote.observedAtMs;

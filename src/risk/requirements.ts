@@ -16,7 +16,7 @@
  */
 import type Decimal from 'decimal.js';
 import type { InitialRateSource, InitialRateSteps, MarginMethod, OptionMarginBreakdown } from './result';
-import { ONE, ZERO, clampD, floorToStep, maxD, roundUp } from './decimal';
+import { ONE, ZERO, clampD, compareD, floorToStep, maxD, roundUp } from './decimal';
 import { invalidSnapshot } from './errors';
 import type { NMarket, NPosition, NTier } from './model';
 import { findTierIndex } from './tiers';
@@ -58,8 +58,8 @@ export function tierForNotional(market: NMarket, notional: Decimal): NTier {
   const tiers = market.tiers;
   for (let i = tiers.length - 1; i >= 0; i--) {
     const t = tiers[i]!;
-    if (notional.gte(t.floor)) {
-      if (t.cap === null || notional.lt(t.cap)) return t;
+    if (compareD(notional, t.floor) >= 0) {
+      if (t.cap === null || compareD(notional, t.cap) < 0) return t;
       break;
     }
   }

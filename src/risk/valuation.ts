@@ -23,7 +23,7 @@
  */
 import type Decimal from 'decimal.js';
 import type { OptionType } from './types';
-import { D, ONE, ZERO, normZero, toD } from './decimal';
+import { D, ONE, ZERO, compareD, normZero, toD } from './decimal';
 import type { NMarket, NPosition } from './model';
 import { bsm, type OptionGreeks } from './options/black';
 
@@ -107,7 +107,7 @@ const INVERSE_MARK = new WeakMap<NMarket, { readonly mark: Decimal; readonly inv
 
 function inverseOfMark(m: NMarket, mark: Decimal): Decimal {
   const hit = INVERSE_MARK.get(m);
-  if (hit !== undefined && (hit.mark === mark || hit.mark.eq(mark))) return hit.inverse;
+  if (hit !== undefined && (hit.mark === mark || compareD(hit.mark, mark) === 0)) return hit.inverse;
   const inverse = ONE.div(mark);
   INVERSE_MARK.set(m, { mark, inverse });
   return inverse;

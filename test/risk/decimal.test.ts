@@ -1,6 +1,7 @@
 /** The engine's decimal helpers: the shortcuts return exactly what the operations they skip would. */
 import fc from 'fast-check';
-import { D, isOne, scaleBy, toDouble } from '../../src/risk/decimal';
+import Decimal from 'decimal.js';
+import { D, compareD, isNonPositive, isOne, scaleBy, toDouble } from '../../src/risk/decimal';
 
 const RUNS = { numRuns: 500, seed: Number(process.env.FC_SEED ?? 20261121) };
 
@@ -50,5 +51,23 @@ describe('toDouble', () => {
     for (const x of ['1', '-1', '10000000', '12345678901234', '0.5', '-2.25', '43210.5', '0.001']) expect(toDouble(new D(x))).toBe(Number(x));
     expect(toDouble(new D('1e400'))).toBe(Infinity);
     expect(toDouble(new D('-1e400'))).toBe(-Infinity);
+  });
+});
+
+describe('compareD and isNonPositive', () => {
+  const special = fc.constantFrom(new D(NaN), new D(Infinity), new D(-Infinity));
+  /** Also values of another decimal.js context (the store's global Decimal), which cmp copies and compareD reads as they are. */
+  const anyValue = fc.oneof(engineValue, engineValue.map((x) => new Decimal(x.toString())), special);
+  test('compareD(a, b) is a.cmp(b), for any two values (equal ones, zeros of either sign, infinities, NaN)', () => {
+    fc.assert(
+      fc.property(anyValue, anyValue, fc.boolean(), (a, b, same) => {
+        const y = same ? new D(a) : b;
+        return Object.is(compareD(a, y), a.cmp(y)) || (Number.isNaN(compareD(a, y)) && Number.isNaN(a.cmp(y)));
+      }),
+      RUNS,
+    );
+  });
+  test('isNonPositive(x) is x.lte(0)', () => {
+    fc.assert(fc.property(anyValue, (x) => isNonPositive(x) === x.lte(0)), RUNS);
   });
 });
