@@ -433,8 +433,8 @@ export function searchBoundaryInDoubles(
   };
   const resolution = shape === 'NONLINEAR' ? toDouble(searchResolution(referencePrice, tick)) : 0;
   const s = searchIn(DOUBLE_ARITHMETIC, guarded, g1.isNeg(), direction, breakpoints, shape, resolution);
-  if (!finite) return NOT_FINITE;
-  return s === null || !Number.isFinite(s) ? (s === null ? null : NOT_FINITE) : new D(s);
+  if (!finite || (s !== null && !Number.isFinite(s))) return NOT_FINITE;
+  return s === null ? null : new D(s);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -475,11 +475,16 @@ function movedShapeIsLinear(mp: MovedPosition, scope: ShapeScope): boolean {
   return m.contractType === 'LINEAR' ? !mp.settleMoves : mp.settleMoves;
 }
 
+/** Whether a moved position's tier can change with s: options have no tiers in play; with basis ENTRY MM does not move. */
+function tiersInPlay(mp: MovedPosition): boolean {
+  const p = mp.pos;
+  return mp.markMoves && !p.q.isZero() && p.market.option === null && p.market.maintenanceBasis !== 'ENTRY';
+}
+
 /** Ratios s at which a moved position's notional crosses a tier floor. */
 function tierBreakpoints(mp: MovedPosition): Decimal[] {
   const p = mp.pos;
-  // Options have no tiers in play; with basis ENTRY MM does not move with the mark.
-  if (!mp.markMoves || p.q.isZero() || p.market.option !== null || p.market.maintenanceBasis === 'ENTRY') return [];
+  if (!tiersInPlay(mp)) return [];
   const out: Decimal[] = [];
   for (const t of p.market.tiers) {
     if (t.floor.lte(0)) continue;
@@ -537,7 +542,7 @@ function deltaOneFastGap(
 /** `tierBreakpoints` in doubles, for the double-precision search (same ratios to a double's precision). */
 function fastTierBreakpoints(mp: MovedPosition): number[] {
   const p = mp.pos;
-  if (!mp.markMoves || p.q.isZero() || p.market.option !== null || p.market.maintenanceBasis === 'ENTRY') return [];
+  if (!tiersInPlay(mp)) return [];
   const absQc = toDouble(p.absQc);
   const mark = toDouble(p.mark);
   const linear = p.market.contractType === 'LINEAR';
@@ -621,9 +626,8 @@ export function crossUnderlying(
   const gBank = (s: Decimal): Decimal => (s === ONE ? gBank1 : bankConst.add(gapAt(s, 'BANKRUPTCY')));
   const hasOptions = moved.some((mp) => mp.markMoves && mp.pos.market.option !== null);
   // The search runs on a FAST model; snapping always uses the PRECISE one. Books of delta-one positions without a
-  // portfolio scan: the whole g in doubles (fast-terms.ts). Otherwise: options valued in double precision.
-  // Delta-one books search entirely in doubles (searchBoundaryInDoubles), falling back to the Decimal search below
-  // only where doubles overflow.
+  // portfolio scan: the whole g and the search itself in doubles (fast-terms.ts, searchBoundaryInDoubles), the Decimal
+  // search only where doubles overflow. Otherwise: a Decimal search with options valued in double precision.
   const deltaOneGap = search === 'FAST' ? deltaOneFastGap(moved, balances, balanceValues, scanned, group, maintConst, bankConst) : null;
   const gMaintFast =
     search === 'FAST' && deltaOneGap === null && (hasOptions || group !== null)
