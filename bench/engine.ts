@@ -7,7 +7,8 @@
  *   npx tsx bench/engine.ts [iterations]
  */
 import Decimal from 'decimal.js';
-import { D, evaluateAccount, type AccountSnapshot, type LiquidationPriceMode } from '../src/risk';
+import { evaluateAccount, type AccountSnapshot, type LiquidationPriceMode } from '../src/risk';
+import { ENGINE_DECIMAL_CONFIG } from '../src/risk/decimal';
 import { buildTierSchedule } from '../src/risk/tiers';
 import { clearOptionValuationMemo } from '../src/risk/valuation';
 import type { AssetParams, MarketParams, PositionSnapshot } from '../src/risk/types';
@@ -121,7 +122,13 @@ const snapshot: AccountSnapshot = {
   maxIndexPriceAgeSeconds: 120,
 };
 
-/** Baseline: the core multiply-adds per position done inline with the engine's decimal context. */
+/**
+ * The baseline's arithmetic: decimal.js as it comes, in the engine's settings (precision, rounding), without the
+ * engine context's exact fast paths (src/risk/exact.ts), so the ratio compares the engine with plain decimal.js.
+ */
+const D = Decimal.clone(ENGINE_DECIMAL_CONFIG);
+
+/** Baseline: the core multiply-adds per position done inline with decimal.js in the engine's settings. */
 function baseline(): Decimal {
   let sum = new D(0);
   for (const p of positions) {

@@ -4,13 +4,17 @@
  * engine results. Callers may pass any decimal.js `Decimal`; `toD` re-creates it in this context.
  */
 import Decimal from 'decimal.js';
+import { withExactArithmetic } from './exact';
 
-export const D = Decimal.clone({
+/** The engine's decimal context (with exact fast paths for +, − and ×, see exact.ts). */
+export const ENGINE_DECIMAL_CONFIG: Decimal.Config = {
   precision: 50,
   rounding: Decimal.ROUND_HALF_EVEN,
   toExpNeg: -40,
   toExpPos: 60,
-});
+};
+
+export const D = withExactArithmetic(Decimal.clone(ENGINE_DECIMAL_CONFIG));
 
 /** The decimal type used in engine signatures (any decimal.js instance; engine-produced ones are `D`). */
 export type Dec = Decimal;
