@@ -2,7 +2,8 @@
  * The store's records as the rest of the code sees them: decimal.js `Decimal` for every amount (converted here, at
  * the repository boundary, from NUMERIC strings; Prisma's own Decimal class is a different class and never leaks out).
  */
-import Decimal from 'decimal.js';
+import type Decimal from 'decimal.js';
+import { parseDecimalText } from './decimal-text';
 
 export type MarketKind = 'PERPETUAL' | 'FUTURE' | 'OPTION';
 export type ContractType = 'LINEAR' | 'INVERSE';
@@ -115,7 +116,7 @@ export interface PortfolioParamsRecord {
 
 /** NUMERIC column (string from pg, or Prisma.Decimal, or anything with toString) → decimal.js. */
 export function toDecimal(value: { toString(): string } | string): Decimal {
-  return new Decimal(typeof value === 'string' ? value : value.toString());
+  return parseDecimalText(typeof value === 'string' ? value : value.toString());
 }
 
 export function toDecimalOrNull(value: { toString(): string } | string | null | undefined): Decimal | null {
