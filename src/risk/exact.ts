@@ -1,7 +1,8 @@
 /**
- * Fast paths for the engine context's x + y, x − y and x·y: `withExactArithmetic` gives a decimal.js clone its own
- * prototype whose add/plus, sub/minus and mul/times compute the result directly on decimal.js's digit representation
- * whenever that gives what decimal.js would return, and call decimal.js's own method in every other case.
+ * Fast paths for the engine context's x + y, x − y and x·y (and x.toDecimalPlaces when nothing is to be rounded):
+ * `withExactArithmetic` gives a decimal.js clone its own prototype whose add/plus, sub/minus, mul/times and
+ * toDecimalPlaces/toDP compute the result directly on decimal.js's digit representation whenever that gives what
+ * decimal.js would return, and call decimal.js's own method in every other case.
  *
  * decimal.js documents an instance's fields: `d`, the digits in base-1e7 words (the first without leading zeros, no
  * trailing zero words, word boundaries aligned to the decimal point); `e`, the decimal exponent of the leading digit;
@@ -31,6 +32,8 @@ import Decimal from 'decimal.js';
 /** decimal.js's word base and digits per word. */
 const BASE = 1e7;
 const LOG_BASE = 7;
+/** decimal.js's limit on a decimal-places argument. */
+const MAX_DIGITS = 1e9;
 /** Powers of ten up to a word's base. */
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7];
 
@@ -246,6 +249,7 @@ export function withExactArithmetic<C extends typeof Decimal>(Ctor: C): C {
   const baseAdd = base.add;
   const baseSub = base.sub;
   const baseMul = base.mul;
+  const baseToDecimalPlaces = base.toDecimalPlaces;
   const proto = Object.create(base) as Decimal;
   // The context settings read on every call, mirrored into locals: decimal.js keeps them as properties of the
   // constructor (a slow, dictionary-mode object) and changes `precision` for its own internal steps; the accessors
@@ -331,6 +335,28 @@ export function withExactArithmetic<C extends typeof Decimal>(Ctor: C): C {
   };
   proto.mul = proto.times = function mul(this: Decimal, y: Decimal.Value): Decimal {
     return (this.d !== null && ours(y) ? product(this, y) : null) ?? baseMul.call(this, y);
+  };
+  /**
+   * x rounded to dp decimal places: when x has no more than dp of them (and is finite, non-zero and in range), decimal.js
+   * returns a copy of x, and so does this; anything else (rounding, zeros, invalid arguments) is decimal.js's.
+   */
+  proto.toDecimalPlaces = proto.toDP = function toDecimalPlaces(this: Decimal, dp?: number, rm?: Decimal.Rounding): Decimal {
+    const d = this.d;
+    if (
+      d !== null &&
+      d[0] !== 0 &&
+      typeof dp === 'number' &&
+      Number.isInteger(dp) &&
+      dp >= 0 &&
+      dp <= MAX_DIGITS &&
+      (rm === undefined || (Number.isInteger(rm) && rm >= 0 && rm <= 8)) &&
+      this.e <= maxE &&
+      this.e >= minE
+    ) {
+      const digits = digitsOf(d[0]!) + LOG_BASE * (d.length - 1) - trailingZeros(d[d.length - 1]!);
+      if (digits - 1 - this.e <= dp) return make(this.s, this.e, d.slice());
+    }
+    return baseToDecimalPlaces.call(this, dp as number, rm as Decimal.Rounding);
   };
   Ctor.prototype = proto;
   return Ctor;

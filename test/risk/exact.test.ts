@@ -129,6 +129,28 @@ describe('add, sub and mul of two engine values', () => {
   });
 });
 
+describe('toDecimalPlaces', () => {
+  test('equals decimal.js for every decimal-places count and rounding mode, and for invalid arguments', () => {
+    fc.assert(
+      fc.property(operand, fc.integer({ min: -2, max: 70 }), fc.option(fc.integer({ min: -1, max: 9 }), { nil: undefined }), (xs, dp, rm) => {
+        const x = xs === '-0' ? new D(-0) : new D(xs);
+        const px = xs === '-0' ? new Plain(-0) : new Plain(xs);
+        const run = (v: Decimal) => {
+          try {
+            return fields(rm === undefined ? v.toDecimalPlaces(dp) : v.toDP(dp, rm as Decimal.Rounding));
+          } catch (error) {
+            return String(error);
+          }
+        };
+        const got = run(x);
+        expect(got).toEqual(run(px));
+        if (typeof got !== 'string') expect(x.toDecimalPlaces(Math.max(dp, 0))).not.toBe(x);
+      }),
+      RUNS,
+    );
+  });
+});
+
 describe('other operands', () => {
   test('numbers, strings and values of another context give what decimal.js gives', () => {
     fc.assert(
