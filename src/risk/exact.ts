@@ -66,6 +66,11 @@ function wordExponent(e: number): number {
   return Math.floor(e / LOG_BASE);
 }
 
+/** Significant digits of a finite non-zero value's canonical words. */
+function significantDigits(d: readonly number[]): number {
+  return digitsOf(d[0]!) + LOG_BASE * (d.length - 1) - trailingZeros(d[d.length - 1]!);
+}
+
 /** Significant digits of canonical words (first and last non-zero) scratch[start..end). */
 function scratchDigits(start: number, end: number): number {
   return digitsOf(scratch[start]!) + LOG_BASE * (end - start - 1) - trailingZeros(scratch[end - 1]!);
@@ -301,8 +306,7 @@ export function withExactArithmetic<C extends typeof Decimal>(Ctor: C): C {
   /** A fresh copy of the non-zero finite x (sign s) when within the precision; else null (decimal.js rounds it). */
   function copy(s: number, x: Decimal): Decimal | null {
     const d = x.d;
-    const digits = digitsOf(d[0]!) + LOG_BASE * (d.length - 1) - trailingZeros(d[d.length - 1]!);
-    return digits > precision ? null : make(s, x.e, d.slice());
+    return significantDigits(d) > precision ? null : make(s, x.e, d.slice());
   }
 
   /** x + sy·|y| for finite x and y of this context (sy = y.s for x + y, −y.s for x − y); null = decimal.js decides. */
@@ -353,8 +357,7 @@ export function withExactArithmetic<C extends typeof Decimal>(Ctor: C): C {
       this.e <= maxE &&
       this.e >= minE
     ) {
-      const digits = digitsOf(d[0]!) + LOG_BASE * (d.length - 1) - trailingZeros(d[d.length - 1]!);
-      if (digits - 1 - this.e <= dp) return make(this.s, this.e, d.slice());
+      if (significantDigits(d) - 1 - this.e <= dp) return make(this.s, this.e, d.slice());
     }
     return baseToDecimalPlaces.call(this, dp as number, rm as Decimal.Rounding);
   };
