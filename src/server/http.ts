@@ -48,6 +48,9 @@ export async function startServer(args: { config: Config; db: Database; logger: 
   const { config, db, logger } = args;
   const app = express();
   app.disable('x-powered-by');
+  // No ETag: express would hash every response body (SHA-1) to build one, and no GraphQL response can use it: POST
+  // responses are never answered 304, and every GraphQL response is `cache-control: no-store` (src/server/graphql.ts).
+  app.set('etag', false);
   const httpServer = http.createServer(app);
   let draining = false;
 

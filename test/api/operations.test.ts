@@ -63,6 +63,9 @@ describe('in-process server', () => {
       const res = await post(server.url, keys.monitor.key, 'query OpsQuery { assets { symbol } }', { 'x-request-id': 'ops-req-1', authorization: `Bearer ${keys.admin.key}` });
       expect(res.status).toBe(200);
       expect(res.headers.get('x-request-id')).toBe('ops-req-1');
+      // Uncacheable, so no body hash is computed for an ETag.
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(res.headers.get('etag')).toBeNull();
       await post(server.url, 'rk_wrong_key', '{ assets { symbol } }', { 'x-request-id': 'ops-req-2' });
       await sleep(50);
       const lines = logs.map((l) => JSON.parse(l));
