@@ -55,3 +55,15 @@ export function createContext(args: {
     whatIfMaxScenarios: args.whatIfMaxScenarios,
   };
 }
+
+/**
+ * Drops the request's cached reads and engine results (every loader's cache) once its response has been sent. The
+ * context itself may outlive the request: Apollo's gateway request context keeps a reference to it through closures
+ * that V8 holds from old space until the next full collection, so every young-generation collection in between copied
+ * and then promoted everything the context reached (about a fifth of all the bytes a request allocated). With the
+ * caches dropped, what the context still reaches is a few small objects.
+ */
+export function releaseRequestCaches(ctx: GraphQLContext): void {
+  for (const loader of Object.values(ctx.loaders)) loader.clearAll();
+  ctx.risk.clearAll();
+}

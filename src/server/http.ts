@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { createContext, type GraphQLContext } from '../api/context';
+import { createContext, releaseRequestCaches, type GraphQLContext } from '../api/context';
 import type { Database } from '../store/database';
 import type { Config } from './config';
 import { authenticate, rateLimit } from './auth';
@@ -105,7 +105,10 @@ export async function startServer(args: { config: Config; db: Database; logger: 
           principal: res.locals.principal,
           whatIfMaxScenarios: config.whatIfMaxScenarios,
         });
-        res.once('close', () => void ctx.snapshot.release());
+        res.once('close', () => {
+          releaseRequestCaches(ctx);
+          void ctx.snapshot.release();
+        });
         bindResponse(ctx, res);
         void req;
         return ctx;

@@ -113,8 +113,11 @@ export function metricsPlugin<C extends object>(): ApolloServerPlugin<C> {
           graphqlRequests.inc({ operation, type, outcome: codes.length ? 'error' : 'ok' });
           graphqlDuration.observe({ operation, type }, seconds);
           for (const code of codes) graphqlErrors.inc({ code });
-          const res = responses.get(contextKey(contextValue));
+          const key = contextKey(contextValue);
+          const res = responses.get(key);
           if (res) res.locals.graphql = { operation, type, errorCodes: codes } satisfies GraphQLRequestInfo;
+          // The entry's job is done; deleting it now means the response is not held for as long as the key lives.
+          responses.delete(key);
         },
       };
     },

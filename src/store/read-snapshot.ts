@@ -6,11 +6,14 @@
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import type { Queryable, QueryText } from './queryable';
 
+/** The empty queue of a snapshot (nothing in flight). */
+const SETTLED: Promise<unknown> = Promise.resolve();
+
 export class ReadSnapshot implements Queryable {
   private client: Promise<PoolClient> | null = null;
   private released = false;
   /** Queries of one connection run one after another (loaders fire in parallel; pg wants one at a time). */
-  private queue: Promise<unknown> = Promise.resolve();
+  private queue: Promise<unknown> = SETTLED;
 
   constructor(private readonly pool: Pool) {}
 
@@ -62,6 +65,8 @@ export class ReadSnapshot implements Queryable {
   /** Commits and returns the current snapshot's connection, if one was opened (after queued reads finish). */
   private async endCurrent(): Promise<void> {
     await this.queue;
+    // The queue's promise holds the last query's result (rows, field descriptions): let it go with the request.
+    this.queue = SETTLED;
     const pending = this.client;
     this.client = null;
     if (!pending) return;
