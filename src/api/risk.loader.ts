@@ -5,6 +5,7 @@
 import DataLoader from 'dataloader';
 import { evaluateAccount, RiskEngineError, type AccountRisk } from '../risk';
 import { DomainError, type ErrorCode } from './errors';
+import { engineTurn } from './engine-turn';
 import type { LoadedAccount } from './snapshot.loader';
 import type { RiskOptions } from './risk-mode';
 import { timeEngine } from '../monitoring/metrics';
@@ -37,6 +38,8 @@ export function createRiskLoader(
 ): RiskLoader {
   return new DataLoader<string, AccountRisk>(async (accountIds) => {
     const loaded = await snapshots.loadMany(accountIds);
+    // Evaluations of concurrent requests run together (engine-turn.ts).
+    await engineTurn();
     const mode = options.liquidationPrices;
     return accountIds.map((id, i) => {
       const account = loaded[i];
