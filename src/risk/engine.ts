@@ -126,7 +126,6 @@ function positionRisk(
   bankruptcyPrice: Decimal | null,
 ): PositionRisk {
   const m = pos.market;
-  let greeks: PositionGreeks | undefined;
   return Object.freeze({
     positionId: pos.id,
     market: m.symbol,
@@ -171,11 +170,7 @@ function positionRisk(
     maintenanceTier: tierOf(f.maintenanceTier ?? f.tier),
     option: optionRisk(pos, f),
     optionMargin: f.optionMargin ?? null,
-    // Computed on first read (most requests select no greeks): a pure function of this evaluation, so every read
-    // returns the same frozen value, as if it had been computed here.
-    get greeks(): PositionGreeks {
-      return (greeks ??= positionGreeks(pos, f));
-    },
+    greeks: positionGreeks(pos, f),
   });
 }
 
@@ -289,7 +284,6 @@ export function evaluateAccount(snapshot: AccountSnapshot, options: EvaluateOpti
   for (const r of positionResults) positionsById[r.positionId] = r;
 
   const scans = Object.freeze(portfolioScans);
-  let greeks: readonly UnderlyingGreeks[] | undefined;
   const hasCrossPositions = positions.some((p) => p.marginType === 'CROSS');
   return Object.freeze({
     accountId: snapshot.accountId,
@@ -326,10 +320,7 @@ export function evaluateAccount(snapshot: AccountSnapshot, options: EvaluateOpti
       portfolioFallbacks: Object.freeze(fallbacks),
     }),
     liquidationPrices: Object.freeze(liquidationPrices),
-    // On first read, like the positions' greeks (positionRisk).
-    get greeks(): readonly UnderlyingGreeks[] {
-      return (greeks ??= Object.freeze(accountGreeks(positionResults)));
-    },
+    greeks: Object.freeze(accountGreeks(positionResults)),
     portfolioScans: scans,
   });
 }

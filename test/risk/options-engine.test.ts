@@ -112,26 +112,6 @@ describe('option valuation in the engine', () => {
     expect(btc.gamma.eq(g.gamma.mul(2))).toBe(true);
   });
 
-  test('greeks are computed on first read: the same frozen values on every read, in the result as any field', () => {
-    const x = evaluateAccount(
-      book({ usdt: 100000, positions: [F.position('c', 'BTC-60000-C', 2, 3000), F.position('f', 'BTCUSDT', '-0.5', 60000)] }),
-    );
-    const c = x.positionsById['c']!;
-    expect(c.greeks).toBe(c.greeks);
-    expect(Object.isFrozen(c.greeks) && Object.isFrozen(c.greeks.position)).toBe(true);
-    expect(x.greeks).toBe(x.greeks);
-    expect(Object.isFrozen(x.greeks)).toBe(true);
-    expect(Object.isFrozen(x) && Object.isFrozen(c)).toBe(true);
-    expect(Object.keys(c)).toContain('greeks');
-    const json = JSON.parse(JSON.stringify(x)) as { greeks: { underlying: string; delta: string }[] };
-    expect(json.greeks.map((g) => [g.underlying, g.delta])).toEqual(x.greeks.map((g) => [g.underlying, g.delta.toString()]));
-    // An unread evaluation and a read one agree field for field.
-    const y = evaluateAccount(
-      book({ usdt: 100000, positions: [F.position('c', 'BTC-60000-C', 2, 3000), F.position('f', 'BTCUSDT', '-0.5', 60000)] }),
-    );
-    expect(y).toEqual(x);
-  });
-
   test('an expired option is worth its intrinsic value', () => {
     const after = book({ usdt: 1000, positions: [F.position('c', 'BTC-60000-C', 1, 100)], spot: 61000, asOfMs: EXPIRY + DAY });
     const marks = { ...after.markPrices };
