@@ -16,6 +16,9 @@ import { startServer } from '../src/server/http';
 import { createLogger } from '../src/server/logger';
 import { seedApiBench } from './api-data';
 import { startBenchDatabase } from './support';
+import { runCompiledInstead } from './compiled';
+
+runCompiledInstead(__filename);
 
 interface AutocannonResult {
   requests: { average: number; total: number };

@@ -12,6 +12,9 @@ import { ENGINE_DECIMAL_CONFIG } from '../src/risk/decimal';
 import { buildTierSchedule } from '../src/risk/tiers';
 import { clearOptionValuationMemo } from '../src/risk/valuation';
 import type { AssetParams, MarketParams, PositionSnapshot } from '../src/risk/types';
+import { runCompiledInstead } from './compiled';
+
+runCompiledInstead(__filename);
 
 const NOW = 1_700_000_000_000;
 const d = (x: Decimal.Value) => new Decimal(x);

@@ -17,6 +17,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { seedApiBench, type ApiBenchData } from './api-data';
 import { startBenchDatabase } from './support';
+import { runCompiledInstead } from './compiled';
+
+runCompiledInstead(__filename);
 
 type QueryName = keyof ApiBenchData['queries'];
 /** Measurement order: the baseline first and last, so drift within the run shows. */

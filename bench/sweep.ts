@@ -21,6 +21,9 @@ import { createLogger } from '../src/server/logger';
 import { generateApiKey, insertApiKey } from '../src/store/api-key.repository';
 import { seedBenchAccounts } from './seed-bench';
 import { median, ratio, startBenchDatabase, timed } from './support';
+import { runCompiledInstead } from './compiled';
+
+runCompiledInstead(__filename);
 
 const ACCOUNTS = Number(process.argv[2] ?? 100_000);
 
