@@ -17,6 +17,7 @@ import { createLogger } from '../src/server/logger';
 import { seedApiBench } from './api-data';
 import { startBenchDatabase } from './support';
 import { runCompiledInstead } from './compiled';
+import { PerformanceObserver } from 'node:perf_hooks';
 
 runCompiledInstead(__filename);
 
@@ -37,6 +38,12 @@ const CONNECTIONS = Number(process.argv[3] ?? 10);
 const ROUNDS = Number(process.argv[4] ?? 12);
 const WARMUP_SECONDS = 4;
 
+/** Garbage-collection pauses of this process so far, ms (every kind: scavenges and full collections). */
+let gcMs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcMs += entry.duration;
+}).observe({ entryTypes: ['gc'] });
+
 async function main(): Promise<void> {
   const bench = await startBenchDatabase('bench_api');
   try {
@@ -54,15 +61,21 @@ async function main(): Promise<void> {
     const run = async (name: string, b: string) => {
       await autocannon({ url: server.url, method: 'POST', headers, body: b, connections: CONNECTIONS, duration: 2 }); // warm-up
       const cpu0 = process.cpuUsage();
+      const gc0 = gcMs;
       const r = await autocannon({ url: server.url, method: 'POST', headers, body: b, connections: CONNECTIONS, duration: DURATION });
       const cpu = process.cpuUsage(cpu0);
+      await new Promise((resolve) => setImmediate(resolve)); // the observer's last entries of the run
       if (r.non2xx || r.errors) throw new Error(`${name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
       // CPU of this process (server and load generator) per request: steadier than throughput on shared cores.
-      return { rps: r.requests.average, p99: r.latency.p99, cpuPerRequest: (cpu.user + cpu.system) / r.requests.total };
+      const cpuUs = cpu.user + cpu.system;
+      return { rps: r.requests.average, p99: r.latency.p99, cpuPerRequest: cpuUs / r.requests.total, gcShare: ((gcMs - gc0) * 1000) / cpuUs };
     };
     // Rounds interleave the baseline with the risk queries, so a slow spell of the shared machine hits both; each
     // round's ratios are against that round's baseline, and the median round is reported with the range.
-    const rounds: { full: number; figures: number; fullP99: number; figuresP99: number; fullCpu: number; figuresCpu: number }[] = [];
+    const rounds: {
+      full: number; figures: number; fullP99: number; figuresP99: number; fullCpu: number; figuresCpu: number;
+      baselineGc: number; fullGc: number; figuresGc: number;
+    }[] = [];
     // Warm the whole process (JIT, caches, pool) on every query before the first round, so that round is not
     // measured against a baseline that ran while the rest was still cold.
     for (const b of [queries.baseline, queries.riskWithLiquidation, queries.riskFigures]) {
@@ -80,6 +93,11 @@ async function main(): Promise<void> {
         // Inverted (baseline CPU / query CPU) so that, like throughput, 1.0 is the baseline and lower is costlier.
         fullCpu: baseline.cpuPerRequest / full.cpuPerRequest,
         figuresCpu: baseline.cpuPerRequest / figures.cpuPerRequest,
+        // Share of the process's CPU time spent in garbage-collection pauses (the main thread's; parallel helpers not
+        // counted separately).
+        baselineGc: baseline.gcShare,
+        fullGc: full.gcShare,
+        figuresGc: figures.gcShare,
       });
     }
     await server.stop();
@@ -87,20 +105,22 @@ async function main(): Promise<void> {
     const quantile = (xs: number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * q + 0.5)]!;
     const median = (xs: number[]): number => quantile(xs, 0.5);
     type Key = keyof (typeof rounds)[number];
-    const summary = (name: Key, p99: Key, cpu: Key): string => {
+    const gcPercent = (key: Key): string => `${(median(rounds.map((r) => r[key])) * 100).toFixed(1)}%`;
+    const summary = (name: Key, p99: Key, cpu: Key, gc: Key): string => {
       const xs = rounds.map((r) => r[name]);
       const m = median(xs);
       return (
         `throughput ${m.toFixed(3)}x (middle half of rounds ${quantile(xs, 0.25).toFixed(2)}–${quantile(xs, 0.75).toFixed(2)}; rounds ${xs.map((x) => x.toFixed(2)).join(', ')})` +
         `  p99 ${median(rounds.map((r) => r[p99])).toFixed(2)}x` +
         `  requests per CPU-second ${median(rounds.map((r) => r[cpu])).toFixed(3)}x` +
+        `  GC pauses ${gcPercent(gc)} of CPU (baseline ${gcPercent('baselineGc')})` +
         `  (target throughput ≥ 0.6x: ${m >= 0.6 ? 'met' : 'NOT met'})`
       );
     };
     console.log(`API benchmark: ${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION}s per query, one process (server + load generator)`);
     console.log(`baseline  market(symbol){symbol} (1 SQL row)        throughput 1.000x  p99 1.00x`);
-    console.log(`account risk, 10 positions, with liquidation prices  ${summary('full', 'fullP99', 'fullCpu')}`);
-    console.log(`account risk, 10 positions, figures + breakdown     ${summary('figures', 'figuresP99', 'figuresCpu')}`);
+    console.log(`account risk, 10 positions, with liquidation prices  ${summary('full', 'fullP99', 'fullCpu', 'fullGc')}`);
+    console.log(`account risk, 10 positions, figures + breakdown     ${summary('figures', 'figuresP99', 'figuresCpu', 'figuresGc')}`);
   } finally {
     await bench.stop();
   }
