@@ -69,7 +69,7 @@ type ReleasedContext = { -readonly [K in (typeof REQUEST_STATE)[number]]: GraphQ
 /**
  * Ends a request (src/server/http.ts, when its connection reports the response closed): ends its read snapshot and
  * drops its cached reads and engine results (every loader's cache). Once the response has been sent (`SENT`) it also
- * runs the request's `afterResponse` work and lets go of its snapshot and loaders, so that an object that outlives the
+ * runs the request's `afterResponse` work and lets go of its snapshot, loaders, engine results and logger, so that an object that outlives the
  * request and still references this context holds nothing the request read or computed (a later access fails loudly
  * instead of reading stale state).
  *

@@ -91,11 +91,6 @@ const releaseSnapshotPlugin: ApolloServerPlugin<GraphQLContext> = {
 };
 
 /**
- * Once the operation is known (parsed and validated, before execution): the request's risk loader skips liquidation
- * prices unless the document selects one of their fields, and accounts are read with their snapshots when it selects
- * risk (src/api/risk-mode.ts).
- */
-/**
  * Once its response has been sent (`releaseRequest` in src/api/context.ts), Apollo's request context no longer
  * references the request, the GraphQL context or the operation's result.
  *
@@ -127,6 +122,11 @@ const detachRequestContextPlugin: ApolloServerPlugin<GraphQLContext> = {
   },
 };
 
+/**
+ * Once the operation is known (parsed and validated, before execution): the request's risk loader skips liquidation
+ * prices unless the document selects one of their fields, and accounts are read with their snapshots when it selects
+ * risk (src/api/risk-mode.ts).
+ */
 const riskModePlugin: ApolloServerPlugin<GraphQLContext> = {
   async requestDidStart() {
     return {
