@@ -45,7 +45,7 @@ export function createContext(args: {
 }): GraphQLContext {
   const snapshot = new ReadSnapshot(args.db.pool);
   const nowMs = args.nowMs ?? Date.now();
-  const riskOptions: RiskOptions = { liquidationPrices: 'COMPUTE', prefetchSnapshots: false };
+  const riskOptions: RiskOptions = { liquidationPrices: 'COMPUTE', greeks: 'COMPUTE', prefetchSnapshots: false };
   const loaders = createLoaders(snapshot, { nowMs, riskOptions });
   return {
     requestId: args.requestId,

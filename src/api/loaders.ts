@@ -46,7 +46,7 @@ function byKey<V, D>(fetch: (keys: readonly string[]) => Promise<Map<string, V>>
 
 export function createLoaders(
   q: Queryable,
-  options: { nowMs: number; riskOptions: RiskOptions } = { nowMs: Date.now(), riskOptions: { liquidationPrices: 'COMPUTE', prefetchSnapshots: false } },
+  options: { nowMs: number; riskOptions: RiskOptions } = { nowMs: Date.now(), riskOptions: { liquidationPrices: 'COMPUTE', greeks: 'COMPUTE', prefetchSnapshots: false } },
 ): Loaders {
   const balances = new DataLoader(byKey((ids) => balancesByAccounts(q, ids), [] as BalanceRecord[]));
   const positions = new DataLoader(byKey((ids) => positionsByAccounts(q, ids), [] as PositionRecord[]));

@@ -2,6 +2,7 @@
  * Which liquidation-price mode a request's risk evaluations need (src/risk/engine.ts LiquidationPriceMode): COMPUTE
  * only when the operation document selects a field that shows liquidation or bankruptcy prices, SKIP otherwise (the
  * figures are the same in both modes; SKIP leaves the prices null and `liquidationPrices` empty, and is ~10x cheaper).
+ * Likewise greeks (GreeksMode): computed only when the document selects a `greeks` field.
  *
  * The fields: Account.liquidationPrices, Position.liquidationPrice / bankruptcyPrice and PositionRisk.liquidationPrice
  * / bankruptcyPrice — every field whose value comes from the per-request risk loader's liquidation results. The walk
@@ -9,10 +10,13 @@
  * err toward COMPUTE.
  */
 import { Kind, type DocumentNode, type SelectionSetNode } from 'graphql';
-import type { LiquidationPriceMode } from '../risk';
+import type { GreeksMode, LiquidationPriceMode } from '../risk';
 
 /** Field names whose values come from the engine's liquidation-price results (COMPUTE mode). */
 export const LIQUIDATION_PRICE_FIELDS: ReadonlySet<string> = new Set(['liquidationPrices', 'liquidationPrice', 'bankruptcyPrice']);
+
+/** Field names whose values are the engine's greeks (AccountRisk.greeks, PositionRisk.greeks). */
+export const GREEKS_FIELDS: ReadonlySet<string> = new Set(['greeks']);
 
 /** Field names whose values come from the per-request risk loader (any of them: the request evaluates risk). */
 export const RISK_FIELDS: ReadonlySet<string> = new Set(['risk', ...LIQUIDATION_PRICE_FIELDS]);
@@ -20,6 +24,7 @@ export const RISK_FIELDS: ReadonlySet<string> = new Set(['risk', ...LIQUIDATION_
 /** The mode of a request's risk loader; set once the operation is known (risk mode plugin), COMPUTE until then. */
 export interface RiskOptions {
   liquidationPrices: LiquidationPriceMode;
+  greeks: GreeksMode;
   /**
    * The operation selects risk (a RISK_FIELDS field): accounts are read with their snapshot rows in one statement
    * (src/api/loaders.ts). Only an optimization: false reads the account row alone and the snapshot when asked.
@@ -52,13 +57,15 @@ const OPTIONS = new WeakMap<DocumentNode, Readonly<RiskOptions>>();
 
 /**
  * The risk options of a document: liquidation prices COMPUTE when any operation or fragment selects a
- * liquidation-price field (else SKIP); snapshots prefetched when any selects a risk field.
+ * liquidation-price field (else SKIP), greeks when any selects a greeks field; snapshots prefetched when any selects a
+ * risk field.
  */
 export function riskOptionsOf(document: DocumentNode): Readonly<RiskOptions> {
   let options = OPTIONS.get(document);
   if (options === undefined) {
     options = Object.freeze({
       liquidationPrices: documentSelects(document, LIQUIDATION_PRICE_FIELDS) ? 'COMPUTE' : 'SKIP',
+      greeks: documentSelects(document, GREEKS_FIELDS) ? 'COMPUTE' : 'SKIP',
       prefetchSnapshots: documentSelects(document, RISK_FIELDS),
     });
     OPTIONS.set(document, options);

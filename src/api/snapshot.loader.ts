@@ -4,6 +4,8 @@
  * Builds the engine's immutable `AccountSnapshot`s from the store, in one read snapshot, in ONE SQL statement however
  * many accounts are asked for (sweeps load thousands at once). Market data (markets, tiers,
  * prices, open interest, realized volatility) is loaded once and shared by every account of the batch.
+ * Amounts are read as the engine's own decimal class `D`, so the engine takes them as they are instead of copying
+ * each into its context (`toD`: ~50 copies per evaluation of a 10-position account, ~15 µs of a risk request).
  */
 import type Decimal from 'decimal.js';
 import type {
@@ -13,6 +15,7 @@ import type {
   PortfolioParams,
   PriceQuote,
 } from '../risk/types';
+import { D } from '../risk/decimal';
 import { realizedDailyVolatility } from '../risk/var/value-at-risk';
 import type { Queryable } from '../store/queryable';
 import { decodeMarketData, marketDataText, snapshotRows, type MarketDataRows, type SnapshotRows } from '../store/snapshot.repository';
@@ -71,7 +74,7 @@ export function toMarketParams(
     maxPriceAgeSeconds: market.maxPriceAgeSeconds,
     openInterestScaling:
       market.oiLowerCap && market.oiUpperCap && extras.openInterest
-        ? { lowerCap: market.oiLowerCap, upperCap: market.oiUpperCap, openInterest: extras.openInterest, rateStep: toDecimal(OI_RATE_STEP) }
+        ? { lowerCap: market.oiLowerCap, upperCap: market.oiUpperCap, openInterest: extras.openInterest, rateStep: toDecimal(OI_RATE_STEP, D) }
         : null,
     volatilityAdjustment:
       market.volAdjZScore && market.volAdjHorizonDays && extras.dailyVolatility
@@ -147,7 +150,7 @@ export function marketContextForText(text: string): MarketContext {
     CONTEXTS.set(text, hit);
     return hit;
   }
-  const context = marketContextFrom(decodeMarketData(text));
+  const context = marketContextFrom(decodeMarketData(text, undefined, D));
   if (CONTEXTS.size >= CONTEXT_MEMO_LIMIT) CONTEXTS.delete(CONTEXTS.keys().next().value!);
   CONTEXTS.set(text, context);
   return context;
@@ -185,7 +188,7 @@ async function snapshotRowsWithMarketText(
   accountIds: readonly string[],
   extraMarkets: readonly string[],
 ): Promise<{ rows: SnapshotRows; marketText: string }> {
-  const rows = await snapshotRows(q, accountIds, extraMarkets);
+  const rows = await snapshotRows(q, accountIds, extraMarkets, D);
   let marketText = touch(MARKET_TEXTS, rows.marketKey);
   if (marketText === undefined) {
     marketText = await marketDataText(q, rows.marketSymbols);
@@ -198,7 +201,7 @@ function marketContextForKey(marketKey: string, marketText: string, openInterest
   const key = openInterest === null ? marketKey : `${marketKey}\u0000${openInterest}`;
   const hit = touch(KEYED_CONTEXTS, key);
   if (hit !== undefined) return hit;
-  const context = marketContextFrom(decodeMarketData(marketText, openInterest));
+  const context = marketContextFrom(decodeMarketData(marketText, openInterest, D));
   remember(KEYED_CONTEXTS, key, context);
   return context;
 }

@@ -188,7 +188,7 @@ export async function evaluateForTable(snapshots: readonly AccountSnapshot[], ev
   for (let i = 0; i < snapshots.length; i++) {
     const snapshot = snapshots[i]!;
     try {
-      const risk = timeEngine('sweep', 'SKIP', () => evaluateAccount(snapshot, { liquidationPrices: 'SKIP' }));
+      const risk = timeEngine('sweep', 'SKIP', () => evaluateAccount(snapshot, { liquidationPrices: 'SKIP', greeks: 'SKIP' }));
       rows.push(rowFromRisk(risk, evaluatedAtMs));
     } catch (error) {
       rows.push(rowFromError(snapshot.accountId, errorCodeOf(error), evaluatedAtMs));

@@ -23,9 +23,12 @@ export const ZERO: Decimal = new D(0);
 export const ONE: Decimal = new D(1);
 export const TWO: Decimal = new D(2);
 
-/** Converts any decimal.js value into the engine's context (no-op for values already created by `D`). */
+/**
+ * Converts any decimal.js value into the engine's context (no-op for values already created by `D`, which every
+ * decimal.js instance names in its own `constructor` property: no prototype-chain walk).
+ */
 export function toD(x: Decimal.Value): Decimal {
-  return x instanceof Decimal && x.constructor === D ? x : new D(x);
+  return typeof x === 'object' && x.constructor === D ? x : new D(x);
 }
 
 /**

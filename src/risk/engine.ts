@@ -33,6 +33,12 @@ import { withPrices, type PriceOverrides } from './prices';
 /** Whether to compute liquidation / bankruptcy prices (SKIP: all null and `liquidationPrices` empty; faster sweeps). */
 export type LiquidationPriceMode = 'COMPUTE' | 'SKIP';
 
+/**
+ * Whether to compute greeks (SKIP: every position's `greeks` null and the account's `greeks` empty). No other figure
+ * depends on them; callers that never read greeks (a request that selects none, sweeps, stress rounds) skip them.
+ */
+export type GreeksMode = 'COMPUTE' | 'SKIP';
+
 export interface EvaluateOptions {
   readonly liquidationPrices?: LiquidationPriceMode;
   /**
@@ -41,6 +47,8 @@ export interface EvaluateOptions {
    * verification are exact); PRECISE exists to prove it.
    */
   readonly boundarySearch?: BoundarySearchModel;
+  /** Default COMPUTE. */
+  readonly greeks?: GreeksMode;
 }
 
 function tierUsed(f: PositionFigures): TierUsed {
@@ -124,6 +132,7 @@ function positionRisk(
   f: PositionFigures,
   liquidationPrice: Decimal | null,
   bankruptcyPrice: Decimal | null,
+  greeks: GreeksMode,
 ): PositionRisk {
   const m = pos.market;
   return Object.freeze({
@@ -170,7 +179,7 @@ function positionRisk(
     maintenanceTier: tierOf(f.maintenanceTier ?? f.tier),
     option: optionRisk(pos, f),
     optionMargin: f.optionMargin ?? null,
-    greeks: positionGreeks(pos, f),
+    greeks: greeks === 'COMPUTE' ? positionGreeks(pos, f) : null,
   });
 }
 
@@ -183,11 +192,11 @@ function addTerm(acc: Decimal, g: Decimal, x: Decimal): Decimal {
   return g.isZero() ? acc : acc.add(scaleBy(g, x));
 }
 
-/** Σ position greeks × settlement price per underlying (non-flat positions), by symbol. */
+/** Σ position greeks × settlement price per underlying (non-flat positions), by symbol; empty when greeks were skipped. */
 function accountGreeks(positions: readonly PositionRisk[]): UnderlyingGreeks[] {
   const sums = new Map<string, { delta: Decimal; gamma: Decimal; vega: Decimal; theta: Decimal }>();
   for (const p of positions) {
-    if (p.side === 'FLAT') continue;
+    if (p.side === 'FLAT' || p.greeks === null) continue;
     const x = p.settlementPrice;
     const g = p.greeks.position;
     const acc = sums.get(p.underlying) ?? { delta: ZERO, gamma: ZERO, vega: ZERO, theta: ZERO };
@@ -210,6 +219,7 @@ function accountGreeks(positions: readonly PositionRisk[]): UnderlyingGreeks[] {
 export function evaluateAccount(snapshot: AccountSnapshot, options: EvaluateOptions = {}): AccountRisk {
   const prepared = prepareAccount(snapshot);
   const { positions } = prepared;
+  const greeksMode = options.greeks ?? 'COMPUTE';
   const ownFigures: PositionFigures[] = positions.map((p) => evaluatePositionAt(p, p.valuationPrice, p.settlePrice));
   let figures = ownFigures;
 
@@ -278,7 +288,7 @@ export function evaluateAccount(snapshot: AccountSnapshot, options: EvaluateOpti
   }
 
   const positionResults = Object.freeze(
-    positions.map((p, i) => positionRisk(p, figures[i]!, liqPrice.get(p.id) ?? null, bankPrice.get(p.id) ?? null)),
+    positions.map((p, i) => positionRisk(p, figures[i]!, liqPrice.get(p.id) ?? null, bankPrice.get(p.id) ?? null, greeksMode)),
   );
   const positionsById: Record<string, PositionRisk> = {};
   for (const r of positionResults) positionsById[r.positionId] = r;
@@ -320,7 +330,7 @@ export function evaluateAccount(snapshot: AccountSnapshot, options: EvaluateOpti
       portfolioFallbacks: Object.freeze(fallbacks),
     }),
     liquidationPrices: Object.freeze(liquidationPrices),
-    greeks: Object.freeze(accountGreeks(positionResults)),
+    greeks: Object.freeze(greeksMode === 'COMPUTE' ? accountGreeks(positionResults) : []),
     portfolioScans: scans,
   });
 }

@@ -1,6 +1,6 @@
 /**
  * Fast paths for the engine context's x + y, x − y and x·y (and x.toDecimalPlaces when nothing is to be rounded):
- * `withExactArithmetic` gives a decimal.js clone its own prototype whose add/plus, sub/minus, mul/times and
+ * `withExactArithmetic` gives a decimal.js clone its own prototype whose add/plus, sub/minus, mul/times, abs, neg and
  * toDecimalPlaces/toDP compute the result directly on decimal.js's digit representation whenever that gives what
  * decimal.js would return, and call decimal.js's own method in every other case.
  *
@@ -255,6 +255,8 @@ export function withExactArithmetic<C extends typeof Decimal>(Ctor: C): C {
   const baseSub = base.sub;
   const baseMul = base.mul;
   const baseToDecimalPlaces = base.toDecimalPlaces;
+  const baseAbs = base.abs;
+  const baseNeg = base.neg;
   const proto = Object.create(base) as Decimal;
   // The context settings read on every call, mirrored into locals: decimal.js keeps them as properties of the
   // constructor (a slow, dictionary-mode object) and changes `precision` for its own internal steps; the accessors
@@ -339,6 +341,19 @@ export function withExactArithmetic<C extends typeof Decimal>(Ctor: C): C {
   };
   proto.mul = proto.times = function mul(this: Decimal, y: Decimal.Value): Decimal {
     return (this.d !== null && ours(y) ? product(this, y) : null) ?? baseMul.call(this, y);
+  };
+  /**
+   * |x| and −x: decimal.js copies x (a copy outside the exponent range is ±Infinity or zero), sets the sign and range
+   * checks the copy without rounding it (`finalise` without a precision). For a finite x within the range that is a
+   * fresh instance with x's exponent and words and the new sign, which this returns; anything else is decimal.js's.
+   */
+  proto.abs = proto.absoluteValue = function abs(this: Decimal): Decimal {
+    const d = this.d;
+    return d !== null && this.e <= maxE && this.e >= minE ? make(1, this.e, d.slice()) : baseAbs.call(this);
+  };
+  proto.neg = proto.negated = function neg(this: Decimal): Decimal {
+    const d = this.d;
+    return d !== null && this.e <= maxE && this.e >= minE ? make(-this.s, this.e, d.slice()) : baseNeg.call(this);
   };
   /**
    * x rounded to dp decimal places: when x has no more than dp of them (and is finite, non-zero and in range), decimal.js

@@ -198,9 +198,9 @@ export interface PositionRisk {
   readonly optionMargin: OptionMarginBreakdown | null;
   /**
    * Greeks: options from Black-76; delta-one positions delta only (LINEAR c per contract, INVERSE c/P², settlement
-   * units per unit of mark), gamma = vega = theta = 0.
+   * units per unit of mark), gamma = vega = theta = 0. Null when the evaluation skipped greeks (engine.ts GreeksMode).
    */
-  readonly greeks: PositionGreeks;
+  readonly greeks: PositionGreeks | null;
 }
 
 export interface BalanceRisk {
@@ -346,7 +346,10 @@ export interface AccountRisk {
   readonly breakdown: AccountBreakdown;
   /** Per underlying of the cross account (base assets of cross positions, non-valuation balance assets), by symbol. */
   readonly liquidationPrices: readonly UnderlyingLiquidation[];
-  /** Σ position greeks per underlying of the non-flat positions (cross and isolated), USD, by symbol. */
+  /**
+   * Σ position greeks per underlying of the non-flat positions (cross and isolated), USD, by symbol; empty when the
+   * evaluation skipped greeks (engine.ts GreeksMode).
+   */
   readonly greeks: readonly UnderlyingGreeks[];
   /** = breakdown.portfolioScans. */
   readonly portfolioScans: readonly PortfolioScanRisk[];

@@ -302,7 +302,7 @@ export class StressCascade {
     }
     let outcome: LiquidationOutcome | null = null;
     try {
-      const risk = evaluateAccount(snap, { liquidationPrices: 'SKIP' });
+      const risk = evaluateAccount(snap, { liquidationPrices: 'SKIP', greeks: 'SKIP' });
       if (liquidatable(risk)) outcome = liquidationOutcome(snap, { insuranceFunds: Object.fromEntries(this.funds), sizeStep: this.sizeStep });
       else this.remember(snap, risk);
     } catch (error) {

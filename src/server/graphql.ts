@@ -124,7 +124,7 @@ const detachRequestContextPlugin: ApolloServerPlugin<GraphQLContext> = {
 
 /**
  * Once the operation is known (parsed and validated, before execution): the request's risk loader skips liquidation
- * prices unless the document selects one of their fields, and accounts are read with their snapshots when it selects
+ * prices and greeks unless the document selects one of their fields, and accounts are read with their snapshots when it selects
  * risk (src/api/risk-mode.ts).
  */
 const riskModePlugin: ApolloServerPlugin<GraphQLContext> = {
@@ -133,6 +133,7 @@ const riskModePlugin: ApolloServerPlugin<GraphQLContext> = {
       async didResolveOperation({ contextValue, document }) {
         const options = riskOptionsOf(document);
         contextValue.riskOptions.liquidationPrices = options.liquidationPrices;
+        contextValue.riskOptions.greeks = options.greeks;
         contextValue.riskOptions.prefetchSnapshots = options.prefetchSnapshots;
       },
     };

@@ -1,5 +1,6 @@
 /** Accounts with their balances and positions (raw SQL over the request's snapshot). */
 import type { AccountRecord, AccountStatus, BalanceRecord, MarginMode, PositionRecord } from './records';
+import type { DecimalClass } from './decimal-text';
 import { toDecimal, toDecimalOrNull } from './records';
 import type { Queryable } from './queryable';
 
@@ -108,18 +109,18 @@ export interface PositionRow {
   version: number;
 }
 
-export function toPosition(row: PositionRow): PositionRecord {
+export function toPosition(row: PositionRow, decimal?: DecimalClass): PositionRecord {
   return {
     id: row.id,
     accountId: row.account_id,
     marketSymbol: row.market_symbol,
-    size: toDecimal(row.size),
-    entryPrice: toDecimal(row.entry_price),
-    realizedPnl: toDecimal(row.realized_pnl),
-    fundingIndex: toDecimal(row.funding_index),
+    size: toDecimal(row.size, decimal),
+    entryPrice: toDecimal(row.entry_price, decimal),
+    realizedPnl: toDecimal(row.realized_pnl, decimal),
+    fundingIndex: toDecimal(row.funding_index, decimal),
     marginType: row.margin_type,
-    isolatedMargin: toDecimal(row.isolated_margin),
-    leverage: toDecimalOrNull(row.leverage),
+    isolatedMargin: toDecimal(row.isolated_margin, decimal),
+    leverage: toDecimalOrNull(row.leverage, decimal),
     version: row.version,
   };
 }

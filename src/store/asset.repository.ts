@@ -1,5 +1,6 @@
 /** Assets, their index prices and price history (raw SQL over the request's snapshot). */
 import type { AssetRecord, PortfolioParamsRecord, PriceRecord } from './records';
+import type { DecimalClass } from './decimal-text';
 import { toDecimal } from './records';
 import type { Queryable } from './queryable';
 
@@ -14,20 +15,20 @@ export interface AssetRow {
   maintenance_liability_weight: string;
 }
 
-export function toAsset(row: AssetRow): AssetRecord {
+export function toAsset(row: AssetRow, decimal?: DecimalClass): AssetRecord {
   return {
     symbol: row.symbol,
     decimals: row.decimals,
-    initialWeight: toDecimal(row.initial_weight),
-    maintenanceWeight: toDecimal(row.maintenance_weight),
-    initialLiabilityWeight: toDecimal(row.initial_liability_weight),
-    maintenanceLiabilityWeight: toDecimal(row.maintenance_liability_weight),
+    initialWeight: toDecimal(row.initial_weight, decimal),
+    maintenanceWeight: toDecimal(row.maintenance_weight, decimal),
+    initialLiabilityWeight: toDecimal(row.initial_liability_weight, decimal),
+    maintenanceLiabilityWeight: toDecimal(row.maintenance_liability_weight, decimal),
   };
 }
 
 export async function listAssets(q: Queryable): Promise<AssetRecord[]> {
   const { rows } = await q.query<AssetRow>(`SELECT ${ASSET_COLUMNS} FROM asset ORDER BY symbol`);
-  return rows.map(toAsset);
+  return rows.map((row) => toAsset(row));
 }
 
 export async function assetsBySymbols(q: Queryable, symbols: readonly string[]): Promise<Map<string, AssetRecord>> {
@@ -42,8 +43,8 @@ export interface PriceRow {
   observed_at: Date;
 }
 
-export function toPrice(row: PriceRow): PriceRecord {
-  return { price: toDecimal(row.price), source: row.source, observedAt: row.observed_at };
+export function toPrice(row: PriceRow, decimal?: DecimalClass): PriceRecord {
+  return { price: toDecimal(row.price, decimal), source: row.source, observedAt: row.observed_at };
 }
 
 export async function indexPricesByAssets(q: Queryable, symbols: readonly string[]): Promise<Map<string, PriceRecord>> {
@@ -116,14 +117,14 @@ export async function portfolioParamsByAssets(q: Queryable, symbols: readonly st
   return new Map(rows.map((row) => [row.asset_symbol, toPortfolioParams(row)]));
 }
 
-export function toPortfolioParams(row: PortfolioParamsRow): PortfolioParamsRecord {
+export function toPortfolioParams(row: PortfolioParamsRow, decimal?: DecimalClass): PortfolioParamsRecord {
   return {
     assetSymbol: row.asset_symbol,
-    priceScanRange: toDecimal(row.price_scan_range),
-    volScanRange: toDecimal(row.vol_scan_range),
-    extremeMoveMultiple: toDecimal(row.extreme_move_multiple),
-    extremeMoveCoverage: toDecimal(row.extreme_move_coverage),
-    shortOptionMinimum: toDecimal(row.short_option_minimum),
-    maintenanceFraction: toDecimal(row.maintenance_fraction),
+    priceScanRange: toDecimal(row.price_scan_range, decimal),
+    volScanRange: toDecimal(row.vol_scan_range, decimal),
+    extremeMoveMultiple: toDecimal(row.extreme_move_multiple, decimal),
+    extremeMoveCoverage: toDecimal(row.extreme_move_coverage, decimal),
+    shortOptionMinimum: toDecimal(row.short_option_minimum, decimal),
+    maintenanceFraction: toDecimal(row.maintenance_fraction, decimal),
   };
 }

@@ -16,23 +16,45 @@ const POINT = 46;
 /** Longer text is left to decimal.js (NUMERIC(65,30) text is at most 67 characters). */
 const MAX_FAST_TEXT = 100;
 
-/** Creates a global `Decimal` with decimal.js's fields, in the order its constructor assigns them. */
-function Make(this: { constructor: unknown; s: number; e: number; d: number[] }, s: number, e: number, d: number[]): void {
-  this.constructor = Decimal;
-  this.s = s;
-  this.e = e;
-  this.d = d;
+/** A decimal.js class: the global `Decimal` or a clone (the engine's `D`); every class has its own settings. */
+export type DecimalClass = typeof Decimal;
+type Make = (s: number, e: number, d: number[]) => Decimal;
+
+/**
+ * Creates instances of `ctor` with decimal.js's fields, in the order its constructor assigns them (the same instance
+ * `new ctor(text)` returns: `constructor` is an own property of every decimal.js instance, naming its class).
+ */
+function instanceMaker(ctor: DecimalClass): Make {
+  function Make(this: { constructor: unknown; s: number; e: number; d: number[] }, s: number, e: number, d: number[]): void {
+    this.constructor = ctor;
+    this.s = s;
+    this.e = e;
+    this.d = d;
+  }
+  Make.prototype = ctor.prototype;
+  return (s, e, d) => new (Make as unknown as new (s: number, e: number, d: number[]) => Decimal)(s, e, d);
 }
-Make.prototype = Decimal.prototype;
-const make = (s: number, e: number, d: number[]): Decimal => new (Make as unknown as new (s: number, e: number, d: number[]) => Decimal)(s, e, d);
+
+/** One maker per class (a process has two or three: the global Decimal, the engine's D). */
+const MAKERS = new Map<DecimalClass, Make>();
+
+function makerFor(ctor: DecimalClass): Make {
+  let make = MAKERS.get(ctor);
+  if (make === undefined) {
+    make = instanceMaker(ctor);
+    MAKERS.set(ctor, make);
+  }
+  return make;
+}
 
 const isDigit = (c: number): boolean => c >= ZERO_CHAR && c <= NINE_CHAR;
 
 /**
- * `new Decimal(text)` for plain decimal text (an optional minus, digits, optionally a point and more digits: what
- * Postgres writes for a NUMERIC), read in one pass; other text goes to decimal.js.
+ * `new ctor(text)` for plain decimal text (an optional minus, digits, optionally a point and more digits: what
+ * Postgres writes for a NUMERIC), read in one pass; other text goes to decimal.js. `ctor` is the class the value is
+ * created in (decimal.js never rounds on creation, so the value is the text's whatever the class's precision).
  */
-export function parseDecimalText(text: string): Decimal {
+export function parseDecimalText(text: string, ctor: DecimalClass = Decimal): Decimal {
   const n = text.length;
   let i = 0;
   let s = 1;
@@ -50,10 +72,11 @@ export function parseDecimalText(text: string): Decimal {
     while (i < n && isDigit(text.charCodeAt(i))) i += 1;
   }
   const fracEnd = i;
-  if (i !== n || n > MAX_FAST_TEXT || intEnd === intStart || (fracStart > intEnd && fracEnd === fracStart)) return new Decimal(text);
+  if (i !== n || n > MAX_FAST_TEXT || intEnd === intStart || (fracStart > intEnd && fracEnd === fracStart)) return new ctor(text);
   // The significant digits run from the first non-zero digit to the last one, across the point.
   let first = intStart;
   while (first < fracEnd && (text.charCodeAt(first) === ZERO_CHAR || first === intEnd)) first += 1;
+  const make = makerFor(ctor);
   if (first >= fracEnd) return make(s, 0, [0]);
   let last = fracEnd - 1;
   while (text.charCodeAt(last) === ZERO_CHAR || last === intEnd) last -= 1;

@@ -1,5 +1,6 @@
 /** Markets and their margin tiers (raw SQL over the request's snapshot). */
 import type { MarginTierRecord, MarketRecord } from './records';
+import type { DecimalClass } from './decimal-text';
 import { toDecimal, toDecimalOrNull } from './records';
 import type { Queryable } from './queryable';
 
@@ -43,7 +44,7 @@ export interface MarketRow {
   version: number;
 }
 
-export function toMarket(row: MarketRow): MarketRecord {
+export function toMarket(row: MarketRow, decimal?: DecimalClass): MarketRecord {
   return {
     symbol: row.symbol,
     kind: row.kind,
@@ -51,29 +52,29 @@ export function toMarket(row: MarketRow): MarketRecord {
     baseAsset: row.base_asset,
     quoteAsset: row.quote_asset,
     settlementAsset: row.settlement_asset,
-    contractSize: toDecimal(row.contract_size),
-    tickSize: toDecimal(row.tick_size),
+    contractSize: toDecimal(row.contract_size, decimal),
+    tickSize: toDecimal(row.tick_size, decimal),
     expiry: row.expiry,
-    strike: toDecimalOrNull(row.strike),
+    strike: toDecimalOrNull(row.strike, decimal),
     optionType: row.option_type,
     status: row.status,
-    liquidationFeeRate: toDecimal(row.liquidation_fee_rate),
-    insuranceFundFeeRate: toDecimal(row.insurance_fund_fee_rate),
-    fundingIndex: toDecimal(row.funding_index),
+    liquidationFeeRate: toDecimal(row.liquidation_fee_rate, decimal),
+    insuranceFundFeeRate: toDecimal(row.insurance_fund_fee_rate, decimal),
+    fundingIndex: toDecimal(row.funding_index, decimal),
     maxPriceAgeSeconds: row.max_price_age_seconds,
-    oiLowerCap: toDecimalOrNull(row.oi_lower_cap),
-    oiUpperCap: toDecimalOrNull(row.oi_upper_cap),
-    volAdjZScore: toDecimalOrNull(row.vol_adj_z_score),
-    volAdjHorizonDays: toDecimalOrNull(row.vol_adj_horizon_days),
+    oiLowerCap: toDecimalOrNull(row.oi_lower_cap, decimal),
+    oiUpperCap: toDecimalOrNull(row.oi_upper_cap, decimal),
+    volAdjZScore: toDecimalOrNull(row.vol_adj_z_score, decimal),
+    volAdjHorizonDays: toDecimalOrNull(row.vol_adj_horizon_days, decimal),
     volAdjLookbackDays: row.vol_adj_lookback_days,
-    liquidityLambda: toDecimalOrNull(row.liquidity_lambda),
-    bookDepth: toDecimal(row.book_depth),
-    slippageBaseRate: toDecimal(row.slippage_base_rate),
-    slippageImpactFactor: toDecimal(row.slippage_impact_factor),
-    impliedVolatility: toDecimalOrNull(row.implied_volatility),
-    optionAlpha: toDecimalOrNull(row.option_alpha),
-    optionBeta: toDecimalOrNull(row.option_beta),
-    optionGamma: toDecimalOrNull(row.option_gamma),
+    liquidityLambda: toDecimalOrNull(row.liquidity_lambda, decimal),
+    bookDepth: toDecimal(row.book_depth, decimal),
+    slippageBaseRate: toDecimal(row.slippage_base_rate, decimal),
+    slippageImpactFactor: toDecimal(row.slippage_impact_factor, decimal),
+    impliedVolatility: toDecimalOrNull(row.implied_volatility, decimal),
+    optionAlpha: toDecimalOrNull(row.option_alpha, decimal),
+    optionBeta: toDecimalOrNull(row.option_beta, decimal),
+    optionGamma: toDecimalOrNull(row.option_gamma, decimal),
     maintenanceBasis: row.maintenance_basis === 'ENTRY' ? 'ENTRY' : 'MARK',
     version: row.version,
   };
@@ -81,7 +82,7 @@ export function toMarket(row: MarketRow): MarketRecord {
 
 export async function listMarkets(q: Queryable): Promise<MarketRecord[]> {
   const { rows } = await q.query<MarketRow>(`SELECT ${MARKET_COLUMNS} FROM market ORDER BY symbol`);
-  return rows.map(toMarket);
+  return rows.map((row) => toMarket(row));
 }
 
 export async function marketsBySymbols(q: Queryable, symbols: readonly string[]): Promise<Map<string, MarketRecord>> {
@@ -92,7 +93,7 @@ export async function marketsBySymbols(q: Queryable, symbols: readonly string[])
 /** Markets whose base asset is one of `assets` (every market on an underlying). */
 export async function marketsByBaseAssets(q: Queryable, assets: readonly string[]): Promise<MarketRecord[]> {
   const { rows } = await q.query<MarketRow>(`SELECT ${MARKET_COLUMNS} FROM market WHERE base_asset = ANY($1::text[]) ORDER BY symbol`, [assets]);
-  return rows.map(toMarket);
+  return rows.map((row) => toMarket(row));
 }
 
 export interface TierRow {
@@ -117,14 +118,14 @@ export async function tiersByMarkets(q: Queryable, symbols: readonly string[]): 
   return out;
 }
 
-export function toTier(row: TierRow): MarginTierRecord {
+export function toTier(row: TierRow, decimal?: DecimalClass): MarginTierRecord {
   return {
     marketSymbol: row.market_symbol,
     tierIndex: row.tier_index,
-    notionalFloor: toDecimal(row.notional_floor),
-    notionalCap: toDecimalOrNull(row.notional_cap),
-    initialMarginRate: toDecimal(row.initial_margin_rate),
-    maintenanceMarginRate: toDecimal(row.maintenance_margin_rate),
-    maintenanceAmount: toDecimal(row.maintenance_amount),
+    notionalFloor: toDecimal(row.notional_floor, decimal),
+    notionalCap: toDecimalOrNull(row.notional_cap, decimal),
+    initialMarginRate: toDecimal(row.initial_margin_rate, decimal),
+    maintenanceMarginRate: toDecimal(row.maintenance_margin_rate, decimal),
+    maintenanceAmount: toDecimal(row.maintenance_amount, decimal),
   };
 }

@@ -3,7 +3,7 @@
  * the repository boundary, from NUMERIC strings; Prisma's own Decimal class is a different class and never leaks out).
  */
 import type Decimal from 'decimal.js';
-import { parseDecimalText } from './decimal-text';
+import { parseDecimalText, type DecimalClass } from './decimal-text';
 
 export type MarketKind = 'PERPETUAL' | 'FUTURE' | 'OPTION';
 export type ContractType = 'LINEAR' | 'INVERSE';
@@ -114,13 +114,16 @@ export interface PortfolioParamsRecord {
   readonly maintenanceFraction: Decimal;
 }
 
-/** NUMERIC column (string from pg, or Prisma.Decimal, or anything with toString) → decimal.js. */
-export function toDecimal(value: { toString(): string } | string): Decimal {
-  return parseDecimalText(typeof value === 'string' ? value : value.toString());
+/**
+ * NUMERIC column (string from pg, or Prisma.Decimal, or anything with toString) → decimal.js, as an instance of
+ * `decimal` (the global Decimal unless a reader asks for another class: risk snapshots are read as the engine's `D`).
+ */
+export function toDecimal(value: { toString(): string } | string, decimal?: DecimalClass): Decimal {
+  return parseDecimalText(typeof value === 'string' ? value : value.toString(), decimal);
 }
 
-export function toDecimalOrNull(value: { toString(): string } | string | null | undefined): Decimal | null {
-  return value === null || value === undefined ? null : toDecimal(value);
+export function toDecimalOrNull(value: { toString(): string } | string | null | undefined, decimal?: DecimalClass): Decimal | null {
+  return value === null || value === undefined ? null : toDecimal(value, decimal);
 }
 
 export type LedgerKind =

@@ -24,6 +24,7 @@ import type {
   PriceRecord,
 } from './records';
 import { toDecimal } from './records';
+import type { DecimalClass } from './decimal-text';
 import type Decimal from 'decimal.js';
 
 /** node-postgres' parser of timestamptz text (oid 1184): the same Date the driver builds for a timestamptz column. */
@@ -122,20 +123,21 @@ export interface MarketDataRows {
   readonly history: Map<string, { price: Decimal }[]>;
 }
 
-function priceRecord(row: Json<PriceRow>): PriceRecord {
-  return toPrice({ ...row, observed_at: parseTimestamptz(row.observed_at) });
+function priceRecord(row: Json<PriceRow>, decimal: DecimalClass | undefined): PriceRecord {
+  return toPrice({ ...row, observed_at: parseTimestamptz(row.observed_at) }, decimal);
 }
 
 /**
  * Decodes the market-data text of `marketDataText` / `snapshotRows` (a pure function of the text: callers may cache
- * the result per text). Tiers are listed for every market found.
+ * the result per text). Tiers are listed for every market found. Amounts are instances of `decimal` (default: the
+ * global Decimal).
  */
-export function decodeMarketData(text: string, openInterestText?: string | null): MarketDataRows {
+export function decodeMarketData(text: string, openInterestText?: string | null, decimal?: DecimalClass): MarketDataRows {
   const json = JSON.parse(text) as MarketDataJson;
   if (openInterestText !== undefined) json.oi = openInterestText === null ? null : (JSON.parse(openInterestText) as [string, string][]);
   const markets = new Map<string, MarketRecord>();
   for (const row of json.markets ?? []) {
-    markets.set(row.symbol, toMarket({ ...row, expiry: dateOrNull(row.expiry) }));
+    markets.set(row.symbol, toMarket({ ...row, expiry: dateOrNull(row.expiry) }, decimal));
   }
   const tiers = new Map<string, MarginTierRecord[]>([...markets.keys()].map((s) => [s, []]));
   for (const row of json.tiers ?? []) {
@@ -144,7 +146,7 @@ export function decodeMarketData(text: string, openInterestText?: string | null)
       list = [];
       tiers.set(row.market_symbol, list);
     }
-    list.push(toTier(row));
+    list.push(toTier(row, decimal));
   }
   const history = new Map<string, { price: Decimal }[]>();
   for (const [asset, price] of json.history ?? []) {
@@ -153,16 +155,16 @@ export function decodeMarketData(text: string, openInterestText?: string | null)
       list = [];
       history.set(asset, list);
     }
-    list.push({ price: toDecimal(price) });
+    list.push({ price: toDecimal(price, decimal) });
   }
   return {
     markets,
     tiers,
-    marks: new Map((json.marks ?? []).map((row) => [row.key, priceRecord(row)])),
-    assets: (json.assets ?? []).map(toAsset),
-    indexes: new Map((json.indexes ?? []).map((row) => [row.key, priceRecord(row)])),
-    portfolio: new Map((json.portfolio ?? []).map((row) => [row.asset_symbol, toPortfolioParams(row)])),
-    openInterest: new Map((json.oi ?? []).map(([symbol, oi]) => [symbol, toDecimal(oi)])),
+    marks: new Map((json.marks ?? []).map((row) => [row.key, priceRecord(row, decimal)])),
+    assets: (json.assets ?? []).map((row) => toAsset(row, decimal)),
+    indexes: new Map((json.indexes ?? []).map((row) => [row.key, priceRecord(row, decimal)])),
+    portfolio: new Map((json.portfolio ?? []).map((row) => [row.asset_symbol, toPortfolioParams(row, decimal)])),
+    openInterest: new Map((json.oi ?? []).map(([symbol, oi]) => [symbol, toDecimal(oi, decimal)])),
     history,
   };
 }
@@ -247,12 +249,13 @@ const SNAPSHOT_ROWS_ONE = snapshotStatement('risk_snapshot_rows_one', '= $1::uui
  * data of the markets of those positions plus `extraMarkets`: ONE (prepared) statement. The market symbols of the
  * market-data part are the positions' markets and `extraMarkets`, as the former two-step read had them. The market
  * data (all but open interest) is only built and sent when its key is not among `knownMarketKeys` (the keys whose
- * text the caller has kept).
+ * text the caller has kept). Amounts are instances of `decimal` (default: the global Decimal).
  */
 export async function snapshotRows(
   q: Queryable,
   accountIds: readonly string[],
   extraMarkets: readonly string[],
+  decimal?: DecimalClass,
 ): Promise<SnapshotRows> {
   const valid = accountIds.filter(isAccountId);
   const extra = [...new Set(extraMarkets)];
@@ -267,9 +270,9 @@ export async function snapshotRows(
   }
   const balances = new Map<string, BalanceRecord[]>(accountIds.map((id) => [id, []]));
   for (const row of json.balances ?? []) {
-    balances.get(row.account_id)?.push({ accountId: row.account_id, assetSymbol: row.asset_symbol, amount: toDecimal(row.amount) });
+    balances.get(row.account_id)?.push({ accountId: row.account_id, assetSymbol: row.asset_symbol, amount: toDecimal(row.amount, decimal) });
   }
   const positions = new Map<string, PositionRecord[]>(accountIds.map((id) => [id, []]));
-  for (const row of json.positions ?? []) positions.get(row.account_id)?.push(toPosition(row));
+  for (const row of json.positions ?? []) positions.get(row.account_id)?.push(toPosition(row, decimal));
   return { accounts, balances, positions, marketKey: json.market_key, marketSymbols: JSON.parse(json.symbols) as string[], openInterest: json.open_interest };
 }

@@ -5,6 +5,7 @@ import BaseDecimal from 'decimal.js';
 const Decimal = BaseDecimal.clone({ precision: 100 });
 type Decimal = BaseDecimal;
 import { evaluateAccount } from '../../src/risk';
+import { D } from '../../src/risk/decimal';
 import { loadAccountSnapshots } from '../../src/api/snapshot.loader';
 import { startApi, type ApiHarness } from '../helpers/api-server';
 
@@ -63,6 +64,35 @@ describe('Account.risk', () => {
       expect(served.marginRatio).toBe(engine.marginRatio?.toFixed() ?? null);
       expect(served.status).toBe(engine.status);
       expect(served.asOf).toBe(new Date(NOW).toISOString());
+    }
+  });
+
+  it("reads snapshots in the engine's own decimal class, with the same results as global decimals", async () => {
+    const ids = await linearAccountIds(10);
+    const snapshots = await loadAccountSnapshots(api.database.db.pool, ids, NOW);
+    /** Every decimal.js value of a snapshot, by path (markets' params included). */
+    const decimals = (x: unknown, path: string, out: [string, Decimal][]): [string, Decimal][] => {
+      if (BaseDecimal.isDecimal(x)) out.push([path, x as Decimal]);
+      else if (x !== null && typeof x === 'object') for (const [k, v] of Object.entries(x)) decimals(v, `${path}.${k}`, out);
+      return out;
+    };
+    /** The snapshot with every decimal re-created as a global decimal.js Decimal. */
+    const asGlobal = (x: unknown): unknown =>
+      BaseDecimal.isDecimal(x)
+        ? new BaseDecimal(x as Decimal)
+        : Array.isArray(x)
+          ? x.map(asGlobal)
+          : x !== null && typeof x === 'object'
+            ? Object.fromEntries(Object.entries(x).map(([k, v]) => [k, asGlobal(v)]))
+            : x;
+    for (const id of ids) {
+      const { snapshot } = snapshots.get(id)!;
+      const found = decimals(snapshot, 'snapshot', []);
+      expect(found.length).toBeGreaterThan(20);
+      expect(found.filter(([, v]) => v.constructor !== D).map(([path]) => path)).toEqual([]);
+      const own = evaluateAccount(snapshot);
+      const global = evaluateAccount(asGlobal(snapshot) as typeof snapshot);
+      expect(decimals(own, 'risk', []).map(([path, v]) => [path, v.toFixed()])).toEqual(decimals(global, 'risk', []).map(([path, v]) => [path, v.toFixed()]));
     }
   });
 

@@ -129,6 +129,28 @@ describe('add, sub and mul of two engine values', () => {
   });
 });
 
+describe('abs and neg', () => {
+  test.each([
+    ['the engine context', D, Plain],
+    ['precision 12 (operands longer than the precision are not rounded)', Short, PlainShort],
+  ] as const)('%s: equal decimal.js (sign of zero, infinities and NaN included) and are fresh instances', (_name, C, P) => {
+    fc.assert(
+      fc.property(operand, (xs) => {
+        const make = (K: typeof Decimal) => (xs === '-0' ? new K(-0) : new K(xs));
+        const x = make(C);
+        for (const op of ['abs', 'absoluteValue', 'neg', 'negated'] as const) {
+          const got = x[op]();
+          expect(fields(got)).toEqual(fields(make(P)[op]()));
+          expect(got.constructor).toBe(C);
+          expect(got).not.toBe(x);
+          if (got.d !== null) expect(got.d).not.toBe(x.d);
+        }
+      }),
+      RUNS,
+    );
+  });
+});
+
 describe('toDecimalPlaces', () => {
   test('equals decimal.js for every decimal-places count and rounding mode, and for invalid arguments', () => {
     fc.assert(

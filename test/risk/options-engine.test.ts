@@ -100,16 +100,29 @@ describe('option valuation in the engine', () => {
   test('greeks per contract, per position and summed per underlying (with the perpetual delta)', () => {
     const g = bsm({ type: 'CALL', spot: 60000, strike: 60000, vol: '0.5', timeYears: T });
     const c = r.positionsById['c']!;
-    expect(c.greeks.perContract.delta.eq(g.delta)).toBe(true);
-    expect(c.greeks.position.gamma.eq(g.gamma.mul(2))).toBe(true);
-    expect(c.greeks.position.vega.eq(g.vega.mul(2))).toBe(true);
-    expect(c.greeks.perContract.theta.eq(g.thetaPerYear.div(365))).toBe(true);
+    expect(c.greeks!.perContract.delta.eq(g.delta)).toBe(true);
+    expect(c.greeks!.position.gamma.eq(g.gamma.mul(2))).toBe(true);
+    expect(c.greeks!.position.vega.eq(g.vega.mul(2))).toBe(true);
+    expect(c.greeks!.perContract.theta.eq(g.thetaPerYear.div(365))).toBe(true);
     const withPerp = evaluateAccount(
       book({ usdt: 100000, positions: [F.position('c', 'BTC-60000-C', 2, 3000), F.position('f', 'BTCUSDT', '-0.5', 60000)] }),
     );
     const btc = withPerp.greeks.find((x) => x.underlying === 'BTC')!;
     expect(btc.delta.eq(g.delta.mul(2).sub('0.5'))).toBe(true);
     expect(btc.gamma.eq(g.gamma.mul(2))).toBe(true);
+  });
+
+  test('greeks SKIP: position greeks null, account greeks empty, every other field as with COMPUTE', () => {
+    const snapshot = book({ usdt: 100000, positions: [F.position('c', 'BTC-60000-C', 2, 3000), F.position('f', 'BTCUSDT', '-0.5', 60000)] });
+    const computed = evaluateAccount(snapshot);
+    const skipped = evaluateAccount(snapshot, { greeks: 'SKIP' });
+    expect(skipped.greeks).toEqual([]);
+    expect(computed.greeks.length).toBe(1);
+    for (const p of skipped.positions) expect(p.greeks).toBeNull();
+    for (const p of computed.positions) expect(p.greeks).not.toBeNull();
+    const withoutGreeks = (risk: typeof computed) =>
+      JSON.stringify({ ...risk, greeks: null, positions: risk.positions.map((p) => ({ ...p, greeks: null })), positionsById: null, breakdown: null });
+    expect(withoutGreeks(skipped)).toBe(withoutGreeks(computed));
   });
 
   test('an expired option is worth its intrinsic value', () => {
@@ -120,7 +133,7 @@ describe('option valuation in the engine', () => {
     const c = r2.positionsById['c']!;
     expect(c.option!.expired).toBe(true);
     expect(c.option!.modelPrice.eq(1000)).toBe(true);
-    expect(c.greeks.perContract.gamma.isZero()).toBe(true);
+    expect(c.greeks!.perContract.gamma.isZero()).toBe(true);
   });
 
   test('put-call parity of engine valuations: value(long call, short put) = U − K at any U (r = 0)', () => {

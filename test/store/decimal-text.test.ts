@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import Decimal from 'decimal.js';
 import { parseDecimalText } from '../../src/store/decimal-text';
+import { D } from '../../src/risk/decimal';
 
 const RUNS = { numRuns: 5000, seed: Number(process.env.FC_SEED ?? 20261121) };
 
@@ -57,5 +58,19 @@ describe('parseDecimalText', () => {
     for (const text of ['0', '-0', '0.000000000000000000000000000000', '123.450000', '-0.00001', '99999999999999999999999999999999999.999999999999999999999999999999']) {
       expect(fields(parseDecimalText(text))).toEqual(fields(new Decimal(text)));
     }
+  });
+  test("in another class (the engine's D): an instance of that class, equal to new D(text), with that class's methods", () => {
+    fc.assert(
+      fc.property(plainText, (text) => {
+        const got = parseDecimalText(text, D);
+        expect(fields(got)).toEqual(fields(new D(text)));
+        expect(got.constructor).toBe(D);
+        expect(Object.getPrototypeOf(got)).toBe(D.prototype);
+        // The class's settings apply to its arithmetic: D rounds to 50 digits, the global Decimal to 20.
+        expect(fields(got.mul('1.0000000000000000000000000000001'))).toEqual(fields(new D(text).mul('1.0000000000000000000000000000001')));
+      }),
+      { ...RUNS, numRuns: 1000 },
+    );
+    for (const text of ['1e5', 'Infinity', '1'.repeat(150)]) expect(parseDecimalText(text, D).constructor).toBe(D);
   });
 });
