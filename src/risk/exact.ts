@@ -1,7 +1,7 @@
 /**
  * Fast paths for the engine context's x + y, x − y and x·y (and x.toDecimalPlaces when nothing is to be rounded):
- * `withExactArithmetic` gives a decimal.js clone its own prototype whose add/plus, sub/minus, mul/times, abs, neg and
- * toDecimalPlaces/toDP compute the result directly on decimal.js's digit representation whenever that gives what
+ * `withExactArithmetic` gives a decimal.js clone its own prototype whose add/plus, sub/minus, mul/times, div/dividedBy,
+ * abs, neg and toDecimalPlaces/toDP compute the result directly on decimal.js's digit representation whenever that gives what
  * decimal.js would return, and call decimal.js's own method in every other case.
  *
  * decimal.js documents an instance's fields: `d`, the digits in base-1e7 words (the first without leading zeros, no
@@ -194,11 +194,128 @@ function multiplyMagnitudes(xe: number, xd: readonly number[], ye: number, yd: r
   return true;
 }
 
+/** Working words of a long division: the (normalized) dividend with its remainder, and the normalized divisor. */
+const dividend = new Float64Array(SCRATCH_WORDS);
+const divisor = new Float64Array(SCRATCH_WORDS);
+
+/**
+ * Whether the last division left a non-zero remainder (its quotient in the scratch is a truncation). Module-level like
+ * result*.
+ */
+let remainderNonZero = false;
+
+/**
+ * |x|/|y| of finite non-zero canonical operands, truncated to `quotientWords` base-1e7 words or more, into the scratch
+ * (sets result* and remainderNonZero). Schoolbook long division in base 1e7 (Knuth's algorithm D: both operands scaled
+ * so the divisor's first word is at least half the base, each quotient word estimated from the leading words and
+ * corrected at most twice); every intermediate stays below 2^53. False when the words do not fit the scratch.
+ *
+ * x = X·B^(kx−xl+1) and y = Y·B^(ky−yl+1) for the integers X, Y of their words (B = 1e7, k the first word's base-B
+ * exponent, l the word count). With X extended by zero words to L ≥ xl words, Q = floor(X·B^(L−xl) / Y) has L − yl + 1
+ * words, the first of base-B exponent kx − ky.
+ */
+function divideMagnitudes(xe: number, xd: readonly number[], ye: number, yd: readonly number[], quotientWords: number): boolean {
+  const xl = xd.length;
+  const yl = yd.length;
+  const L = Math.max(xl, yl + quotientWords - 1);
+  const n = L - yl + 1;
+  if (L + 2 > SCRATCH_WORDS || n + 2 > SCRATCH_WORDS) return false;
+  const u = dividend;
+  const v = divisor;
+  const q = scratch;
+  if (yl === 1) {
+    const v0 = yd[0]!;
+    let r = 0;
+    for (let i = 0; i < L; i++) {
+      const t = r * BASE + (i < xl ? xd[i]! : 0);
+      const w = Math.floor(t / v0);
+      q[i + 2] = w;
+      r = t - w * v0;
+    }
+    remainderNonZero = r !== 0;
+  } else {
+    // Normalize: v[0] ≥ B/2 after scaling both by f; u gets one more leading word.
+    const f = Math.floor(BASE / (yd[0]! + 1));
+    let carry = 0;
+    for (let i = yl - 1; i >= 0; i--) {
+      const t = yd[i]! * f + carry;
+      carry = Math.floor(t / BASE);
+      v[i] = t - carry * BASE;
+    }
+    carry = 0;
+    for (let i = L - 1; i >= 0; i--) {
+      const t = (i < xl ? xd[i]! : 0) * f + carry;
+      carry = Math.floor(t / BASE);
+      u[i + 1] = t - carry * BASE;
+    }
+    u[0] = carry;
+    const v0 = v[0]!;
+    const v1 = v[1]!;
+    for (let j = 0; j < n; j++) {
+      // Estimate the quotient word from the two leading remainder words, then correct it with the divisor's second.
+      const num = u[j]! * BASE + u[j + 1]!;
+      let qhat = Math.floor(num / v0);
+      let rhat = num - qhat * v0;
+      if (qhat >= BASE) {
+        qhat = BASE - 1;
+        rhat = num - qhat * v0;
+      }
+      while (rhat < BASE && qhat * v1 > rhat * BASE + u[j + 2]!) {
+        qhat -= 1;
+        rhat += v0;
+      }
+      // u[j..j+yl] −= qhat·v.
+      let mulCarry = 0;
+      let borrow = 0;
+      for (let i = yl - 1; i >= 0; i--) {
+        const p = qhat * v[i]! + mulCarry;
+        mulCarry = Math.floor(p / BASE);
+        let t = u[j + 1 + i]! - (p - mulCarry * BASE) - borrow;
+        if (t < 0) {
+          t += BASE;
+          borrow = 1;
+        } else {
+          borrow = 0;
+        }
+        u[j + 1 + i] = t;
+      }
+      let top = u[j]! - mulCarry - borrow;
+      if (top < 0) {
+        // qhat was one too large (rare): add the divisor back.
+        qhat -= 1;
+        let c = 0;
+        for (let i = yl - 1; i >= 0; i--) {
+          let t = u[j + 1 + i]! + v[i]! + c;
+          if (t >= BASE) {
+            t -= BASE;
+            c = 1;
+          } else {
+            c = 0;
+          }
+          u[j + 1 + i] = t;
+        }
+        // The carry out of the low words cancels the top word's deficit (qhat was at most one too large).
+        top += c;
+      }
+      u[j] = top;
+      q[j + 2] = qhat;
+    }
+    let nonZero = false;
+    for (let i = n; i <= L && !nonZero; i++) nonZero = u[i] !== 0;
+    remainderNonZero = nonZero;
+  }
+  q[1] = 0;
+  settle(2, n + 2, wordExponent(xe) - wordExponent(ye));
+  return true;
+}
+
 /**
  * Rounds the result (more than `sd` significant digits) to `sd` significant digits, ties to even, in place; sets
  * result*. The digit after the last kept one decides, the rest breaks a tie, and a tie keeps the last digit even.
+ * `inexact`: the result is a truncation of a longer value (a quotient with a non-zero remainder), whose dropped part
+ * counts in the rest.
  */
-function roundHalfEven(sd: number): void {
+function roundHalfEven(sd: number, inexact = false): void {
   const b = scratch;
   const start = resultStart;
   const end = resultEnd;
@@ -223,12 +340,12 @@ function roundHalfEven(sd: number): void {
   let rest: boolean;
   if (unit > 1) {
     roundingDigit = Math.floor(dropped / (unit / 10));
-    rest = dropped % (unit / 10) !== 0;
+    rest = inexact || dropped % (unit / 10) !== 0;
     for (let i = kw + 1; !rest && i < end; i++) rest = b[i] !== 0;
   } else {
     const next = kw + 1 < end ? b[kw + 1]! : 0;
     roundingDigit = Math.floor(next / 1e6);
-    rest = next % 1e6 !== 0;
+    rest = inexact || next % 1e6 !== 0;
     for (let i = kw + 2; !rest && i < end; i++) rest = b[i] !== 0;
   }
   const lastKept = Math.floor(w / unit) % 10;
@@ -255,6 +372,7 @@ export function withExactArithmetic<C extends typeof Decimal>(Ctor: C): C {
   const baseSub = base.sub;
   const baseMul = base.mul;
   const baseToDecimalPlaces = base.toDecimalPlaces;
+  const baseDiv = base.div;
   const baseAbs = base.abs;
   const baseNeg = base.neg;
   const proto = Object.create(base) as Decimal;
@@ -341,6 +459,24 @@ export function withExactArithmetic<C extends typeof Decimal>(Ctor: C): C {
   };
   proto.mul = proto.times = function mul(this: Decimal, y: Decimal.Value): Decimal {
     return (this.d !== null && ours(y) ? product(this, y) : null) ?? baseMul.call(this, y);
+  };
+  /**
+   * x/y: decimal.js computes the quotient's words by long division to at least precision + 1 significant digits, notes
+   * whether the remainder is zero, and rounds the truncated quotient to the precision in its rounding mode, the
+   * remainder breaking ties: the correctly rounded quotient (with or without its `external` flag). So does this, ties
+   * to even; other rounding modes, zeros, infinities, foreign operands and results outside the range are decimal.js's.
+   */
+  proto.div = proto.dividedBy = function div(this: Decimal, y: Decimal.Value): Decimal {
+    const xd = this.d;
+    if (xd !== null && xd[0] !== 0 && ours(y) && y.d[0] !== 0 && rounding === Decimal.ROUND_HALF_EVEN) {
+      // Words enough for precision + 1 digits after a first word of one digit, and one more: the first may be zero.
+      if (divideMagnitudes(this.e, xd, y.e, y.d, Math.ceil((precision + 1) / LOG_BASE) + 2)) {
+        if (scratchDigits(resultStart, resultEnd) > precision) roundHalfEven(precision, remainderNonZero);
+        const e = resultTop * LOG_BASE + digitsOf(scratch[resultStart]!) - 1;
+        if (e <= maxE && e >= minE) return make(this.s * y.s, e, scratchWords(resultStart, resultEnd));
+      }
+    }
+    return baseDiv.call(this, y);
   };
   /**
    * |x| and −x: decimal.js copies x (a copy outside the exponent range is ±Infinity or zero), sets the sign and range

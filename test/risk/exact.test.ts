@@ -46,7 +46,7 @@ const operand = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('0', '-0', '1', '-1', '1e-50', '9999999', '10000000', '0.5', 'Infinity', '-Infinity', 'NaN') },
 );
 
-const OPS = ['add', 'plus', 'sub', 'minus', 'mul', 'times'] as const;
+const OPS = ['add', 'plus', 'sub', 'minus', 'mul', 'times', 'div', 'dividedBy'] as const;
 
 /** x op y in the fast context C equals decimal.js's own in the plain context P, and is a fresh instance of C. */
 function agrees(C: typeof Decimal, P: typeof Decimal, xs: string, ys: string, op: (typeof OPS)[number]): void {
@@ -62,7 +62,7 @@ function agrees(C: typeof Decimal, P: typeof Decimal, xs: string, ys: string, op
   expect(got).not.toBe(y);
 }
 
-describe('add, sub and mul of two engine values', () => {
+describe('add, sub, mul and div of two engine values', () => {
   test.each(OPS)('%s equals decimal.js, words, exponent and sign of zero included', (op) => {
     fc.assert(
       fc.property(operand, operand, (x, y) => agrees(D, Plain, x, y, op)),
@@ -100,8 +100,34 @@ describe('add, sub and mul of two engine values', () => {
       ['1', '-5e-51'],
       ['3333333.3333333333333333333333333333333333333333333', '3'],
       ['0.33333333333333333333333333333333333333333333333333', '0.6666666666666666666666666666666666666666666666667'],
+      // Quotients that end in a tie at the 51st digit (exact, no remainder), or just above or below one.
+      ['123456789012345678901234567890123456789012345678905', '1'],
+      ['123456789012345678901234567890123456789012345678915', '10'],
+      ['123456789012345678901234567890123456789012345678915', '-5'],
+      ['246913578024691357802469135780246913578024691357830', '2'],
+      ['2469135780246913578024691357802469135780246913578300000001', '2'],
+      ['2469135780246913578024691357802469135780246913578299999999', '2'],
+      ['1', '3'],
+      ['2', '3'],
+      ['1', '7'],
+      ['1', '9999999'],
+      ['1', '10000001'],
+      ['99999999999999999999', '99999999999999999999'],
     ];
     for (const [x, y] of cases) for (const op of OPS) agrees(D, Plain, x, y, op);
+  });
+  test('div: long divisors and quotient-word estimates that need correcting (words of 9s and 0s) equal decimal.js', () => {
+    const word = fc.oneof(fc.constantFrom('9999999', '0000000', '5000000', '4999999', '0000001', '9999998'), fc.integer({ min: 0, max: 9999999 }).map((w) => String(w).padStart(7, '0')));
+    const long = fc
+      .tuple(fc.integer({ min: 1, max: 9999999 }), fc.array(word, { minLength: 0, maxLength: 12 }), fc.integer({ min: -40, max: 40 }), fc.boolean())
+      .map(([first, rest, exp, negative]) => `${negative ? '-' : ''}${first}${rest.join('')}e${exp}`);
+    fc.assert(
+      fc.property(long, long, (x, y) => {
+        agrees(D, Plain, x, y, 'div');
+        agrees(Short, PlainShort, x, y, 'div');
+      }),
+      { ...RUNS, numRuns: 20000 },
+    );
   });
   test('another rounding mode is left to decimal.js, and gives its results', () => {
     const Up = withExactArithmetic(Decimal.clone({ ...ENGINE_DECIMAL_CONFIG, precision: 12, rounding: Decimal.ROUND_HALF_UP }));
