@@ -6,7 +6,10 @@
  * Each part is a `json_agg` of rows whose NUMERIC columns are cast to text (never a JSON number: money never passes
  * through a double) and whose timestamps are cast to text and parsed with node-postgres' own timestamptz parser, so
  * the decoded rows are exactly the rows the per-table statements returned (same strings, same Dates), and the same
- * row mappers of the repositories turn them into records.
+ * row mappers of the repositories turn them into records. The parts read on every risk request (accounts, balances,
+ * positions) are arrays of column values instead of objects (half the text, no keys for JSON.parse to look up), and
+ * the account's timestamps come as epoch milliseconds (the Date node-postgres' parser builds, which truncates to the
+ * millisecond), so no timestamp text is parsed per request.
  */
 import { types } from 'pg';
 import { isAccountId, toAccount, toPosition, type AccountRow, type PositionRow } from './account.repository';
@@ -37,15 +40,50 @@ function dateOrNull(value: string | null): Date | null {
 /** Default realized-volatility lookback (days) of snapshot.loader (DEFAULT_VOL_LOOKBACK_DAYS); the SQL mirrors it. */
 const DEFAULT_VOL_LOOKBACK_DAYS = 30;
 
-const ACCOUNT_JSON = `id, broker_id, external_ref, margin_mode, status, version, created_at::text AS created_at, updated_at::text AS updated_at`;
+/**
+ * A timestamptz as epoch milliseconds, truncated (what node-postgres' parser keeps of the microseconds), in integer
+ * arithmetic whatever type the server's `extract` returns: whole seconds × 1000 + the millisecond within the second.
+ */
+const epochMs = (column: string): string =>
+  `(extract(epoch FROM date_trunc('second', ${column}))::bigint * 1000 + (extract(microseconds FROM ${column})::bigint / 1000) % 1000)`;
+
+/** An account as a JSON array: AccountTuple's order. */
+const ACCOUNT_TUPLE = `json_build_array(id, broker_id, external_ref, margin_mode, status, version, ${epochMs('created_at')}, ${epochMs('updated_at')})`;
+type AccountTuple = [string, string, string, AccountRow['margin_mode'], AccountRow['status'], number, number, number];
+
+function accountRow(t: AccountTuple): AccountRow {
+  return { id: t[0], broker_id: t[1], external_ref: t[2], margin_mode: t[3], status: t[4], version: t[5], created_at: new Date(t[6]), updated_at: new Date(t[7]) };
+}
+
+/** A balance as a JSON array: BalanceTuple's order. */
+const BALANCE_TUPLE = `json_build_array(account_id, asset_symbol, trim_scale(amount)::text)`;
+type BalanceTuple = [string, string, string];
 /**
  * NUMERIC columns are DECIMAL(65,30): `x::text` writes 30 decimals ("0.5" as "0.500000000000000000000000000000"), and
  * parsing those trailing zeros was the largest single cost of decoding a risk request's rows. trim_scale (Postgres
  * 13+) drops them: the same value, a third of the text.
  */
-const POSITION_JSON = `id, account_id, market_symbol, trim_scale(size)::text AS size, trim_scale(entry_price)::text AS entry_price,
-  trim_scale(realized_pnl)::text AS realized_pnl, trim_scale(funding_index)::text AS funding_index, margin_type,
-  trim_scale(isolated_margin)::text AS isolated_margin, trim_scale(leverage)::text AS leverage, version`;
+/** A position as a JSON array: PositionTuple's order. */
+const POSITION_TUPLE = `json_build_array(id, account_id, market_symbol, trim_scale(size)::text, trim_scale(entry_price)::text,
+  trim_scale(realized_pnl)::text, trim_scale(funding_index)::text, margin_type, trim_scale(isolated_margin)::text,
+  trim_scale(leverage)::text, version)`;
+type PositionTuple = [string, string, string, string, string, string, string, PositionRow['margin_type'], string, string | null, number];
+
+function positionRow(t: PositionTuple): PositionRow {
+  return {
+    id: t[0],
+    account_id: t[1],
+    market_symbol: t[2],
+    size: t[3],
+    entry_price: t[4],
+    realized_pnl: t[5],
+    funding_index: t[6],
+    margin_type: t[7],
+    isolated_margin: t[8],
+    leverage: t[9],
+    version: t[10],
+  };
+}
 const MARKET_JSON = `symbol, kind, contract_type, base_asset, quote_asset, settlement_asset, contract_size::text AS contract_size,
   tick_size::text AS tick_size, expiry::text AS expiry, strike::text AS strike, option_type, status,
   liquidation_fee_rate::text AS liquidation_fee_rate, insurance_fund_fee_rate::text AS insurance_fund_fee_rate,
@@ -205,9 +243,9 @@ export interface SnapshotRows {
 }
 
 interface SnapshotJson {
-  accounts: Json<AccountRow>[] | null;
-  balances: { account_id: string; asset_symbol: string; amount: string }[] | null;
-  positions: PositionRow[] | null;
+  accounts: AccountTuple[] | null;
+  balances: BalanceTuple[] | null;
+  positions: PositionTuple[] | null;
   symbols: string;
   market_key: string;
   open_interest: string | null;
@@ -227,10 +265,9 @@ function snapshotStatement(name: string, accounts: string): { readonly name: str
           mk AS (SELECT symbol FROM market WHERE symbol IN (SELECT symbol FROM syms) AND oi_lower_cap IS NOT NULL AND oi_upper_cap IS NOT NULL),
           wanted AS (SELECT COALESCE(json_agg(symbol ORDER BY symbol)::text, '[]') AS symbols FROM syms)
      SELECT
-       (SELECT json_agg(x) FROM (SELECT ${ACCOUNT_JSON} FROM account WHERE id ${accounts}) x) AS accounts,
-       (SELECT json_agg(x ORDER BY x.account_id, x.asset_symbol)
-          FROM (SELECT account_id, asset_symbol, trim_scale(amount)::text AS amount FROM balance WHERE account_id ${accounts}) x) AS balances,
-       (SELECT json_agg(x ORDER BY x.account_id, x.market_symbol) FROM (SELECT ${POSITION_JSON} FROM pos) x) AS positions,
+       (SELECT json_agg(${ACCOUNT_TUPLE}) FROM account WHERE id ${accounts}) AS accounts,
+       (SELECT json_agg(${BALANCE_TUPLE} ORDER BY account_id, asset_symbol) FROM balance WHERE account_id ${accounts}) AS balances,
+       (SELECT json_agg(${POSITION_TUPLE} ORDER BY account_id, market_symbol) FROM pos) AS positions,
        (SELECT symbols FROM wanted) AS symbols,
        (SELECT oid FROM pg_database WHERE datname = current_database())::text
          || '/' || pg_postmaster_start_time()::text
@@ -265,14 +302,12 @@ export async function snapshotRows(
   );
   const json = rows[0]!;
   const accounts = new Map<string, AccountRecord>();
-  for (const row of json.accounts ?? []) {
-    accounts.set(row.id, toAccount({ ...row, created_at: parseTimestamptz(row.created_at), updated_at: parseTimestamptz(row.updated_at) }));
-  }
+  for (const tuple of json.accounts ?? []) accounts.set(tuple[0], toAccount(accountRow(tuple)));
   const balances = new Map<string, BalanceRecord[]>(accountIds.map((id) => [id, []]));
-  for (const row of json.balances ?? []) {
-    balances.get(row.account_id)?.push({ accountId: row.account_id, assetSymbol: row.asset_symbol, amount: toDecimal(row.amount, decimal) });
+  for (const [accountId, assetSymbol, amount] of json.balances ?? []) {
+    balances.get(accountId)?.push({ accountId, assetSymbol, amount: toDecimal(amount, decimal) });
   }
   const positions = new Map<string, PositionRecord[]>(accountIds.map((id) => [id, []]));
-  for (const row of json.positions ?? []) positions.get(row.account_id)?.push(toPosition(row, decimal));
+  for (const tuple of json.positions ?? []) positions.get(tuple[1])?.push(toPosition(positionRow(tuple), decimal));
   return { accounts, balances, positions, marketKey: json.market_key, marketSymbols: JSON.parse(json.symbols) as string[], openInterest: json.open_interest };
 }
