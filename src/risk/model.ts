@@ -138,12 +138,19 @@ export interface PreparedAccount {
   readonly prices: PriceBook;
 }
 
-function byKey<T>(key: (t: T) => string): (a: T, b: T) => number {
-  return (a, b) => {
+/**
+ * `items` ordered by `key` (string order): the array itself when already in order (a linear check, no copy), else a
+ * sorted copy. Snapshots usually list positions and balances in a store order, often already the engine's.
+ */
+function sortedBy<T>(items: readonly T[], key: (t: T) => string): readonly T[] {
+  let inOrder = true;
+  for (let i = 1; i < items.length && inOrder; i++) inOrder = key(items[i - 1]!) <= key(items[i]!);
+  if (inOrder) return items;
+  return [...items].sort((a, b) => {
     const ka = key(a);
     const kb = key(b);
     return ka < kb ? -1 : ka > kb ? 1 : 0;
-  };
+  });
 }
 
 function asset(snapshot: AccountSnapshot, symbol: string): AssetParams {
@@ -299,7 +306,7 @@ function fundingPnlOf(qc: Decimal, positionIndex: Decimal, marketIndex: Decimal)
 export function prepareAccount(snapshot: AccountSnapshot): PreparedAccount {
   const prices = new PriceBook(snapshot);
   const markets = new Map<string, NMarket>();
-  const sortedPositions = [...snapshot.positions].sort(byKey((p) => p.id));
+  const sortedPositions = sortedBy(snapshot.positions, (p) => p.id);
   const positions: NPosition[] = [];
   for (let i = 0; i < sortedPositions.length; i++) {
     const p = sortedPositions[i]!;
@@ -351,7 +358,7 @@ export function prepareAccount(snapshot: AccountSnapshot): PreparedAccount {
     });
   }
 
-  const sortedBalances = [...snapshot.balances].sort(byKey((b) => b.asset));
+  const sortedBalances = sortedBy(snapshot.balances, (b) => b.asset);
   const balances: NBalance[] = [];
   for (let i = 0; i < sortedBalances.length; i++) {
     const b = sortedBalances[i]!;
