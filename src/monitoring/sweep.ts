@@ -12,6 +12,7 @@
  */
 import type { Logger } from 'pino';
 import { evaluateAccount, RiskEngineError, type AccountSnapshot } from '../risk';
+import { D } from '../risk/decimal';
 import { accountsByIds, balancesByAccounts, positionsByAccounts } from '../store/account.repository';
 import type { Queryable } from '../store/queryable';
 import { ReadSnapshot } from '../store/read-snapshot';
@@ -103,8 +104,9 @@ async function assemble(
   asOfMs: number,
 ): Promise<LoadedAccount[]> {
   const accounts: Map<string, AccountRecord> = await accountsByIds(q, ids);
-  const balances = await balancesByAccounts(q, ids);
-  const positions = await positionsByAccounts(q, ids);
+  // Read as the engine's own decimals (as the request path reads them): the engine takes them without copying.
+  const balances = await balancesByAccounts(q, ids, D);
+  const positions = await positionsByAccounts(q, ids, D);
   // A market created after the context was loaded: reload it once (cheap) rather than fail those accounts.
   const missing = new Set<string>();
   for (const list of positions.values()) for (const p of list) if (!context.current.markets[p.marketSymbol]) missing.add(p.marketSymbol);

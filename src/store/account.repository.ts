@@ -81,7 +81,12 @@ interface BalanceRow {
   amount: string;
 }
 
-export async function balancesByAccounts(q: Queryable, accountIds: readonly string[]): Promise<Map<string, BalanceRecord[]>> {
+/** Balances per account (every asked id present), by asset; amounts are instances of `decimal` (default: the global Decimal). */
+export async function balancesByAccounts(
+  q: Queryable,
+  accountIds: readonly string[],
+  decimal?: DecimalClass,
+): Promise<Map<string, BalanceRecord[]>> {
   const out = new Map<string, BalanceRecord[]>(accountIds.map((id) => [id, []]));
   const valid = accountIds.filter(isAccountId);
   if (valid.length === 0) return out;
@@ -90,7 +95,7 @@ export async function balancesByAccounts(q: Queryable, accountIds: readonly stri
     [valid],
   );
   for (const row of rows) {
-    out.get(row.account_id)?.push({ accountId: row.account_id, assetSymbol: row.asset_symbol, amount: toDecimal(row.amount) });
+    out.get(row.account_id)?.push({ accountId: row.account_id, assetSymbol: row.asset_symbol, amount: toDecimal(row.amount, decimal) });
   }
   return out;
 }
@@ -129,7 +134,11 @@ export const POSITION_COLUMNS = `id, account_id, market_symbol, size, entry_pric
   isolated_margin, leverage, version`;
 
 /** Open positions (size ≠ 0) per account, ordered by market. */
-export async function positionsByAccounts(q: Queryable, accountIds: readonly string[]): Promise<Map<string, PositionRecord[]>> {
+export async function positionsByAccounts(
+  q: Queryable,
+  accountIds: readonly string[],
+  decimal?: DecimalClass,
+): Promise<Map<string, PositionRecord[]>> {
   const out = new Map<string, PositionRecord[]>(accountIds.map((id) => [id, []]));
   const valid = accountIds.filter(isAccountId);
   if (valid.length === 0) return out;
@@ -137,6 +146,6 @@ export async function positionsByAccounts(q: Queryable, accountIds: readonly str
     `SELECT ${POSITION_COLUMNS} FROM position WHERE account_id = ANY($1::uuid[]) AND size <> 0 ORDER BY account_id, market_symbol`,
     [valid],
   );
-  for (const row of rows) out.get(row.account_id)?.push(toPosition(row));
+  for (const row of rows) out.get(row.account_id)?.push(toPosition(row, decimal));
   return out;
 }
