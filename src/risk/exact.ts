@@ -1,8 +1,8 @@
 /**
- * Fast paths for the engine context's x + y, x − y and x·y (and x.toDecimalPlaces when nothing is to be rounded):
- * `withExactArithmetic` gives a decimal.js clone its own prototype whose add/plus, sub/minus, mul/times, div/dividedBy,
- * abs, neg and toDecimalPlaces/toDP compute the result directly on decimal.js's digit representation whenever that gives what
- * decimal.js would return, and call decimal.js's own method in every other case.
+ * Fast paths for the engine context's x + y, x − y, x·y, x/y, |x| and −x (and x.toDecimalPlaces when nothing is to be
+ * rounded): `withExactArithmetic` gives a decimal.js clone its own prototype whose add/plus, sub/minus, mul/times,
+ * div/dividedBy, abs, neg and toDecimalPlaces/toDP compute the result directly on decimal.js's digit representation
+ * whenever that gives what decimal.js would return, and call decimal.js's own method in every other case.
  *
  * decimal.js documents an instance's fields: `d`, the digits in base-1e7 words (the first without leading zeros, no
  * trailing zero words, word boundaries aligned to the decimal point); `e`, the decimal exponent of the leading digit;
@@ -214,7 +214,13 @@ let remainderNonZero = false;
  * exponent, l the word count). With X extended by zero words to L ≥ xl words, Q = floor(X·B^(L−xl) / Y) has L − yl + 1
  * words, the first of base-B exponent kx − ky.
  */
-function divideMagnitudes(xe: number, xd: readonly number[], ye: number, yd: readonly number[], quotientWords: number): boolean {
+function divideMagnitudes(
+  xe: number,
+  xd: readonly number[],
+  ye: number,
+  yd: readonly number[],
+  quotientWords: number,
+): boolean {
   const xl = xd.length;
   const yl = yd.length;
   const L = Math.max(xl, yl + quotientWords - 1);
