@@ -59,11 +59,11 @@ function accountRow(t: AccountTuple): AccountRow {
 const BALANCE_TUPLE = `json_build_array(account_id, asset_symbol, trim_scale(amount)::text)`;
 type BalanceTuple = [string, string, string];
 /**
- * NUMERIC columns are DECIMAL(65,30): `x::text` writes 30 decimals ("0.5" as "0.500000000000000000000000000000"), and
- * parsing those trailing zeros was the largest single cost of decoding a risk request's rows. trim_scale (Postgres
- * 13+) drops them: the same value, a third of the text.
+ * A position as a JSON array: PositionTuple's order. NUMERIC columns are DECIMAL(65,30): `x::text` writes 30 decimals
+ * ("0.5" as "0.500000000000000000000000000000"), and parsing those trailing zeros was the largest single cost of
+ * decoding a risk request's rows. trim_scale (Postgres 13+) drops them: the same value, a third of the text (balances
+ * use it too).
  */
-/** A position as a JSON array: PositionTuple's order. */
 const POSITION_TUPLE = `json_build_array(id, account_id, market_symbol, trim_scale(size)::text, trim_scale(entry_price)::text,
   trim_scale(realized_pnl)::text, trim_scale(funding_index)::text, margin_type, trim_scale(isolated_margin)::text,
   trim_scale(leverage)::text, version)`;
