@@ -51,6 +51,14 @@ export function scaleBy(x: Decimal, k: Decimal): Decimal {
 /** Words of x.d read by `toDouble`: 4 base-1e7 words hold at least 22 significant digits, more than a double does. */
 const DOUBLE_WORDS = 4;
 
+/** 10^0 … 10^22: exactly representable doubles. */
+const POWERS_OF_TEN: readonly number[] = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/** 10^k for k ≥ 0: from the table where exact, else `10 ** k` (Math.pow). */
+function powerOfTen(k: number): number {
+  return k < POWERS_OF_TEN.length ? POWERS_OF_TEN[k]! : 10 ** k;
+}
+
 /**
  * x as a double, read from the digits (decimal.js documents `d`: base-1e7 words, the first without leading zeros; `e`:
  * the decimal exponent of the leading digit; `s`: the sign) without the string round trip of `toNumber`. Within a few
@@ -66,10 +74,10 @@ export function toDouble(x: Decimal): number {
   let v = 0;
   for (let i = 0; i < n; i++) v = v * 1e7 + words[i]!;
   let leadingDigits = 1;
-  for (let w = first; w >= 10; w = Math.floor(w / 10)) leadingDigits += 1;
+  while (leadingDigits < 7 && first >= POWERS_OF_TEN[leadingDigits]!) leadingDigits += 1;
   // v is an integer whose last digit has the place value 10^exp.
   const exp = x.e - (leadingDigits - 1) - 7 * (n - 1);
-  const magnitude = exp >= 0 ? v * 10 ** exp : v / 10 ** -exp;
+  const magnitude = exp >= 0 ? v * powerOfTen(exp) : v / powerOfTen(-exp);
   return x.s < 0 ? -magnitude : magnitude;
 }
 

@@ -35,7 +35,7 @@
  */
 import Decimal from 'decimal.js';
 import type { BoundarySide, PositionSide, PriceBoundary, UnderlyingLiquidation } from './result';
-import { D, ONE, TWO, ZERO, roundToTick, toD, toDouble } from './decimal';
+import { D, ONE, TWO, ZERO, compareD, roundToTick, scaleBy, toD, toDouble } from './decimal';
 import type { NBalance, NMarket, NPosition, PreparedAccount } from './model';
 import { isolatedBankruptAt, isolatedLiquidatableAt, marginTermsAt } from './position';
 import { entryNotional, maintenanceMarginAt, tierForNotional } from './requirements';
@@ -49,8 +49,6 @@ const MAX_SNAP_STEPS = 64;
 const MAX_BISECTIONS = 200;
 /** Grid of index levels for an underlying without a market (8 decimal places). */
 const INDEX_TICK: Decimal = new D('1e-8');
-/** Relative step for the local slope of equity in the underlying's price (exposure direction). */
-const EXPOSURE_STEP: Decimal = new D('1e-12');
 
 export type SearchDirection = 'BELOW' | 'ABOVE';
 
@@ -301,7 +299,7 @@ const DOUBLE_ARITHMETIC: SearchArithmetic<number> = {
 
 /**
  * Nearest s in the given direction from s = 1 where g changes side (g < 0 is the liquidatable side), or null.
- * PIECEWISE_LINEAR: g is linear strictly inside each segment between breakpoints (sorted or not); each segment's line
+ * PIECEWISE_LINEAR: g is linear strictly inside each segment between breakpoints (sorted ascending); each segment's line
  * is fixed by two interior points (never the breakpoints themselves, where the tier is ambiguous and g may jump), and
  * the first segment whose line reaches the other side gives the root — or the breakpoint itself when g jumps across.
  * NONLINEAR: bracket on a grid of ratios, then bisect until the reference price moves less than a tick.
@@ -311,7 +309,7 @@ function searchIn<T>(
   g: (s: T) => T,
   startNeg: boolean,
   direction: SearchDirection,
-  breakpoints: readonly T[],
+  breakpoints: ArrayLike<T>,
   shape: Shape,
   resolution: T,
 ): T | null {
@@ -322,11 +320,16 @@ function searchIn<T>(
   if (shape === 'PIECEWISE_LINEAR') {
     // Root of the line through (a, fa), (b, fb).
     const interpolate = (a: T, fa: T, b: T, fb: T): T => A.add(a, A.div(A.mul(A.sub(b, a), fa), A.sub(fa, fb)));
-    const points = below
-      ? breakpoints.filter((b) => A.lt(b, one) && A.lt(zero, b)).sort((x, y) => (A.lt(y, x) ? -1 : A.lt(x, y) ? 1 : 0))
-      : breakpoints.filter((b) => A.lt(one, b)).sort((x, y) => (A.lt(x, y) ? -1 : A.lt(y, x) ? 1 : 0));
-    // Segment ends outward from s = 1; the last far end is 0 (below) or +∞ (above, null).
-    const ends: (T | null)[] = [...points, below ? zero : null];
+    // Segment ends outward from s = 1 (breakpoints on the search's side, nearest first); the last far end is 0 (below)
+    // or +∞ (above, null).
+    const ends: (T | null)[] = [];
+    if (below) {
+      for (let i = breakpoints.length - 1; i >= 0; i--) if (A.lt(breakpoints[i]!, one) && A.lt(zero, breakpoints[i]!)) ends.push(breakpoints[i]!);
+      ends.push(zero);
+    } else {
+      for (let i = 0; i < breakpoints.length; i++) if (A.lt(one, breakpoints[i]!)) ends.push(breakpoints[i]!);
+      ends.push(null);
+    }
     let near = one;
     for (let i = 0; i < ends.length; i++) {
       const far = ends[i] as T | null;
@@ -406,7 +409,7 @@ export function searchBoundary(
   // Keep every intermediate in the engine context even if a caller hands in plain decimal.js values.
   const g = (s: Decimal): Decimal => toD(gRaw(s));
   const resolution = shape === 'NONLINEAR' ? searchResolution(referencePrice, tick) : ZERO;
-  return searchIn(DECIMAL_ARITHMETIC, g, g1.isNeg(), direction, breakpoints.map(toD), shape, resolution);
+  return searchIn(DECIMAL_ARITHMETIC, g, g1.isNeg(), direction, breakpoints.map(toD).sort(compareD), shape, resolution);
 }
 
 /** A double-precision search was abandoned: g was not finite at some ratio (the caller searches in Decimal). */
@@ -432,7 +435,8 @@ export function searchBoundaryInDoubles(
     return finite ? v : 0;
   };
   const resolution = shape === 'NONLINEAR' ? toDouble(searchResolution(referencePrice, tick)) : 0;
-  const s = searchIn(DOUBLE_ARITHMETIC, guarded, g1.isNeg(), direction, breakpoints, shape, resolution);
+  // A typed array sorts numerically (NaN last, never between two breakpoints the walk uses).
+  const s = searchIn(DOUBLE_ARITHMETIC, guarded, g1.isNeg(), direction, Float64Array.from(breakpoints).sort(), shape, resolution);
   if (!finite || (s !== null && !Number.isFinite(s))) return NOT_FINITE;
   return s === null ? null : new D(s);
 }
@@ -481,11 +485,10 @@ function tiersInPlay(mp: MovedPosition): boolean {
   return mp.markMoves && !p.q.isZero() && p.market.option === null && p.market.maintenanceBasis !== 'ENTRY';
 }
 
-/** Ratios s at which a moved position's notional crosses a tier floor. */
-function tierBreakpoints(mp: MovedPosition): Decimal[] {
+/** Ratios s at which a moved position's notional crosses a tier floor (appended to `out`). */
+function tierBreakpoints(mp: MovedPosition, out: Decimal[] = []): Decimal[] {
   const p = mp.pos;
-  if (!tiersInPlay(mp)) return [];
-  const out: Decimal[] = [];
+  if (!tiersInPlay(mp)) return out;
   for (const t of p.market.tiers) {
     if (t.floor.lte(0)) continue;
     // LINEAR: N(s) = A·P·s = floor ⇒ s = floor/(A·P); INVERSE: N(s) = A/(P·s) = floor ⇒ s = A/(P·floor).
@@ -540,18 +543,16 @@ function deltaOneFastGap(
 }
 
 /** `tierBreakpoints` in doubles, for the double-precision search (same ratios to a double's precision). */
-function fastTierBreakpoints(mp: MovedPosition): number[] {
+function fastTierBreakpoints(mp: MovedPosition, out: number[]): void {
   const p = mp.pos;
-  if (!tiersInPlay(mp)) return [];
+  if (!tiersInPlay(mp)) return;
   const absQc = toDouble(p.absQc);
   const mark = toDouble(p.mark);
   const linear = p.market.contractType === 'LINEAR';
-  const out: number[] = [];
   for (const t of fastTiers(p.market)) {
     if (t.floor <= 0) continue;
     out.push(linear ? t.floor / (absQc * mark) : absQc / (mark * t.floor));
   }
-  return out;
 }
 
 /**
@@ -589,26 +590,26 @@ export function crossUnderlying(
 
   // amount·index of each balance on U: constant, computed once (not at every ratio the search tries).
   const balanceValues = balances.map((b) => b.amount.mul(b.indexPrice));
-  const gapAt = (s: Decimal, mode: 'MAINTENANCE' | 'BANKRUPTCY', valuation: ValuationMode = 'PRECISE', options = true): Decimal => {
+  const gapAt = (s: Decimal, mode: 'MAINTENANCE' | 'BANKRUPTCY', valuation: ValuationMode = 'PRECISE'): Decimal => {
     let sum = ZERO;
     for (let i = 0; i < balances.length; i++) {
       const b = balances[i]!;
-      const v = balanceValues[i]!.mul(s);
+      const v = s === ONE ? balanceValues[i]! : balanceValues[i]!.mul(s);
       sum = sum.add(mode === 'MAINTENANCE' ? v.mul(b.maintenanceWeight) : v);
     }
     // At s = 1 (the current prices) the positions' terms are the evaluation's own figures.
     const atCurrent = s === ONE && valuation === 'PRECISE';
     for (const mp of moved) {
       const p = mp.pos;
-      if (!options && p.market.option !== null) continue;
       const known = atCurrent ? current.get(p.id) : undefined;
       const price = mp.markMoves && !atCurrent ? p.valuationPrice.mul(s) : p.valuationPrice;
       const x = mp.settleMoves && !atCurrent ? p.settlePrice.mul(s) : p.settlePrice;
+      // × x skipped when x is exactly 1 (the valuation asset's index: scaleBy).
       if (mode === 'MAINTENANCE' && !scanned.has(p.id)) {
         const t = known ?? marginTermsAt(p, price, valuation);
-        sum = sum.add(t.pnl.sub(t.maintenanceMargin).mul(x));
+        sum = sum.add(scaleBy(t.pnl.sub(t.maintenanceMargin), x));
       } else {
-        sum = sum.add((known?.pnl ?? equityContributionOf(valuePosition(p, price, valuation))).mul(x));
+        sum = sum.add(scaleBy(known?.pnl ?? equityContributionOf(valuePosition(p, price, valuation)), x));
       }
     }
     // PORTFOLIO: U's scan group MM at the moved price (its options revalued FAST: 16 scenarios per option and ratio).
@@ -645,7 +646,8 @@ export function crossUnderlying(
     const m = mp.pos.market;
     marketsOnU.set(m.symbol, m);
     const n = current.get(mp.pos.id)?.notionalUsd ?? ZERO;
-    if (reference === null || n.gt(referenceNotional) || (n.eq(referenceNotional) && m.symbol < reference.symbol)) {
+    const order = reference === null ? 1 : compareD(n, referenceNotional);
+    if (order > 0 || (order === 0 && m.symbol < reference!.symbol)) {
       reference = m;
       referenceNotional = n;
     }
@@ -659,9 +661,16 @@ export function crossUnderlying(
   const shapeOf = (scope: ShapeScope): Shape =>
     moved.every((mp) => movedShapeIsLinear(mp, scope)) ? 'PIECEWISE_LINEAR' : 'NONLINEAR';
   // Tier breakpoints: in doubles for the double-precision search, in Decimal (built only if needed) otherwise.
-  const fastBreakpoints = deltaOneGap === null ? [] : moved.flatMap(fastTierBreakpoints);
+  const fastBreakpoints: number[] = [];
+  if (deltaOneGap !== null) for (const mp of moved) fastTierBreakpoints(mp, fastBreakpoints);
   let decimalBreakpoints: Decimal[] | null = null;
-  const breakpoints = (): Decimal[] => (decimalBreakpoints ??= moved.flatMap(tierBreakpoints));
+  const breakpoints = (): Decimal[] => {
+    if (decimalBreakpoints === null) {
+      decimalBreakpoints = [];
+      for (const mp of moved) tierBreakpoints(mp, decimalBreakpoints);
+    }
+    return decimalBreakpoints;
+  };
   const sortedMarkets = [...marketsOnU.values()].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
 
   const boundary = (
@@ -704,17 +713,26 @@ export function crossUnderlying(
   const shape = group !== null ? 'NONLINEAR' : shapeOf('WITH_REQUIREMENTS');
   const bankShape = shapeOf('VALUE_ONLY');
 
-  // Local slope of equity in s: delta-one terms by a finite difference, options by their deltas (∂(q·c·V·X)/∂s =
-  // q·c·Δ·U·X), so the current (memoized) valuation is reused.
-  let slope = gapAt(ONE.add(EXPOSURE_STEP), 'BANKRUPTCY', 'PRECISE', false).sub(gapAt(ONE, 'BANKRUPTCY', 'PRECISE', false));
+  // Exposure: the sign of ∂(cross equity)/∂s at s = 1 (USD), exactly, from the current figures:
+  //   a balance on U:  amount·index;
+  //   a position whose mark moves: ∂(uPnL)/∂s = q·c·P (LINEAR) or q·c/P (INVERSE), i.e. ±N (− for a short), times X;
+  //     an option q·c·Δ·U·X (its current, memoized valuation);
+  //   a position whose settlement price moves: + its equity contribution × X.
+  let slope = ZERO;
+  for (const v of balanceValues) slope = slope.add(v);
   for (const mp of moved) {
     const p = mp.pos;
-    if (p.market.option === null) continue;
+    const known = current.get(p.id);
+    if (p.market.option === null && known !== undefined) {
+      if (mp.markMoves) slope = p.q.isNeg() ? slope.sub(known.notionalUsd) : slope.add(known.notionalUsd);
+      if (mp.settleMoves) slope = slope.add(scaleBy(known.pnl, p.settlePrice));
+      continue;
+    }
     const v = valuePosition(p, p.valuationPrice);
-    const value = equityContributionOf(v);
-    let d = mp.markMoves ? p.qc.mul(v.option!.delta).mul(p.valuationPrice).mul(p.settlePrice) : ZERO;
-    if (mp.settleMoves) d = d.add(value.mul(p.settlePrice));
-    slope = slope.add(d.mul(EXPOSURE_STEP));
+    let d = ZERO;
+    if (mp.markMoves) d = p.market.option !== null ? p.qc.mul(v.option!.delta).mul(p.valuationPrice) : p.q.isNeg() ? v.notional.neg() : v.notional;
+    if (mp.settleMoves) d = d.add(equityContributionOf(v));
+    slope = slope.add(d.mul(p.settlePrice));
   }
   const exposure: PositionSide = slope.isZero() ? 'FLAT' : slope.isPos() ? 'LONG' : 'SHORT';
 

@@ -244,19 +244,21 @@ describe('properties', () => {
       valuationAsset: 'USD',
     });
 
+  /** The account re-evaluated with every mark on underlying u and u's index multiplied by s. */
+  const movedBy = (snap: AccountSnapshot, u: string, s: Decimal): AccountRisk => {
+    const markPrices: Record<string, Decimal> = {};
+    for (const m of markets) if (m.baseAsset === u) markPrices[m.symbol] = d(MARKS[m.symbol]!).mul(s);
+    const idx = snap.indexPrices[u];
+    const indexPrices = idx === undefined ? {} : { [u]: idx.price.mul(s) };
+    return evaluateAccountWithPrices(snap, { markPrices, indexPrices }, { liquidationPrices: 'SKIP' });
+  };
+
   test('cross boundaries of a mixed book: not liquidatable at the boundary, liquidatable one tick into the liquidatable side', () => {
     let checked = 0;
     fc.assert(
       fc.property(accountArb, (a) => {
         const snap = buildAccount(a);
         const r = evaluateAccount(snap);
-        const moved = (u: string, s: Decimal): AccountRisk => {
-          const markPrices: Record<string, Decimal> = {};
-          for (const m of markets) if (m.baseAsset === u) markPrices[m.symbol] = d(MARKS[m.symbol]!).mul(s);
-          const idx = snap.indexPrices[u];
-          const indexPrices = idx === undefined ? {} : { [u]: idx.price.mul(s) };
-          return evaluateAccountWithPrices(snap, { markPrices, indexPrices }, { liquidationPrices: 'SKIP' });
-        };
         for (const ul of r.liquidationPrices) {
           for (const b of [ul.below, ul.above]) {
             if (b === null) continue;
@@ -266,9 +268,9 @@ describe('properties', () => {
             const refPrice = price0.mul(b.ratio);
             const into = b.liquidatableSide === 'BELOW' ? tick.neg() : tick;
             if (refPrice.add(into).lte(0)) continue;
-            const onBoundary = moved(ul.underlying, b.ratio);
+            const onBoundary = movedBy(snap, ul.underlying, b.ratio);
             expect(onBoundary.marginEquity.gte(onBoundary.maintenanceMargin)).toBe(true);
-            const beyond = moved(ul.underlying, refPrice.add(into).div(price0));
+            const beyond = movedBy(snap, ul.underlying, refPrice.add(into).div(price0));
             expect(beyond.marginEquity.lt(beyond.maintenanceMargin)).toBe(true);
             checked++;
           }
@@ -278,6 +280,29 @@ describe('properties', () => {
       { ...RUNS, numRuns: 150 },
     );
     expect(checked).toBeGreaterThan(50);
+  });
+
+  test("an underlying's exposure is the direction cross equity moves with it (central difference of re-evaluations)", () => {
+    let checked = 0;
+    fc.assert(
+      fc.property(accountArb, (a) => {
+        const snap = buildAccount(a);
+        const r = evaluateAccount(snap);
+        // Every position and balance of this book is linear in the ratio s (LINEAR marks; the INVERSE market settles
+        // in its own base), so the central difference is the slope itself.
+        const equityAt = (u: string, s: Decimal): Decimal => movedBy(snap, u, s).crossEquity;
+        for (const ul of r.liquidationPrices) {
+          const diff = equityAt(ul.underlying, d('1.000001')).sub(equityAt(ul.underlying, d('0.999999')));
+          // Figures are rounded to the settlement asset's decimals: a difference this small says nothing.
+          if (diff.abs().lt('0.001')) continue;
+          expect([ul.underlying, ul.exposure]).toEqual([ul.underlying, diff.isPos() ? 'LONG' : 'SHORT']);
+          checked++;
+        }
+        return true;
+      }),
+      { ...RUNS, numRuns: 150 },
+    );
+    expect(checked).toBeGreaterThan(100);
   });
 
   test('the FAST boundary search (doubles) reports exactly the prices of the PRECISE (Decimal) search', () => {
