@@ -320,14 +320,21 @@ function searchIn<T>(
   if (shape === 'PIECEWISE_LINEAR') {
     // Root of the line through (a, fa), (b, fb).
     const interpolate = (a: T, fa: T, b: T, fb: T): T => A.add(a, A.div(A.mul(A.sub(b, a), fa), A.sub(fa, fb)));
-    // Segment ends outward from s = 1 (breakpoints on the search's side, nearest first); the last far end is 0 (below)
-    // or +∞ (above, null).
+    // Segment ends outward from s = 1 (breakpoints on the search's side, nearest first, each once: a repeated one would
+    // make an empty segment, whose line is undefined); the last far end is 0 (below) or +∞ (above, null).
     const ends: (T | null)[] = [];
+    let previous = one;
     if (below) {
-      for (let i = breakpoints.length - 1; i >= 0; i--) if (A.lt(breakpoints[i]!, one) && A.lt(zero, breakpoints[i]!)) ends.push(breakpoints[i]!);
+      for (let i = breakpoints.length - 1; i >= 0; i--) {
+        const b = breakpoints[i]!;
+        if (A.lt(b, previous) && A.lt(zero, b)) ends.push((previous = b));
+      }
       ends.push(zero);
     } else {
-      for (let i = 0; i < breakpoints.length; i++) if (A.lt(one, breakpoints[i]!)) ends.push(breakpoints[i]!);
+      for (let i = 0; i < breakpoints.length; i++) {
+        const b = breakpoints[i]!;
+        if (A.lt(previous, b)) ends.push((previous = b));
+      }
       ends.push(null);
     }
     let near = one;
@@ -416,8 +423,8 @@ export function searchBoundary(
 export const NOT_FINITE = Symbol('NOT_FINITE');
 
 /**
- * `searchIn` in doubles, for a g given in doubles (the FAST delta-one model): the estimate as a Decimal, null for no
- * boundary, or NOT_FINITE when g overflowed somewhere on the way.
+ * `searchIn` in doubles, for a g given in doubles (the FAST delta-one model) and breakpoints sorted ascending: the
+ * estimate as a Decimal, null for no boundary, or NOT_FINITE when g overflowed somewhere on the way.
  */
 export function searchBoundaryInDoubles(
   g: (s: number) => number,
@@ -435,8 +442,7 @@ export function searchBoundaryInDoubles(
     return finite ? v : 0;
   };
   const resolution = shape === 'NONLINEAR' ? toDouble(searchResolution(referencePrice, tick)) : 0;
-  // A typed array sorts numerically (NaN last, never between two breakpoints the walk uses).
-  const s = searchIn(DOUBLE_ARITHMETIC, guarded, g1.isNeg(), direction, Float64Array.from(breakpoints).sort(), shape, resolution);
+  const s = searchIn(DOUBLE_ARITHMETIC, guarded, g1.isNeg(), direction, breakpoints, shape, resolution);
   if (!finite || (s !== null && !Number.isFinite(s))) return NOT_FINITE;
   return s === null ? null : new D(s);
 }
@@ -504,7 +510,8 @@ function safeRounding(side: BoundarySide): 'UP' | 'DOWN' {
 /**
  * g(s) of a book whose moved positions are all delta-one and none is margined by a portfolio scan, in doubles
  * (fast-terms.ts): const + Σ balances amount·index·s·(w_maint | 1) + Σ positions (equity − MM | equity)(P_s)·X_s, with
- * P_s = P·s when the mark moves and X_s = X·s when the settlement price does. For searches only; null when the book
+ * P_s = P·s when the mark moves and X_s = X·s when the settlement price does, and const such that g(1) is the account's
+ * own `maint1` (marginEquity − MM) or `bank1` (cross equity). For searches only; null when the book
  * does not qualify. The value is not finite for a ratio where doubles overflow (the caller then searches in Decimal).
  */
 function deltaOneFastGap(
@@ -513,8 +520,8 @@ function deltaOneFastGap(
   balanceValues: readonly Decimal[],
   scanned: ReadonlySet<string>,
   group: PortfolioGroup | null,
-  maintConst: Decimal,
-  bankConst: Decimal,
+  maint1: Decimal,
+  bank1: Decimal,
 ): ((s: number, mode: 'MAINTENANCE' | 'BANKRUPTCY') => number) | null {
   if (group !== null || moved.some((mp) => mp.pos.market.option !== null || scanned.has(mp.pos.id))) return null;
   const positions = moved.map((mp) => ({
@@ -526,11 +533,8 @@ function deltaOneFastGap(
   }));
   const values = balanceValues.map(toDouble);
   const weights = balances.map((b) => toDouble(b.maintenanceWeight));
-  const maintenanceConst = toDouble(maintConst);
-  const bankruptcyConst = toDouble(bankConst);
-  return (s, mode) => {
-    const maintenance = mode === 'MAINTENANCE';
-    let sum = maintenance ? maintenanceConst : bankruptcyConst;
+  const movedTerms = (s: number, maintenance: boolean): number => {
+    let sum = 0;
     for (let i = 0; i < values.length; i++) sum += maintenance ? values[i]! * s * weights[i]! : values[i]! * s;
     for (const p of positions) {
       const price = p.markMoves ? p.price * s : p.price;
@@ -540,9 +544,27 @@ function deltaOneFastGap(
     }
     return sum;
   };
+  // g(s) = g(1) − movedTerms(1) + movedTerms(s): the model meets the account's own g(1) at s = 1.
+  const maintenanceConst = toDouble(maint1) - movedTerms(1, true);
+  const bankruptcyConst = toDouble(bank1) - movedTerms(1, false);
+  return (s, mode) => (mode === 'MAINTENANCE' ? maintenanceConst + movedTerms(s, true) : bankruptcyConst + movedTerms(s, false));
 }
 
-/** `tierBreakpoints` in doubles, for the double-precision search (same ratios to a double's precision). */
+/**
+ * Inserts x into the ascending array (a few tier floors per position: an insertion costs less than a comparator sort
+ * of the whole array).
+ */
+function insertAscending(sorted: number[], x: number): void {
+  let i = sorted.length;
+  sorted.push(x);
+  for (; i > 0 && sorted[i - 1]! > x; i--) sorted[i] = sorted[i - 1]!;
+  sorted[i] = x;
+}
+
+/**
+ * `tierBreakpoints` in doubles, for the double-precision search (same ratios to a double's precision), inserted into
+ * the ascending `out`; a ratio that is not a number (a degenerate notional) is left out.
+ */
 function fastTierBreakpoints(mp: MovedPosition, out: number[]): void {
   const p = mp.pos;
   if (!tiersInPlay(mp)) return;
@@ -551,7 +573,8 @@ function fastTierBreakpoints(mp: MovedPosition, out: number[]): void {
   const linear = p.market.contractType === 'LINEAR';
   for (const t of fastTiers(p.market)) {
     if (t.floor <= 0) continue;
-    out.push(linear ? t.floor / (absQc * mark) : absQc / (mark * t.floor));
+    const s = linear ? t.floor / (absQc * mark) : absQc / (mark * t.floor);
+    if (!Number.isNaN(s)) insertAscending(out, s);
   }
 }
 
@@ -616,26 +639,28 @@ export function crossUnderlying(
     if (mode === 'MAINTENANCE' && group !== null) sum = sum.sub(groupMaintenanceAt(group, s, s.eq(ONE) ? 'PRECISE' : 'FAST'));
     return sum;
   };
-  const maintGap1 = gapAt(ONE, 'MAINTENANCE');
-  const bankGap1 = gapAt(ONE, 'BANKRUPTCY');
-  const maintConst = totals.maintenanceGap.sub(maintGap1);
-  const bankConst = totals.crossEquity.sub(bankGap1);
-  // g(1) is asked for by every boundary: computed once (same expression).
-  const gMaint1 = maintConst.add(maintGap1);
-  const gBank1 = bankConst.add(bankGap1);
-  const gMaint = (s: Decimal): Decimal => (s === ONE ? gMaint1 : maintConst.add(gapAt(s, 'MAINTENANCE')));
-  const gBank = (s: Decimal): Decimal => (s === ONE ? gBank1 : bankConst.add(gapAt(s, 'BANKRUPTCY')));
+  // g(1) is the account's own figure (marginEquity − MM, cross equity), whose sign its status reports. At another
+  // ratio, g(s) = g(1) − (moved terms at s = 1) + (moved terms at s): that constant is computed when first asked for
+  // (snapping, a Decimal search); the FAST delta-one model derives its own in doubles (deltaOneFastGap).
+  const gMaint1 = totals.maintenanceGap;
+  const gBank1 = totals.crossEquity;
+  let maintConst: Decimal | null = null;
+  let bankConst: Decimal | null = null;
+  const maintenanceConst = (): Decimal => (maintConst ??= gMaint1.sub(gapAt(ONE, 'MAINTENANCE')));
+  const bankruptcyConst = (): Decimal => (bankConst ??= gBank1.sub(gapAt(ONE, 'BANKRUPTCY')));
+  const gMaint = (s: Decimal): Decimal => (s === ONE ? gMaint1 : maintenanceConst().add(gapAt(s, 'MAINTENANCE')));
+  const gBank = (s: Decimal): Decimal => (s === ONE ? gBank1 : bankruptcyConst().add(gapAt(s, 'BANKRUPTCY')));
   const hasOptions = moved.some((mp) => mp.markMoves && mp.pos.market.option !== null);
   // The search runs on a FAST model; snapping always uses the PRECISE one. Books of delta-one positions without a
   // portfolio scan: the whole g and the search itself in doubles (fast-terms.ts, searchBoundaryInDoubles), the Decimal
   // search only where doubles overflow. Otherwise: a Decimal search with options valued in double precision.
-  const deltaOneGap = search === 'FAST' ? deltaOneFastGap(moved, balances, balanceValues, scanned, group, maintConst, bankConst) : null;
+  const deltaOneGap = search === 'FAST' ? deltaOneFastGap(moved, balances, balanceValues, scanned, group, gMaint1, gBank1) : null;
   const gMaintFast =
     search === 'FAST' && deltaOneGap === null && (hasOptions || group !== null)
-      ? (s: Decimal): Decimal => maintConst.add(gapAt(s, 'MAINTENANCE', 'FAST'))
+      ? (s: Decimal): Decimal => maintenanceConst().add(gapAt(s, 'MAINTENANCE', 'FAST'))
       : gMaint;
   const gBankFast =
-    search === 'FAST' && deltaOneGap === null && hasOptions ? (s: Decimal): Decimal => bankConst.add(gapAt(s, 'BANKRUPTCY', 'FAST')) : gBank;
+    search === 'FAST' && deltaOneGap === null && hasOptions ? (s: Decimal): Decimal => bankruptcyConst().add(gapAt(s, 'BANKRUPTCY', 'FAST')) : gBank;
 
   // Reference grid: the market on U with the largest cross notional (ties: symbol), else the index on 1e-8.
   let reference: NMarket | null = null;

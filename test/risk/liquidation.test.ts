@@ -58,6 +58,14 @@ describe('searchBoundaryInDoubles (the FAST delta-one search)', () => {
     const s = Number(searchBoundaryInDoubles(quadratic, g1(quadratic), 'BELOW', [], 'NONLINEAR', d(100), d('0.01')));
     expect(Math.abs(s - 0.7)).toBeLessThan(0.0001);
   });
+  test('a breakpoint given twice (two positions reaching a tier floor at the same ratio) is one segment end', () => {
+    // Currently on the liquidatable side (g(1) < 0), recovering at s = 3; kinks at 2 (given twice) and 0.5 (twice).
+    const g = (s: number) => (s >= 2 ? s * 2 - 6 : s - 4);
+    expect(Number(searchBoundaryInDoubles(g, g1(g), 'ABOVE', [0.5, 0.5, 2, 2], 'PIECEWISE_LINEAR', d(100), d('0.01')))).toBeCloseTo(3, 12);
+    expect(searchBoundaryInDoubles(g, g1(g), 'BELOW', [0.5, 0.5, 2, 2], 'PIECEWISE_LINEAR', d(100), d('0.01'))).toBeNull();
+    const gd = (s: Decimal) => (s.gte(2) ? s.mul(2).sub(6) : s.sub(4));
+    expect(searchBoundary(gd, gd(d(1)), 'ABOVE', [d(2), d('0.5'), d(2), d('0.5')], 'PIECEWISE_LINEAR', d(100), d('0.01'))!.eq(3)).toBe(true);
+  });
   test('gives up (NOT_FINITE) when g overflows on the way, so the caller searches in Decimal', () => {
     const overflowing = (s: number) => (s > 1.4 ? Infinity : 10);
     expect(searchBoundaryInDoubles(overflowing, d(10), 'ABOVE', [], 'PIECEWISE_LINEAR', d(100), d('0.01'))).toBe(NOT_FINITE);
