@@ -663,25 +663,31 @@ export function crossUnderlying(
     search === 'FAST' && deltaOneGap === null && hasOptions ? (s: Decimal): Decimal => bankruptcyConst().add(gapAt(s, 'BANKRUPTCY', 'FAST')) : gBank;
 
   // Reference grid: the market on U with the largest cross notional (ties: symbol), else the index on 1e-8.
-  let reference: NMarket | null = null;
+  let referencePosition: NPosition | null = null;
   let referenceNotional = ZERO;
-  const marketsOnU = new Map<string, NMarket>();
   for (const mp of moved) {
     if (!mp.markMoves || mp.pos.market.option !== null) continue;
-    const m = mp.pos.market;
-    marketsOnU.set(m.symbol, m);
     const n = current.get(mp.pos.id)?.notionalUsd ?? ZERO;
-    const order = reference === null ? 1 : compareD(n, referenceNotional);
-    if (order > 0 || (order === 0 && m.symbol < reference!.symbol)) {
-      reference = m;
+    const order = referencePosition === null ? 1 : compareD(n, referenceNotional);
+    if (order > 0 || (order === 0 && mp.pos.market.symbol < referencePosition!.market.symbol)) {
+      referencePosition = mp.pos;
       referenceNotional = n;
     }
   }
+  const reference: NMarket | null = referencePosition === null ? null : referencePosition.market;
   const index = prepared.prices.optionalIndex(underlying);
-  const markOf = new Map<string, Decimal>();
-  for (const mp of moved) if (mp.markMoves && mp.pos.market.option === null) markOf.set(mp.pos.market.symbol, mp.pos.mark);
-  const price0 = reference === null ? index! : markOf.get(reference.symbol)!;
+  const price0 = referencePosition === null ? index! : referencePosition.mark;
   const tick = reference === null ? INDEX_TICK : reference.tick;
+  // The delta-one markets on U (by symbol) with their current marks: built for the first boundary found.
+  let marketsOnU: (readonly [NMarket, Decimal])[] | null = null;
+  const marketMarks = (): readonly (readonly [NMarket, Decimal])[] => {
+    if (marketsOnU === null) {
+      const bySymbol = new Map<string, readonly [NMarket, Decimal]>();
+      for (const mp of moved) if (mp.markMoves && mp.pos.market.option === null) bySymbol.set(mp.pos.market.symbol, [mp.pos.market, mp.pos.mark]);
+      marketsOnU = [...bySymbol.values()].sort(([a], [b]) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+    }
+    return marketsOnU;
+  };
 
   const shapeOf = (scope: ShapeScope): Shape =>
     moved.every((mp) => movedShapeIsLinear(mp, scope)) ? 'PIECEWISE_LINEAR' : 'NONLINEAR';
@@ -696,7 +702,6 @@ export function crossUnderlying(
     }
     return decimalBreakpoints;
   };
-  const sortedMarkets = [...marketsOnU.values()].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
 
   const boundary = (
     g: (s: Decimal) => Decimal,
@@ -722,8 +727,8 @@ export function crossUnderlying(
     const ratio = snapped.div(price0);
     const rounding = safeRounding(liquidatableSide);
     const markPrices: Record<string, Decimal> = {};
-    for (const m of sortedMarkets) {
-      markPrices[m.symbol] = m === reference ? snapped : roundToTick(markOf.get(m.symbol)!.mul(ratio), m.tick, rounding);
+    for (const [m, mark] of marketMarks()) {
+      markPrices[m.symbol] = m === reference ? snapped : roundToTick(mark.mul(ratio), m.tick, rounding);
     }
     return Object.freeze({
       ratio,
