@@ -131,10 +131,14 @@ export function roundUp(x: Decimal, decimals: number): Decimal {
 
 export type TickRounding = 'UP' | 'DOWN';
 
+/** price/tick rounded to an integer, up (toward +∞) or down (toward −∞): the tick count of `roundToTick`. */
+export function tickSteps(price: Decimal, tick: Decimal, direction: TickRounding): Decimal {
+  return price.div(tick).toDecimalPlaces(0, direction === 'UP' ? Decimal.ROUND_CEIL : Decimal.ROUND_FLOOR);
+}
+
 /** Rounds a price onto the tick grid (multiples of `tick`), up (toward +∞) or down (toward −∞). */
 export function roundToTick(price: Decimal, tick: Decimal, direction: TickRounding): Decimal {
-  const steps = price.div(tick).toDecimalPlaces(0, direction === 'UP' ? Decimal.ROUND_CEIL : Decimal.ROUND_FLOOR);
-  return steps.mul(tick);
+  return tickSteps(price, tick, direction).mul(tick);
 }
 
 /** Floors `x` to a multiple of `step` (step > 0). */

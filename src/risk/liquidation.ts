@@ -35,7 +35,7 @@
  */
 import Decimal from 'decimal.js';
 import type { BoundarySide, PositionSide, PriceBoundary, UnderlyingLiquidation } from './result';
-import { D, ONE, TWO, ZERO, compareD, roundToTick, scaleBy, toD, toDouble } from './decimal';
+import { D, ONE, TWO, ZERO, compareD, isNonPositive, roundToTick, scaleBy, tickSteps, toD, toDouble } from './decimal';
 import type { NBalance, NMarket, NPosition, PreparedAccount } from './model';
 import { isolatedBankruptAt, isolatedLiquidatableAt, marginTermsAt } from './position';
 import { entryNotional, maintenanceMarginAt, tierForNotional } from './requirements';
@@ -77,34 +77,39 @@ export function snapBoundary(
 ): Decimal | null {
   const x = toD(xRaw);
   const tick = toD(tickRaw);
-  // Work in integer tick counts: price = k·tick, "into" = +1 toward the liquidatable side.
-  const into = liquidatableSide === 'BELOW' ? -1 : 1;
+  // Work in integer tick counts: price = k·tick, "into" = toward the liquidatable side. Comparisons read the digits
+  // (compareD, isNonPositive) rather than allocate a Decimal for a literal.
+  const intoBelow = liquidatableSide === 'BELOW';
+  /** k + n ticks into the liquidatable side (k − n below, k + n above). */
+  const into = (k: Decimal, n: Decimal): Decimal => (intoBelow ? k.sub(n) : k.add(n));
+  /** k + n ticks back out of it. */
+  const outOf = (k: Decimal, n: Decimal): Decimal => (intoBelow ? k.add(n) : k.sub(n));
   const priceOf = (k: Decimal): Decimal => k.mul(tick);
-  const liqAt = (k: Decimal): boolean => (k.lte(0) ? liquidatableSide === 'BELOW' : liquidatable(priceOf(k)));
-  let k0 = roundToTick(x, tick, liquidatableSide === 'BELOW' ? 'UP' : 'DOWN').div(tick);
-  if (k0.lte(0)) k0 = ONE;
-  // Bracket: safe (not liquidatable) and hit (liquidatable), hit = safe + into·n.
+  const liqAt = (k: Decimal): boolean => (isNonPositive(k) ? intoBelow : liquidatable(priceOf(k)));
+  let k0 = tickSteps(x, tick, intoBelow ? 'UP' : 'DOWN');
+  if (isNonPositive(k0)) k0 = ONE;
+  // Bracket: safe (not liquidatable) and hit (liquidatable), hit = safe + n ticks into the liquidatable side.
   let safe: Decimal;
   let hit: Decimal;
   let step = ONE;
   if (liqAt(k0)) {
     hit = k0;
-    safe = k0.sub(step.mul(into));
+    safe = outOf(k0, step);
     let found = false;
     for (let i = 0; i < MAX_SNAP_STEPS; i++) {
-      if (into === 1 && safe.lte(0)) return null;
+      if (!intoBelow && isNonPositive(safe)) return null;
       if (!liqAt(safe)) {
         found = true;
         break;
       }
       hit = safe;
       step = step.mul(TWO);
-      safe = hit.sub(step.mul(into));
+      safe = outOf(hit, step);
     }
     if (!found) return null;
   } else {
     safe = k0;
-    hit = k0.add(step.mul(into));
+    hit = into(k0, step);
     let found = false;
     for (let i = 0; i < MAX_SNAP_STEPS; i++) {
       if (liqAt(hit)) {
@@ -113,17 +118,17 @@ export function snapBoundary(
       }
       safe = hit;
       step = step.mul(TWO);
-      hit = safe.add(step.mul(into));
+      hit = into(safe, step);
     }
     if (!found) return null;
   }
   // Halve the bracket on the grid until safe and hit are adjacent ticks.
-  while (hit.sub(safe).abs().gt(ONE)) {
+  while (compareD(hit.sub(safe).abs(), ONE) > 0) {
     const mid = safe.add(hit).div(TWO).toDecimalPlaces(0, Decimal.ROUND_FLOOR);
     if (liqAt(mid)) hit = mid;
     else safe = mid;
   }
-  return safe.gt(0) ? priceOf(safe) : null;
+  return isNonPositive(safe) ? null : priceOf(safe);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -522,7 +527,7 @@ function deltaOneFastGap(
   group: PortfolioGroup | null,
   maint1: Decimal,
   bank1: Decimal,
-): ((s: number, mode: 'MAINTENANCE' | 'BANKRUPTCY') => number) | null {
+): { readonly [M in 'MAINTENANCE' | 'BANKRUPTCY']: (s: number) => number } | null {
   if (group !== null || moved.some((mp) => mp.pos.market.option !== null || scanned.has(mp.pos.id))) return null;
   const positions = moved.map((mp) => ({
     terms: fastDeltaOne(mp.pos),
@@ -547,7 +552,10 @@ function deltaOneFastGap(
   // g(s) = g(1) − movedTerms(1) + movedTerms(s): the model meets the account's own g(1) at s = 1.
   const maintenanceConst = toDouble(maint1) - movedTerms(1, true);
   const bankruptcyConst = toDouble(bank1) - movedTerms(1, false);
-  return (s, mode) => (mode === 'MAINTENANCE' ? maintenanceConst + movedTerms(s, true) : bankruptcyConst + movedTerms(s, false));
+  return {
+    MAINTENANCE: (s) => maintenanceConst + movedTerms(s, true),
+    BANKRUPTCY: (s) => bankruptcyConst + movedTerms(s, false),
+  };
 }
 
 /**
@@ -715,8 +723,7 @@ export function crossUnderlying(
     const withTiers = mode === 'MAINTENANCE';
     let s: Decimal | null | typeof NOT_FINITE = NOT_FINITE;
     if (deltaOneGap !== null) {
-      const gDouble = (r: number): number => deltaOneGap(r, mode);
-      s = searchBoundaryInDoubles(gDouble, g1, direction, withTiers ? fastBreakpoints : [], boundaryShape, price0, tick);
+      s = searchBoundaryInDoubles(deltaOneGap[mode], g1, direction, withTiers ? fastBreakpoints : [], boundaryShape, price0, tick);
     }
     if (s === NOT_FINITE) s = searchBoundary(gSearch, g1, direction, withTiers ? breakpoints() : [], boundaryShape, price0, tick);
     if (s === null) return null;
