@@ -599,7 +599,10 @@ export interface CurrentPositionFigures {
   readonly maintenanceMargin: Decimal;
 }
 
-/** Liquidation and bankruptcy boundaries of the cross account for one underlying. */
+/**
+ * Liquidation and bankruptcy boundaries of the cross account for one underlying. `current` holds the figures of every
+ * position of the account (the engine builds it from its evaluation).
+ */
 export function crossUnderlying(
   prepared: PreparedAccount,
   underlying: string,
@@ -759,15 +762,14 @@ export function crossUnderlying(
   for (const v of balanceValues) slope = slope.add(v);
   for (const mp of moved) {
     const p = mp.pos;
-    const known = current.get(p.id);
-    if (p.market.option === null && known !== undefined) {
+    if (p.market.option === null) {
+      const known = current.get(p.id)!;
       if (mp.markMoves) slope = p.q.isNeg() ? slope.sub(known.notionalUsd) : slope.add(known.notionalUsd);
       if (mp.settleMoves) slope = slope.add(scaleBy(known.pnl, p.settlePrice));
       continue;
     }
     const v = valuePosition(p, p.valuationPrice);
-    let d = ZERO;
-    if (mp.markMoves) d = p.market.option !== null ? p.qc.mul(v.option!.delta).mul(p.valuationPrice) : p.q.isNeg() ? v.notional.neg() : v.notional;
+    let d = mp.markMoves ? p.qc.mul(v.option!.delta).mul(p.valuationPrice) : ZERO;
     if (mp.settleMoves) d = d.add(equityContributionOf(v));
     slope = slope.add(d.mul(p.settlePrice));
   }
