@@ -6,7 +6,7 @@ import * as F from './fixtures';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const examples: any[] = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../shared/reference-examples.json'), 'utf8'));
+const examples: any[] = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../fixtures/reference-examples.json'), 'utf8'));
 
 const d = (x: Decimal.Value) => new Decimal(x);
 

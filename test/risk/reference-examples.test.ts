@@ -1,5 +1,5 @@
 /**
- * Golden tests: published worked examples (../shared/reference-examples.json) reproduced through the engine —
+ * Golden tests: published worked examples (test/fixtures/reference-examples.json) reproduced through the engine —
  * real snapshots evaluated by evaluateAccount, never the formula re-typed here.
  */
 import * as fs from 'fs';
@@ -17,7 +17,7 @@ interface Example {
 }
 
 const examples: Example[] = JSON.parse(
-  fs.readFileSync(path.resolve(__dirname, '../../../shared/reference-examples.json'), 'utf8'),
+  fs.readFileSync(path.resolve(__dirname, '../fixtures/reference-examples.json'), 'utf8'),
 );
 const example = (id: string): Example => {
   const e = examples.find((x) => x.id === id);

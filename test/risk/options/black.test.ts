@@ -5,7 +5,7 @@ import { D } from '../../../src/risk/options/decimal-math';
 import { bsm, black76, forwardPrice, valueOptionAt, yearFractionAct365, MS_PER_YEAR_ACT365 } from '../../../src/risk/options/black';
 
 interface Ref { id: string; inputs: any; expected: any; tolerance: { abs: number } }
-const refs: Ref[] = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../../shared/reference-examples.json'), 'utf8'));
+const refs: Ref[] = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../fixtures/reference-examples.json'), 'utf8'));
 const ref = (id: string): Ref => {
   const r = refs.find((x) => x.id === id);
   if (!r) throw new Error(`missing reference ${id}`);

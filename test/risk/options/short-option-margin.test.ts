@@ -11,7 +11,7 @@ import {
 } from '../../../src/risk/options/short-option-margin';
 
 const refs: Array<{ id: string; inputs: any; expected: any; tolerance: { abs: number } }> = JSON.parse(
-  fs.readFileSync(path.resolve(__dirname, '../../../../shared/reference-examples.json'), 'utf8'),
+  fs.readFileSync(path.resolve(__dirname, '../../fixtures/reference-examples.json'), 'utf8'),
 );
 
 describe('golden: cboe-ibm-short-call', () => {

@@ -16,7 +16,7 @@ import {
 } from '../../../src/risk/var/value-at-risk';
 
 const refs: Array<{ id: string; inputs: any; expected: any; tolerance: { abs: number } }> = JSON.parse(
-  fs.readFileSync(path.resolve(__dirname, '../../../../shared/reference-examples.json'), 'utf8'),
+  fs.readFileSync(path.resolve(__dirname, '../../fixtures/reference-examples.json'), 'utf8'),
 );
 
 describe('golden: var-10day-sqrt-time', () => {
