@@ -7,7 +7,7 @@
  *   `getIntrospectionQuery()`, 15 deep) that codegen, GraphiQL and IDE plugins send is let through; graphql-js's own
  *   MaxIntrospectionDepthRule (part of validation) bounds how often `fields` / `interfaces` / `possibleTypes` nest;
  * - an Apollo plugin computes the cost of the operation about to run (graphql-query-complexity, with the request's
- *   variables): each field costs 1 plus its children, multiplied by `first` on paginated fields.
+ *   variables): each field costs 1 plus its children, multiplied by the page size on paginated fields.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import type express from 'express';
@@ -190,12 +190,13 @@ export function queryShapeGuard(limits: { maxDepth: number; maxAliases: number; 
   };
 }
 
-/** Field cost: 1 (10 for a mutation) plus the children, × the page size on fields that take `first`. */
+/** Field cost: 1 (10 for a mutation) plus the children, × the page size (`first`, else `last`) on paginated fields. */
 export const costEstimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
   const own = type.name === 'Mutation' ? 10 : 1;
   if (!field.args.some((a) => a.name === 'first')) return own + childComplexity;
-  const first = typeof args.first === 'number' && args.first > 0 ? Math.min(args.first, MAX_PAGE) : DEFAULT_PAGE;
-  return own + childComplexity * first;
+  const size = typeof args.first === 'number' ? args.first : args.last;
+  const page = typeof size === 'number' && size > 0 ? Math.min(size, MAX_PAGE) : DEFAULT_PAGE;
+  return own + childComplexity * page;
 };
 
 type CostOutcome = { readonly kind: 'SKIP' } | { readonly kind: 'FAILED'; readonly message: string } | { readonly kind: 'COST'; readonly cost: number };
