@@ -60,7 +60,7 @@ const BALANCE_TUPLE = `json_build_array(account_id, asset_symbol, trim_scale(amo
 type BalanceTuple = [string, string, string];
 /**
  * A position as a JSON array: PositionTuple's order. NUMERIC columns are DECIMAL(65,30): `x::text` writes 30 decimals
- * ("0.5" as "0.500000000000000000000000000000"), and parsing those trailing zeros was the largest single cost of
+ * ("0.5" as "0.500000000000000000000000000000"), and parsing those trailing zeros would be the largest single cost of
  * decoding a risk request's rows. trim_scale (Postgres 13+) drops them: the same value, a third of the text (balances
  * use it too).
  */
@@ -254,8 +254,8 @@ interface SnapshotJson {
 /**
  * The snapshot statement for a condition on the account id: `= ANY($1::uuid[])` for a batch, `= $1::uuid` for one
  * account. The one-account form is what a single account's risk request runs: with a scalar parameter Postgres keeps
- * one generic plan for the prepared statement (planning ~0.02 ms instead of ~0.7 ms per execution on these machines,
- * and no slower to execute), where an array parameter makes it re-plan on every execution to know the array's size.
+ * one generic plan for the prepared statement (planned once, and no slower to execute), where an array parameter
+ * makes it re-plan on every execution to know the array's size.
  */
 function snapshotStatement(name: string, accounts: string): { readonly name: string; readonly text: string } {
   return {
