@@ -6,6 +6,7 @@
 import Decimal from 'decimal.js';
 import type { AccountRisk, AccountStatus } from '../risk';
 import type { Queryable } from '../store/queryable';
+import { keysetSql, type KeysetPage } from '../store/keyset';
 
 /** Ordering key of an account whose margin equity is ≤ 0 while it has a requirement (or negative equity). */
 export const RATIO_KEY_UNBOUNDED = new Decimal('1e18');
@@ -164,12 +165,13 @@ export interface RiskPageKey {
 }
 
 /**
- * Keyset page, worst first: rows with ratio_key ≥ minRatio (when given) strictly after `after` in
- * (ratio_key DESC, account_id DESC) order. One index range scan of `limit` rows.
+ * Keyset page, worst first: rows with ratio_key ≥ minRatio (when given), in (ratio_key DESC, account_id DESC) order,
+ * beyond `page.cursor` in its direction (or with `side: 'OTHER_SIDE'` at or behind it, src/store/keyset.ts). One
+ * index range scan of `limit` rows, either way.
  */
 export async function pageAccountRisk(
   q: Queryable,
-  args: { limit: number; after: RiskPageKey | null; minRatio: Decimal | null },
+  args: { page: KeysetPage<RiskPageKey>; minRatio: Decimal | null; side?: 'BEYOND' | 'OTHER_SIDE' },
 ): Promise<AccountRiskRow[]> {
   const where: string[] = [];
   const values: unknown[] = [];
@@ -177,14 +179,20 @@ export async function pageAccountRisk(
     values.push(args.minRatio.toFixed());
     where.push(`ratio_key >= $${values.length}::numeric`);
   }
-  if (args.after) {
-    values.push(args.after.ratioKey, args.after.accountId);
-    where.push(`(ratio_key, account_id) < ($${values.length - 1}::numeric, $${values.length}::uuid)`);
-  }
-  values.push(args.limit);
+  const cursor = args.page.cursor;
+  if (cursor) values.push(cursor.ratioKey, cursor.accountId);
+  const keyset = keysetSql(
+    args.page.direction,
+    'ratio_key, account_id',
+    cursor ? `$${values.length - 1}::numeric, $${values.length}::uuid` : null,
+    args.side ?? 'BEYOND',
+    'DESC',
+  );
+  if (keyset.where) where.push(keyset.where);
+  values.push(args.page.limit);
   const { rows } = await q.query<Row>(
     `SELECT ${COLUMNS} FROM account_risk ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY ratio_key DESC, account_id DESC LIMIT $${values.length}`,
+      ORDER BY ${keyset.orderBy} LIMIT $${values.length}`,
     values,
   );
   return rows.map(toRow);
