@@ -50,10 +50,9 @@ async function databaseReachable(db: Database): Promise<boolean> {
  *
  * Express 5 re-parents every request and response (`Object.setPrototypeOf(req, app.request)` in `app.handle`). An
  * object whose prototype changes after construction makes V8's young-generation collector keep the garbage of every
- * request that follows: measured on a bare express 5 app (one JSON route, 10 keep-alive connections), each scavenge
- * of ~14 MB promoted ~800 KB to the old generation against ~3 KB when the objects are born with their final prototype.
- * In this service it was one of two such sources (the other: `detachRequestContext` in src/server/graphql.ts), which
- * together had scavenges promote ~20% of all the memory requests allocate (~2.4 MB per scavenge, 5–10 ms pauses).
+ * request that follows: each scavenge promotes to the old generation what it should have freed, and the pauses grow
+ * with the load (the other such source is Apollo's per-request context: `detachRequestContext` in
+ * src/server/graphql.ts).
  * Here node constructs them from classes whose prototypes ARE `app.request` / `app.response` (they inherit express's
  * request and response methods, and `req.app`), so express's `setPrototypeOf` finds the prototype already in place
  * and changes nothing.
