@@ -1,8 +1,7 @@
 /**
  * Benchmarks measure the service as deployed: tsc's output run by node, as the Dockerfile runs it, not the TypeScript
- * source through tsx (whose CommonJS output reads every imported binding through a getter: measured ~10% of the
- * engine's time, and the API benchmark's liquidation-price query ~0.44x of the baseline under tsx against ~0.51–0.55x
- * compiled in the same session).
+ * source through tsx (whose CommonJS output reads every imported binding through a getter, a noticeable share of
+ * the engine's time; bench/README.md has the figures).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';

@@ -75,8 +75,8 @@ type ReleasedContext = { -readonly [K in (typeof REQUEST_STATE)[number]]: GraphQ
  *
  * Why it matters: Apollo keeps references to the context from objects that V8 holds in its old generation until its
  * next full collection (`detachRequestContext` in src/server/graphql.ts). Every young-generation collection in between
- * treats those references as live, so it copied, then promoted, everything the context reached: measured under the API
- * benchmark's load, ~2 MB of every ~12 MB a risk query allocated, with 5–10 ms pauses, against ~0.5 MB once released.
+ * treats those references as live, so it copied, then promoted, everything the context reached, and its pauses grew
+ * with it; once released, the context reaches nothing of the request.
  * `ABORTED` (the connection closed before the response was written): the request may still be running, so only its
  * snapshot and caches go.
  */

@@ -7,10 +7,9 @@
  * rest of their responses (execution, serialization), instead of each being interleaved with other requests' network
  * and protocol code.
  *
- * Why: measured under the API benchmark's load (bench/api.ts), the engine's first evaluation in a request took ~190 µs
- * where the same evaluation repeated at once took ~100 µs and ~70 µs in a tight loop: the code and the market data it
- * touches had been evicted from the CPU's caches by everything the service ran in between. Back to back, a turn's
- * evaluations after the first find them warm: ~150 µs per evaluation on average, turns holding ~2.3 evaluations.
+ * Why: under load, an evaluation that runs between other requests' work is much slower than the same evaluation
+ * repeated at once: the engine's code and the market data it touches have been evicted from the CPU's caches by
+ * everything the service ran in between. Back to back, a turn's evaluations after the first find them warm.
  * With one request at a time a turn holds one evaluation and costs one event-loop turn (microseconds).
  */
 let waiting: (() => void)[] | null = null;

@@ -11,6 +11,11 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
+// prom-client's defaults include three gauges named like counters; Prometheus's naming rules (promtool check metrics)
+// reserve `_total` for counters. Each is the sum over its per-type gauge, which stays: sum(nodejs_active_handles).
+for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+  registry.removeSingleMetric(name);
+}
 
 /** Distinct GraphQL operation names kept as label values; beyond that, `other`. */
 export const MAX_OPERATION_NAMES = 100;
@@ -147,7 +152,7 @@ function sumPools(f: (pool: Pool) => number): number {
 }
 
 new Gauge({
-  name: 'pg_pool_connections_total',
+  name: 'pg_pool_connections',
   help: 'Connections open in the pg pool (idle + in use).',
   registers: [registry],
   collect() {

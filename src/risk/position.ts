@@ -63,7 +63,7 @@ export function evaluatePositionAt(pos: NPosition, mark: Decimal, settlePrice: D
     isolatedEquity = pos.isolatedMargin.add(v.unrealizedPnl).add(v.fundingPnl);
     isolatedStatus = statusOf(isolatedEquity, isolatedEquity, r.maintenanceMargin, isolatedEquity, r.initialMargin);
   }
-  // Built field by field (not by spreading v and r: the spread was the engine's single largest cost). The keys are
+  // Built field by field (not by spreading v and r: a spread would be the engine's single largest cost). The keys are
   // exactly those of PositionValuation and Requirements as the engine produces them.
   return {
     notional: v.notional,

@@ -2,7 +2,7 @@
  * Operations are executed by graphql-jit: each parsed document (Apollo keeps parsed, validated documents in its LRU
  * document store, so a repeated query arrives as the same DocumentNode) is compiled once per operation name into a
  * plain JavaScript function, instead of graphql-js interpreting the document field by field on every request. A
- * full risk response has ~150 leaf fields; interpreting them was a third of the request's CPU after the engine.
+ * full risk response has ~150 leaf fields; interpreting them is a large share of a risk request's CPU.
  *
  * Apollo Server 5 has no executor option; its gateway interface is the supported way to hand execution to another
  * executor (Apollo still parses, validates, runs every plugin hook and formats errors). The schema is the same

