@@ -18,7 +18,7 @@ import type {
 import { D } from '../risk/decimal';
 import { realizedDailyVolatility } from '../risk/var/value-at-risk';
 import type { Queryable } from '../store/queryable';
-import { decodeMarketData, marketDataText, snapshotRows, type MarketDataRows, type SnapshotRows } from '../store/snapshot.repository';
+import { decodeMarketData, snapshotRows, versionedMarketDataText, type MarketDataRows, type SnapshotRows } from '../store/snapshot.repository';
 import type { AccountRecord, MarginTierRecord, MarketRecord, PriceRecord } from '../store/records';
 import { toDecimal } from '../store/records';
 
@@ -191,8 +191,11 @@ async function snapshotRowsWithMarketText(
   const rows = await snapshotRows(q, accountIds, extraMarkets, D);
   let marketText = touch(MARKET_TEXTS, rows.marketKey);
   if (marketText === undefined) {
-    marketText = await marketDataText(q, rows.marketSymbols);
-    remember(MARKET_TEXTS, rows.marketKey, marketText);
+    const read = await versionedMarketDataText(q, rows.marketSymbols);
+    marketText = read.text;
+    // Outside a read snapshot the second statement may see a later market-data write: keep the text under the key
+    // only when it is that key's version.
+    if (read.version === rows.marketVersion) remember(MARKET_TEXTS, rows.marketKey, marketText);
   }
   return { rows, marketText };
 }
@@ -211,7 +214,16 @@ function marketContextForKey(marketKey: string, marketText: string, openInterest
  * `null` = every market of the venue.
  */
 export async function loadMarketContext(q: Queryable, marketSymbols: readonly string[] | null): Promise<MarketContext> {
-  return marketContextForText(await marketDataText(q, marketSymbols === null ? null : [...new Set(marketSymbols)]));
+  return (await loadVersionedMarketContext(q, marketSymbols)).context;
+}
+
+/** `loadMarketContext` plus the market-data version it was read at (text of a bigint; see market_data_version). */
+export async function loadVersionedMarketContext(
+  q: Queryable,
+  marketSymbols: readonly string[] | null,
+): Promise<{ context: MarketContext; version: string }> {
+  const { text, version } = await versionedMarketDataText(q, marketSymbols === null ? null : [...new Set(marketSymbols)]);
+  return { context: marketContextForText(text), version };
 }
 
 export interface LoadedAccount {

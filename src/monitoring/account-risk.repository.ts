@@ -6,6 +6,7 @@
 import Decimal from 'decimal.js';
 import type { AccountRisk, AccountStatus } from '../risk';
 import type { Queryable } from '../store/queryable';
+import { keysetSql, type KeysetPage } from '../store/keyset';
 
 /** Ordering key of an account whose margin equity is ≤ 0 while it has a requirement (or negative equity). */
 export const RATIO_KEY_UNBOUNDED = new Decimal('1e18');
@@ -28,6 +29,23 @@ export interface AccountRiskRow {
   readonly pricesAsOf: Date | null;
   readonly evaluatedAt: Date;
   readonly errorCode: string | null;
+  /** account.version the evaluation read. */
+  readonly accountVersion: number;
+  /** market_data_version of the market data the evaluation used (text of a bigint). */
+  readonly marketDataVersion: string;
+}
+
+/**
+ * The committed state an evaluation reflects: the account's version (bumped by every write to the account, in the
+ * write's transaction) and the market-data version (bumped by every write to the market data), both read with the
+ * account's rows, plus the evaluation time. A row is only replaced by an evaluation at least as new in
+ * (accountVersion, marketDataVersion, evaluatedAtMs) order, so an evaluation read before a write commits never
+ * overwrites one read after it, whatever the clocks of the processes that wrote them.
+ */
+export interface EvaluationStamp {
+  readonly accountVersion: number;
+  readonly marketDataVersion: string;
+  readonly evaluatedAtMs: number;
 }
 
 /**
@@ -39,7 +57,7 @@ export function ratioKeyOf(risk: Pick<AccountRisk, 'marginRatio' | 'status'>): D
   return risk.status === 'LIQUIDATABLE' || risk.status === 'BANKRUPT' ? RATIO_KEY_UNBOUNDED : new Decimal(0);
 }
 
-export function rowFromRisk(risk: AccountRisk, evaluatedAtMs: number): AccountRiskRow {
+export function rowFromRisk(risk: AccountRisk, stamp: EvaluationStamp): AccountRiskRow {
   return {
     accountId: risk.accountId,
     status: risk.status,
@@ -53,12 +71,14 @@ export function rowFromRisk(risk: AccountRisk, evaluatedAtMs: number): AccountRi
     freeCollateral: risk.freeCollateral,
     totalNotional: risk.totalNotionalUsd,
     pricesAsOf: risk.pricesAsOfMs === null ? null : new Date(risk.pricesAsOfMs),
-    evaluatedAt: new Date(evaluatedAtMs),
+    evaluatedAt: new Date(stamp.evaluatedAtMs),
     errorCode: null,
+    accountVersion: stamp.accountVersion,
+    marketDataVersion: stamp.marketDataVersion,
   };
 }
 
-export function rowFromError(accountId: string, errorCode: string, evaluatedAtMs: number): AccountRiskRow {
+export function rowFromError(accountId: string, errorCode: string, stamp: EvaluationStamp): AccountRiskRow {
   return {
     accountId,
     status: null,
@@ -72,32 +92,39 @@ export function rowFromError(accountId: string, errorCode: string, evaluatedAtMs
     freeCollateral: null,
     totalNotional: null,
     pricesAsOf: null,
-    evaluatedAt: new Date(evaluatedAtMs),
+    evaluatedAt: new Date(stamp.evaluatedAtMs),
     errorCode,
+    accountVersion: stamp.accountVersion,
+    marketDataVersion: stamp.marketDataVersion,
   };
 }
 
 const text = (d: Decimal | null): string | null => (d === null ? null : d.toFixed());
 
 /**
- * One statement for the whole batch (unnest of column arrays). A row is only replaced by a newer evaluation, so a
- * sweep batch read before a write cannot overwrite the write-through refresh that followed it.
+ * One statement for the whole batch (unnest of column arrays). A row is only replaced by an evaluation at least as
+ * new in (account_version, market_data_version, evaluated_at) order (see `EvaluationStamp`), so a sweep batch read
+ * before a write committed cannot overwrite the write-through refresh that followed it.
  */
 export async function upsertAccountRisk(q: Queryable, rows: readonly AccountRiskRow[]): Promise<void> {
   if (rows.length === 0) return;
   await q.query(
     `INSERT INTO account_risk (account_id, status, margin_ratio, ratio_key, equity, initial_margin_equity, margin_equity,
-        initial_margin, maintenance_margin, free_collateral, total_notional, prices_as_of, evaluated_at, error_code)
+        initial_margin, maintenance_margin, free_collateral, total_notional, prices_as_of, evaluated_at, error_code,
+        account_version, market_data_version)
      SELECT * FROM unnest($1::uuid[], $2::"RiskStatus"[], $3::numeric[], $4::numeric[], $5::numeric[], $6::numeric[],
-        $7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[], $11::numeric[], $12::timestamptz[], $13::timestamptz[], $14::text[])
+        $7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[], $11::numeric[], $12::timestamptz[], $13::timestamptz[], $14::text[],
+        $15::integer[], $16::bigint[])
      ON CONFLICT (account_id) DO UPDATE SET
         status = EXCLUDED.status, margin_ratio = EXCLUDED.margin_ratio, ratio_key = EXCLUDED.ratio_key,
         equity = EXCLUDED.equity, initial_margin_equity = EXCLUDED.initial_margin_equity,
         margin_equity = EXCLUDED.margin_equity, initial_margin = EXCLUDED.initial_margin,
         maintenance_margin = EXCLUDED.maintenance_margin, free_collateral = EXCLUDED.free_collateral,
         total_notional = EXCLUDED.total_notional, prices_as_of = EXCLUDED.prices_as_of,
-        evaluated_at = EXCLUDED.evaluated_at, error_code = EXCLUDED.error_code
-     WHERE account_risk.evaluated_at <= EXCLUDED.evaluated_at`,
+        evaluated_at = EXCLUDED.evaluated_at, error_code = EXCLUDED.error_code,
+        account_version = EXCLUDED.account_version, market_data_version = EXCLUDED.market_data_version
+     WHERE (account_risk.account_version, account_risk.market_data_version, account_risk.evaluated_at)
+        <= (EXCLUDED.account_version, EXCLUDED.market_data_version, EXCLUDED.evaluated_at)`,
     [
       rows.map((r) => r.accountId),
       rows.map((r) => r.status),
@@ -113,6 +140,8 @@ export async function upsertAccountRisk(q: Queryable, rows: readonly AccountRisk
       rows.map((r) => r.pricesAsOf),
       rows.map((r) => r.evaluatedAt),
       rows.map((r) => r.errorCode),
+      rows.map((r) => r.accountVersion),
+      rows.map((r) => r.marketDataVersion),
     ],
   );
 }
@@ -132,10 +161,13 @@ interface Row {
   prices_as_of: Date | null;
   evaluated_at: Date;
   error_code: string | null;
+  account_version: number;
+  market_data_version: string;
 }
 
 const COLUMNS = `account_id, status, margin_ratio, ratio_key, equity, initial_margin_equity, margin_equity, initial_margin,
-  maintenance_margin, free_collateral, total_notional, prices_as_of, evaluated_at, error_code`;
+  maintenance_margin, free_collateral, total_notional, prices_as_of, evaluated_at, error_code, account_version,
+  market_data_version::text AS market_data_version`;
 
 const dec = (v: string | null): Decimal | null => (v === null ? null : new Decimal(v));
 
@@ -155,6 +187,8 @@ function toRow(r: Row): AccountRiskRow {
     pricesAsOf: r.prices_as_of,
     evaluatedAt: r.evaluated_at,
     errorCode: r.error_code,
+    accountVersion: r.account_version,
+    marketDataVersion: r.market_data_version,
   };
 }
 
@@ -164,12 +198,13 @@ export interface RiskPageKey {
 }
 
 /**
- * Keyset page, worst first: rows with ratio_key ≥ minRatio (when given) strictly after `after` in
- * (ratio_key DESC, account_id DESC) order. One index range scan of `limit` rows.
+ * Keyset page, worst first: rows with ratio_key ≥ minRatio (when given), in (ratio_key DESC, account_id DESC) order,
+ * beyond `page.cursor` in its direction (or with `side: 'OTHER_SIDE'` at or behind it, src/store/keyset.ts). One
+ * index range scan of `limit` rows, either way.
  */
 export async function pageAccountRisk(
   q: Queryable,
-  args: { limit: number; after: RiskPageKey | null; minRatio: Decimal | null },
+  args: { page: KeysetPage<RiskPageKey>; minRatio: Decimal | null; side?: 'BEYOND' | 'OTHER_SIDE' },
 ): Promise<AccountRiskRow[]> {
   const where: string[] = [];
   const values: unknown[] = [];
@@ -177,14 +212,20 @@ export async function pageAccountRisk(
     values.push(args.minRatio.toFixed());
     where.push(`ratio_key >= $${values.length}::numeric`);
   }
-  if (args.after) {
-    values.push(args.after.ratioKey, args.after.accountId);
-    where.push(`(ratio_key, account_id) < ($${values.length - 1}::numeric, $${values.length}::uuid)`);
-  }
-  values.push(args.limit);
+  const cursor = args.page.cursor;
+  if (cursor) values.push(cursor.ratioKey, cursor.accountId);
+  const keyset = keysetSql(
+    args.page.direction,
+    'ratio_key, account_id',
+    cursor ? `$${values.length - 1}::numeric, $${values.length}::uuid` : null,
+    args.side ?? 'BEYOND',
+    'DESC',
+  );
+  if (keyset.where) where.push(keyset.where);
+  values.push(args.page.limit);
   const { rows } = await q.query<Row>(
     `SELECT ${COLUMNS} FROM account_risk ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY ratio_key DESC, account_id DESC LIMIT $${values.length}`,
+      ORDER BY ${keyset.orderBy} LIMIT $${values.length}`,
     values,
   );
   return rows.map(toRow);

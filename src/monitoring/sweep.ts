@@ -11,14 +11,20 @@
  * at once (`refreshAccountRisk`).
  */
 import type { Logger } from 'pino';
-import { evaluateAccount, RiskEngineError, type AccountSnapshot } from '../risk';
+import { evaluateAccount, RiskEngineError } from '../risk';
 import { D } from '../risk/decimal';
 import { accountsByIds, balancesByAccounts, positionsByAccounts } from '../store/account.repository';
 import type { Queryable } from '../store/queryable';
 import { ReadSnapshot } from '../store/read-snapshot';
 import type { AccountRecord } from '../store/records';
 import type { Database } from '../store/database';
-import { buildSnapshot, loadAccountSnapshots, loadMarketContext, type LoadedAccount, type MarketContext } from '../api/snapshot.loader';
+import {
+  buildSnapshot,
+  loadAccountSnapshotsWithRows,
+  loadVersionedMarketContext,
+  type LoadedAccount,
+  type MarketContext,
+} from '../api/snapshot.loader';
 import { rowFromError, rowFromRisk, upsertAccountRisk, type AccountRiskRow } from './account-risk.repository';
 import { sweepAccounts, sweepAccountsLast, sweepDuration, sweepLastSuccess, timeEngine } from './metrics';
 
@@ -76,6 +82,8 @@ export interface SnapshotBatch {
   readonly accounts: readonly LoadedAccount[];
   /** Epoch ms at which the batch was read (its rows' `evaluated_at`). */
   readonly readAtMs: number;
+  /** Market-data version of the context the batch's snapshots were built with (see market_data_version). */
+  readonly marketDataVersion: string;
 }
 
 export interface StreamOptions {
@@ -85,6 +93,8 @@ export interface StreamOptions {
   readonly asOfMs: number;
   /** Shared market data; loaded once for every market when omitted. */
   readonly context?: MarketContext;
+  /** Market-data version of `context` (reported on the batches; '0' when not given). */
+  readonly contextVersion?: string;
   /** Only accounts holding a position in one of these markets (stress rounds after the first). */
   readonly marketsFilter?: readonly string[];
   /** Read through this queryable (for example a request's snapshot) instead of one snapshot per batch. */
@@ -94,13 +104,19 @@ export interface StreamOptions {
 
 /** Loads the market context for every market of the venue (one statement). */
 export async function loadVenueContext(q: Queryable): Promise<MarketContext> {
-  return loadMarketContext(q, null);
+  return (await loadVersionedMarketContext(q, null)).context;
+}
+
+/** A sweep's market context and the market-data version it was read at. */
+interface CurrentContext {
+  current: MarketContext;
+  version: string;
 }
 
 async function assemble(
   q: Queryable,
   ids: readonly string[],
-  context: { current: MarketContext },
+  context: CurrentContext,
   asOfMs: number,
 ): Promise<LoadedAccount[]> {
   const accounts: Map<string, AccountRecord> = await accountsByIds(q, ids);
@@ -110,7 +126,11 @@ async function assemble(
   // A market created after the context was loaded: reload it once (cheap) rather than fail those accounts.
   const missing = new Set<string>();
   for (const list of positions.values()) for (const p of list) if (!context.current.markets[p.marketSymbol]) missing.add(p.marketSymbol);
-  if (missing.size) context.current = await loadVenueContext(q);
+  if (missing.size) {
+    const reloaded = await loadVersionedMarketContext(q, null);
+    context.current = reloaded.context;
+    context.version = reloaded.version;
+  }
   const out: LoadedAccount[] = [];
   for (const id of ids) {
     const account = accounts.get(id);
@@ -131,7 +151,9 @@ export async function* streamAccountSnapshots(db: Database | null, options: Stre
   const clock = options.clock ?? Date.now;
   if (!options.queryable && !db) throw new Error('streamAccountSnapshots needs a database or a queryable');
   const contextQ: Queryable = options.queryable ?? db!.pool;
-  const context = { current: options.context ?? (await loadVenueContext(contextQ)) };
+  const context: CurrentContext = options.context
+    ? { current: options.context, version: options.contextVersion ?? '0' }
+    : await loadVersionedMarketContext(contextQ, null).then((r) => ({ current: r.context, version: r.version }));
   const marketsFilter = options.marketsFilter ? [...options.marketsFilter] : null;
 
   const readBatch = async (afterId: string | null): Promise<{ ids: string[]; batch: SnapshotBatch }> => {
@@ -159,7 +181,7 @@ export async function* streamAccountSnapshots(db: Database | null, options: Stre
         ids = await nextAccounts(q, afterId, batchSize, partition);
       }
       const accounts = ids.length ? await assemble(q, ids, context, options.asOfMs) : [];
-      return { ids, batch: { accounts, readAtMs } };
+      return { ids, batch: { accounts, readAtMs, marketDataVersion: context.version } };
     } finally {
       await snapshot?.release();
     }
@@ -171,7 +193,7 @@ export async function* streamAccountSnapshots(db: Database | null, options: Stre
     if (ids.length === 0) return;
     const last = ids[ids.length - 1]!;
     // Prefetch: the next batch travels while the caller evaluates this one.
-    pending = ids.length < batchSize ? Promise.resolve({ ids: [], batch: { accounts: [], readAtMs: 0 } }) : readBatch(last);
+    pending = ids.length < batchSize ? Promise.resolve({ ids: [], batch: { accounts: [], readAtMs: 0, marketDataVersion: '0' } }) : readBatch(last);
     pending.catch(() => undefined);
     yield batch;
   }
@@ -184,16 +206,24 @@ function errorCodeOf(error: unknown): string {
   return error instanceof RiskEngineError ? error.code : 'INTERNAL';
 }
 
-/** Evaluates snapshots in the fast mode and returns their table rows (errors become error rows, never throw). */
-export async function evaluateForTable(snapshots: readonly AccountSnapshot[], evaluatedAtMs: number): Promise<AccountRiskRow[]> {
+/**
+ * Evaluates loaded accounts in the fast mode and returns their table rows (errors become error rows, never throw),
+ * each stamped with the account version it read, `marketDataVersion` and `evaluatedAtMs`.
+ */
+export async function evaluateForTable(
+  accounts: readonly LoadedAccount[],
+  evaluatedAtMs: number,
+  marketDataVersion: string,
+): Promise<AccountRiskRow[]> {
   const rows: AccountRiskRow[] = [];
-  for (let i = 0; i < snapshots.length; i++) {
-    const snapshot = snapshots[i]!;
+  for (let i = 0; i < accounts.length; i++) {
+    const { account, snapshot } = accounts[i]!;
+    const stamp = { accountVersion: account.version, marketDataVersion, evaluatedAtMs };
     try {
       const risk = timeEngine('sweep', 'SKIP', () => evaluateAccount(snapshot, { liquidationPrices: 'SKIP', greeks: 'SKIP' }));
-      rows.push(rowFromRisk(risk, evaluatedAtMs));
+      rows.push(rowFromRisk(risk, stamp));
     } catch (error) {
-      rows.push(rowFromError(snapshot.accountId, errorCodeOf(error), evaluatedAtMs));
+      rows.push(rowFromError(snapshot.accountId, errorCodeOf(error), stamp));
     }
     if ((i + 1) % YIELD_EVERY === 0) await yieldToLoop();
   }
@@ -243,7 +273,7 @@ export async function sweepAccountRisk(db: Database, options: SweepOptions = {})
         aborted = true;
         break;
       }
-      const rows = await evaluateForTable(batch.accounts.map((a) => a.snapshot), batch.readAtMs);
+      const rows = await evaluateForTable(batch.accounts, batch.readAtMs, batch.marketDataVersion);
       // One write in flight at a time, overlapping the next batch's evaluation.
       await writing;
       writing = upsertAccountRisk(db.pool, rows);
@@ -267,13 +297,15 @@ export async function sweepAccountRisk(db: Database, options: SweepOptions = {})
 
 /**
  * Re-evaluates some accounts now and writes their rows (call after a write to an account commits, so
- * accountsAtRisk reflects it without waiting for the next sweep). Unknown ids are ignored.
+ * accountsAtRisk reflects it without waiting for the next sweep). Unknown ids are ignored. The rows carry the
+ * account and market-data versions of the read (one statement), so they replace every evaluation read before the
+ * write committed, and no evaluation older than them replaces them.
  */
 export async function refreshAccountRisk(q: Queryable, accountIds: readonly string[], nowMs: number): Promise<AccountRiskRow[]> {
   const ids = [...new Set(accountIds)];
   if (ids.length === 0) return [];
-  const loaded = await loadAccountSnapshots(q, ids, nowMs);
-  const rows = await evaluateForTable([...loaded.values()].map((a) => a.snapshot), nowMs);
+  const { loaded, rows: read } = await loadAccountSnapshotsWithRows(q, ids, nowMs);
+  const rows = await evaluateForTable([...loaded.values()], nowMs, read.marketVersion);
   await upsertAccountRisk(q, rows);
   return rows;
 }

@@ -1,7 +1,7 @@
 /** Apollo Server over the contract in schema.graphql, with error masking and per-request snapshots. */
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { readFileSync } from 'node:fs';
 import type http from 'node:http';
@@ -167,6 +167,18 @@ const noStorePlugin: ApolloServerPlugin<GraphQLContext> = {
   },
 };
 
+/** Introspection is answered outside production only. */
+export function introspectionEnabled(env: string): boolean {
+  return env !== 'production';
+}
+
+/**
+ * Headers that prove a request is not a "simple" cross-site request (a browser must preflight it), so Apollo's CSRF
+ * prevention lets GET queries (and non-JSON POSTs) through when one is present: Apollo's own two, and the two that
+ * carry the API key (src/server/auth.ts) — every authenticated request has one of those.
+ */
+export const CSRF_PREFLIGHT_HEADERS = ['x-apollo-operation-name', 'apollo-require-preflight', 'x-api-key', 'authorization'];
+
 export function createApolloServer(args: {
   httpServer: http.Server;
   logger: Logger;
@@ -177,12 +189,13 @@ export function createApolloServer(args: {
   return new ApolloServer<GraphQLContext>({
     // Execution by graphql-jit (src/server/compiled.executor.ts); parsing, validation and plugins stay Apollo's.
     gateway: compiledExecutionGateway(schema),
-    introspection: args.env !== 'production',
+    introspection: introspectionEnabled(args.env),
+    csrfPrevention: { requestHeaders: CSRF_PREFLIGHT_HEADERS },
     includeStacktraceInErrorResponses: false,
     // main.ts owns SIGTERM/SIGINT (drain, stop the sweep, close the pool); Apollo's own handlers would race it and
     // leave shutdown hanging outside NODE_ENV=test.
     stopOnTerminationSignals: false,
     formatError: createErrorFormatter(args.logger, args.env),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: args.httpServer }), detachRequestContextPlugin, releaseSnapshotPlugin, riskModePlugin, databaseUnavailablePlugin, ApolloServerPluginCacheControlDisabled(), noStorePlugin, ...(args.plugins ?? [])],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: args.httpServer }), detachRequestContextPlugin, releaseSnapshotPlugin, riskModePlugin, databaseUnavailablePlugin, ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageDisabled(), noStorePlugin, ...(args.plugins ?? [])],
   });
 }

@@ -1,6 +1,6 @@
 /**
- * HTTP: express 5 with /livez, /readyz and /graphql; graceful shutdown that stops accepting, finishes in-flight
- * requests and then closes the pool.
+ * HTTP: express 5 with /livez, /readyz, /metrics, /graphql and (outside production) /graphiql; graceful shutdown that
+ * stops accepting, finishes in-flight requests and then closes the pool.
  */
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
@@ -11,8 +11,9 @@ import { createContext, releaseRequest, type GraphQLContext } from '../api/conte
 import type { Database } from '../store/database';
 import type { Config } from './config';
 import { authenticate, rateLimit } from './auth';
-import { createApolloServer } from './graphql';
+import { createApolloServer, introspectionEnabled } from './graphql';
 import { costLimitPlugin, queryShapeGuard } from './limits';
+import { graphiqlRouter } from './graphiql';
 import { trackPool } from '../monitoring/metrics';
 import { bindResponse, metricsHandler, metricsPlugin, requestLog } from './observability';
 
@@ -99,13 +100,17 @@ export async function startServer(args: { config: Config; db: Database; logger: 
     plugins: [costLimitPlugin<GraphQLContext>(config.queryMaxCost), metricsPlugin<GraphQLContext>()],
   });
   await apollo.start();
+  // GraphiQL for browsers, outside production (src/server/graphiql.ts); before authentication, which a page needs none
+  // of: every request the page itself makes carries the key typed into it.
+  const graphiql = introspectionEnabled(config.env) ? graphiqlRouter() : null;
+  if (graphiql) app.use(graphiql);
   app.use(
     '/graphql',
     // Who is calling (401) and how often (429), before the body is read.
     authenticate(db, logger),
     rateLimit({ points: config.rateLimitPoints, durationS: config.rateLimitDurationS }),
     express.json({ limit: config.maxBodyBytes }),
-    queryShapeGuard({ maxDepth: config.queryMaxDepth, maxAliases: config.queryMaxAliases }),
+    queryShapeGuard({ maxDepth: config.queryMaxDepth, maxAliases: config.queryMaxAliases, introspection: introspectionEnabled(config.env) }),
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<GraphQLContext> => {
         const requestId = String(res.locals.requestId);

@@ -2,8 +2,12 @@
  * Query shape limits, refused before execution with `QUERY_TOO_COMPLEX` (HTTP 400):
  * - a guard in front of Apollo parses the document once (bounded by a token cap) and refuses it when it is nested
  *   deeper than `maxDepth` or uses more than `maxAliases` aliases (a 1,000-alias query never reaches validation);
+ *   while introspection is enabled (outside production), the subtrees of `__schema` and `__type` are measured
+ *   against MAX_INTROSPECTION_DEPTH instead, so the standard introspection query (graphql-js
+ *   `getIntrospectionQuery()`, 15 deep) that codegen, GraphiQL and IDE plugins send is let through; graphql-js's own
+ *   MaxIntrospectionDepthRule (part of validation) bounds how often `fields` / `interfaces` / `possibleTypes` nest;
  * - an Apollo plugin computes the cost of the operation about to run (graphql-query-complexity, with the request's
- *   variables): each field costs 1 plus its children, multiplied by `first` on paginated fields.
+ *   variables): each field costs 1 plus its children, multiplied by the page size on paginated fields.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import type express from 'express';
@@ -27,10 +31,21 @@ export const MAX_QUERY_TOKENS = 20_000;
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 200;
 
+/** Depth allowed inside `__schema` / `__type` while introspection is enabled (the standard query nests 15 deep). */
+export const MAX_INTROSPECTION_DEPTH = 24;
+
 export interface QueryShape {
+  /** Deepest nesting over the whole document, introspection included. */
   readonly depth: number;
   readonly aliases: number;
+  /** Deepest nesting outside the root fields `__schema` and `__type`. */
+  readonly depthOutsideIntrospection: number;
+  /** Deepest nesting of a root `__schema` / `__type` field (0: none). */
+  readonly introspectionDepth: number;
 }
+
+/** Root fields of the introspection system (`__typename` is a leaf, counted as any field). */
+const INTROSPECTION_ROOTS = new Set(['__schema', '__type']);
 
 /** Depth (fields nested, fragments expanded) and alias count of a parsed document, over all its operations. */
 export function measureDocument(document: DocumentNode): QueryShape {
@@ -69,11 +84,30 @@ export function measureDocument(document: DocumentNode): QueryShape {
     }
     return max;
   };
-  let depth = 0;
+  // At the root, introspection fields are measured apart (they exist on the query root type only); fragments spread
+  // at the root are expanded there too.
+  let outside = 0;
+  let introspection = 0;
+  const measureRoot = (set: SelectionSetNode | undefined, visiting: Set<string>): void => {
+    if (!set) return;
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FIELD) {
+        const d = sel.selectionSet ? 1 + depthOf(sel.selectionSet, visiting) : 1;
+        if (INTROSPECTION_ROOTS.has(sel.name.value)) introspection = Math.max(introspection, d);
+        else outside = Math.max(outside, d);
+      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+        measureRoot(sel.selectionSet, visiting);
+      } else if (!visiting.has(sel.name.value)) {
+        visiting.add(sel.name.value);
+        measureRoot(fragments.get(sel.name.value)?.selectionSet, visiting);
+        visiting.delete(sel.name.value);
+      }
+    }
+  };
   for (const def of document.definitions) {
-    if (def.kind === Kind.OPERATION_DEFINITION) depth = Math.max(depth, depthOf(def.selectionSet, new Set()));
+    if (def.kind === Kind.OPERATION_DEFINITION) measureRoot(def.selectionSet, new Set());
   }
-  return { depth, aliases };
+  return { depth: Math.max(outside, introspection), aliases, depthOutsideIntrospection: outside, introspectionDepth: introspection };
 }
 
 function tooComplex(message: string, details: Record<string, unknown> = {}): GraphQLError {
@@ -114,8 +148,12 @@ function memoizedShapeOf(query: string): ShapeOutcome {
   return outcome;
 }
 
-/** Express guard in front of Apollo (after body parsing). Documents it cannot parse go on to Apollo's own errors. */
-export function queryShapeGuard(limits: { maxDepth: number; maxAliases: number }): express.RequestHandler {
+/**
+ * Express guard in front of Apollo (after body parsing). Documents it cannot parse go on to Apollo's own errors.
+ * `introspection`: whether the server answers introspection (then its subtrees have their own depth bound); when it
+ * does not, they count like any other field.
+ */
+export function queryShapeGuard(limits: { maxDepth: number; maxAliases: number; introspection: boolean }): express.RequestHandler {
   return (req, res, next) => {
     const body = req.body as { query?: unknown } | undefined;
     const query = req.method === 'GET' ? req.query.query : body?.query;
@@ -135,8 +173,13 @@ export function queryShapeGuard(limits: { maxDepth: number; maxAliases: number }
       next();
       return;
     }
-    if (shape.depth > limits.maxDepth) {
-      refuse(`query depth ${shape.depth} exceeds the maximum of ${limits.maxDepth}`);
+    const depth = limits.introspection ? shape.depthOutsideIntrospection : shape.depth;
+    if (depth > limits.maxDepth) {
+      refuse(`query depth ${depth} exceeds the maximum of ${limits.maxDepth}`);
+      return;
+    }
+    if (limits.introspection && shape.introspectionDepth > MAX_INTROSPECTION_DEPTH) {
+      refuse(`introspection depth ${shape.introspectionDepth} exceeds the maximum of ${MAX_INTROSPECTION_DEPTH}`);
       return;
     }
     if (shape.aliases > limits.maxAliases) {
@@ -147,12 +190,13 @@ export function queryShapeGuard(limits: { maxDepth: number; maxAliases: number }
   };
 }
 
-/** Field cost: 1 (10 for a mutation) plus the children, × the page size on fields that take `first`. */
+/** Field cost: 1 (10 for a mutation) plus the children, × the page size (`first`, else `last`) on paginated fields. */
 export const costEstimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
   const own = type.name === 'Mutation' ? 10 : 1;
   if (!field.args.some((a) => a.name === 'first')) return own + childComplexity;
-  const first = typeof args.first === 'number' && args.first > 0 ? Math.min(args.first, MAX_PAGE) : DEFAULT_PAGE;
-  return own + childComplexity * first;
+  const size = typeof args.first === 'number' ? args.first : args.last;
+  const page = typeof size === 'number' && size > 0 ? Math.min(size, MAX_PAGE) : DEFAULT_PAGE;
+  return own + childComplexity * page;
 };
 
 type CostOutcome = { readonly kind: 'SKIP' } | { readonly kind: 'FAILED'; readonly message: string } | { readonly kind: 'COST'; readonly cost: number };

@@ -3,6 +3,7 @@ import type { AccountRecord, AccountStatus, BalanceRecord, MarginMode, PositionR
 import type { DecimalClass } from './decimal-text';
 import { toDecimal, toDecimalOrNull } from './records';
 import type { Queryable } from './queryable';
+import { keysetSql, type KeysetPage } from './keyset';
 
 export const ACCOUNT_COLUMNS = `id, broker_id, external_ref, margin_mode, status, version, created_at, updated_at`;
 
@@ -51,10 +52,13 @@ export interface AccountListFilter {
   readonly externalRef?: string | null;
 }
 
-/** Keyset page ordered by id: `limit` rows with id > `afterId`. */
+/**
+ * Keyset page of accounts ordered by id: `page.limit` rows beyond `page.cursor` (an id) in its direction, or with
+ * `side: 'OTHER_SIDE'` the rows at or behind it (src/store/keyset.ts).
+ */
 export async function listAccounts(
   q: Queryable,
-  args: { limit: number; afterId: string | null; filter: AccountListFilter },
+  args: { page: KeysetPage<string>; filter: AccountListFilter; side?: 'BEYOND' | 'OTHER_SIDE' },
 ): Promise<AccountRecord[]> {
   const where: string[] = [];
   const values: unknown[] = [];
@@ -62,14 +66,16 @@ export async function listAccounts(
     values.push(value);
     where.push(clause.replace('?', `$${values.length}`));
   };
-  if (args.afterId) add('id > ?::uuid', args.afterId);
   if (args.filter.brokerId) add('broker_id = ?::uuid', args.filter.brokerId);
   if (args.filter.marginMode) add('margin_mode = ?::"MarginMode"', args.filter.marginMode);
   if (args.filter.status) add('status = ?::"AccountStatus"', args.filter.status);
   if (args.filter.externalRef) add('external_ref = ?', args.filter.externalRef);
-  values.push(args.limit);
+  if (args.page.cursor !== null) values.push(args.page.cursor);
+  const keyset = keysetSql(args.page.direction, 'id', args.page.cursor !== null ? `$${values.length}::uuid` : null, args.side ?? 'BEYOND');
+  if (keyset.where) where.push(keyset.where);
+  values.push(args.page.limit);
   const { rows } = await q.query<AccountRow>(
-    `SELECT ${ACCOUNT_COLUMNS} FROM account ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT $${values.length}`,
+    `SELECT ${ACCOUNT_COLUMNS} FROM account ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${keyset.orderBy} LIMIT $${values.length}`,
     values,
   );
   return rows.map(toAccount);
@@ -132,6 +138,13 @@ export function toPosition(row: PositionRow, decimal?: DecimalClass): PositionRe
 
 export const POSITION_COLUMNS = `id, account_id, market_symbol, size, entry_price, realized_pnl, funding_index, margin_type,
   isolated_margin, leverage, version`;
+
+/** One position by id, flat (size 0) or not; null when there is none (or `id` is not a UUID). */
+export async function positionById(q: Queryable, id: string): Promise<PositionRecord | null> {
+  if (!isAccountId(id)) return null;
+  const { rows } = await q.query<PositionRow>(`SELECT ${POSITION_COLUMNS} FROM position WHERE id = $1::uuid`, [id]);
+  return rows[0] ? toPosition(rows[0]) : null;
+}
 
 /** Open positions (size ≠ 0) per account, ordered by market. */
 export async function positionsByAccounts(

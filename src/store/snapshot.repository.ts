@@ -207,7 +207,10 @@ export function decodeMarketData(text: string, openInterestText?: string | null,
   };
 }
 
-const MARKET_DATA_SQL = (syms: string): string => `WITH ${syms}, ${MARKET_DATA_CTES} SELECT ${MARKET_DATA_COLUMN}`;
+/** The market-data version (table market_data_version), as text; '0' before the first market-data write. */
+const MARKET_VERSION_COLUMN = `COALESCE((SELECT version FROM market_data_version WHERE id = 1), 0)::text`;
+const MARKET_DATA_SQL = (syms: string): string =>
+  `WITH ${syms}, ${MARKET_DATA_CTES} SELECT ${MARKET_DATA_COLUMN}, ${MARKET_VERSION_COLUMN} AS market_version`;
 const SOME_MARKETS = { name: 'risk_market_data_some', text: MARKET_DATA_SQL(`syms AS (SELECT unnest($1::text[]) AS symbol)`) };
 const ALL_MARKETS = { name: 'risk_market_data_all', text: MARKET_DATA_SQL(`syms AS (SELECT symbol FROM market)`) };
 
@@ -216,8 +219,19 @@ const ALL_MARKETS = { name: 'risk_market_data_all', text: MARKET_DATA_SQL(`syms 
  * market (`null`): one (prepared) statement.
  */
 export async function marketDataText(q: Queryable, symbols: readonly string[] | null): Promise<string> {
-  const { rows } = await q.query<{ market_data: string }>(symbols === null ? ALL_MARKETS : SOME_MARKETS, symbols === null ? [] : [symbols]);
-  return rows[0]!.market_data;
+  return (await versionedMarketDataText(q, symbols)).text;
+}
+
+/**
+ * `marketDataText` plus the market-data version read in the same statement (so the version is exactly the one of
+ * the text): what an evaluation stored in account_risk records as the market data it used.
+ */
+export async function versionedMarketDataText(q: Queryable, symbols: readonly string[] | null): Promise<{ text: string; version: string }> {
+  const { rows } = await q.query<{ market_data: string; market_version: string }>(
+    symbols === null ? ALL_MARKETS : SOME_MARKETS,
+    symbols === null ? [] : [symbols],
+  );
+  return { text: rows[0]!.market_data, version: rows[0]!.market_version };
 }
 
 /**
@@ -236,6 +250,8 @@ export interface SnapshotRows {
    * always stands for the same text.
    */
   readonly marketKey: string;
+  /** The market-data version of this read (part of `marketKey`), as text: '0' before any market-data write. */
+  readonly marketVersion: string;
   /** The wanted market symbols (the positions' markets and `extraMarkets`), for `marketDataText` on a key not held. */
   readonly marketSymbols: string[];
   /** Open interest of the wanted markets with OI caps (JSON text or null), read on every call: positions change it. */
@@ -248,6 +264,7 @@ interface SnapshotJson {
   positions: PositionTuple[] | null;
   symbols: string;
   market_key: string;
+  market_version: string;
   open_interest: string | null;
 }
 
@@ -273,6 +290,7 @@ function snapshotStatement(name: string, accounts: string): { readonly name: str
          || '/' || pg_postmaster_start_time()::text
          || '/' || COALESCE((SELECT version FROM market_data_version WHERE id = 1)::text, '-')
          || '/' || (SELECT symbols FROM wanted) AS market_key,
+       ${MARKET_VERSION_COLUMN} AS market_version,
        (SELECT json_agg(json_build_array(market_symbol, oi::text)) FROM (
           SELECT market_symbol, trim_scale(sum(long_size)) AS oi FROM market_open_interest
            WHERE market_symbol IN (SELECT symbol FROM mk) GROUP BY market_symbol) o)::text AS open_interest`,
@@ -309,5 +327,5 @@ export async function snapshotRows(
   }
   const positions = new Map<string, PositionRecord[]>(accountIds.map((id) => [id, []]));
   for (const tuple of json.positions ?? []) positions.get(tuple[1])?.push(toPosition(positionRow(tuple), decimal));
-  return { accounts, balances, positions, marketKey: json.market_key, marketSymbols: JSON.parse(json.symbols) as string[], openInterest: json.open_interest };
+  return { accounts, balances, positions, marketKey: json.market_key, marketVersion: json.market_version, marketSymbols: JSON.parse(json.symbols) as string[], openInterest: json.open_interest };
 }

@@ -111,8 +111,13 @@ describe('account risk sweep', () => {
     );
     const id = rows[0]!.account_id;
     const before = (await accountRiskByIds(t.db.pool, [id])).get(id)!;
-    // A withdrawal of most of the account's USDC (written straight to the store, as a mutation would).
-    await t.db.pool.query(`UPDATE balance SET amount = amount * 0.01 WHERE account_id = $1 AND asset_symbol = 'USDC'`, [id]);
+    // A withdrawal of most of the account's USDC (written straight to the store, as a mutation would: the balance and
+    // the account's version in one transaction).
+    await t.db.pool.query(
+      `WITH b AS (UPDATE balance SET amount = amount * 0.01 WHERE account_id = $1 AND asset_symbol = 'USDC')
+       UPDATE account SET version = version + 1 WHERE id = $1`,
+      [id],
+    );
     const later = NOW + 1000;
     const [refreshed] = await refreshAccountRisk(t.db.pool, [id], later);
     const after = (await accountRiskByIds(t.db.pool, [id])).get(id)!;
@@ -122,12 +127,24 @@ describe('account risk sweep', () => {
     expect(asText(after.equity)).toBe(stored(engine.equity));
     expect(after.status).toBe(engine.status);
     expect(refreshed!.accountId).toBe(id);
+    expect(after.accountVersion).toBe(before.accountVersion + 1);
+    expect(after.marketDataVersion).toBe(before.marketDataVersion);
 
-    // A sweep batch read before the write (older evaluatedAt) does not overwrite the refresh.
-    await upsertAccountRisk(t.db.pool, [rowFromError(id, 'STALE_PRICE', NOW)]);
+    // An evaluation read before the write (the account's previous version) does not overwrite the refresh, even
+    // when its process stamped it with a later clock.
+    const stale = { accountVersion: before.accountVersion, marketDataVersion: before.marketDataVersion, evaluatedAtMs: later + 60_000 };
+    await upsertAccountRisk(t.db.pool, [rowFromError(id, 'STALE_PRICE', stale)]);
     const kept = (await accountRiskByIds(t.db.pool, [id])).get(id)!;
     expect(kept.errorCode).toBeNull();
     expect(kept.evaluatedAt.getTime()).toBe(later);
+
+    // Nor does one of the current account version on older market data; a newer market-data version replaces it.
+    const older = { accountVersion: after.accountVersion, marketDataVersion: String(BigInt(after.marketDataVersion) - 1n), evaluatedAtMs: later + 60_000 };
+    await upsertAccountRisk(t.db.pool, [rowFromError(id, 'STALE_PRICE', older)]);
+    expect((await accountRiskByIds(t.db.pool, [id])).get(id)!.errorCode).toBeNull();
+    const newer = { accountVersion: after.accountVersion, marketDataVersion: String(BigInt(after.marketDataVersion) + 1n), evaluatedAtMs: NOW };
+    await upsertAccountRisk(t.db.pool, [rowFromError(id, 'STALE_PRICE', newer)]);
+    expect((await accountRiskByIds(t.db.pool, [id])).get(id)!.errorCode).toBe('STALE_PRICE');
   });
 
   it('stops between batches when asked (shutdown)', async () => {

@@ -1,7 +1,7 @@
 /** Accounts, their balances and positions (read side). */
 import { isAccountId, listAccounts } from '../../store/account.repository';
 import type { AccountResolvers, BalanceResolvers, PositionResolvers, QueryResolvers } from '../../generated/graphql';
-import { decodeCursor, encodeCursor, pageSize } from '../cursor';
+import { connectionOf, emptyConnection, keyDecoder, pageRequest } from '../connection';
 import { badInput, DomainError } from '../errors';
 import type { GraphQLContext } from '../context';
 import type { PositionRecord } from '../../store/records';
@@ -17,34 +17,26 @@ export const accountQueries: Pick<QueryResolvers, 'account' | 'accounts'> = {
     if (!account || !canAccessAccount(ctx.principal, account)) throw accountNotFound(id);
     return account;
   },
-  accounts: async (_parent, { first, after, filter }, ctx) => {
+  accounts: async (_parent, { first, after, last, before, filter }, ctx) => {
     requireAccountReader(ctx.principal);
-    const limit = pageSize(first);
-    const afterId = after ? decodeCursor(after) : null;
+    const page = pageRequest({ first, after, last, before }, keyDecoder(isAccountId));
     if (filter?.brokerId && !isAccountId(filter.brokerId)) throw badInput('filter.brokerId is not a valid id', 'filter.brokerId');
     // A BROKER lists its own accounts only: a filter on another broker matches nothing.
     const own = ctx.principal.role === 'BROKER' ? ctx.principal.brokerId : null;
-    if (own !== null && filter?.brokerId && filter.brokerId !== own) {
-      return { edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
-    }
-    // Fetch one more row than asked to know whether another page follows.
-    const rows = await listAccounts(ctx.snapshot, {
-      limit: limit + 1,
-      afterId,
-      filter: {
-        brokerId: own ?? filter?.brokerId ?? null,
-        marginMode: filter?.marginMode ?? null,
-        status: filter?.status ?? null,
-        externalRef: filter?.externalRef ?? null,
-      },
-    });
-    const page = rows.slice(0, limit);
-    for (const account of page) ctx.loaders.account.prime(account.id, account);
-    const edges = page.map((node) => ({ cursor: encodeCursor(node.id), node }));
-    return {
-      edges,
-      pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.length ? edges[edges.length - 1]!.cursor : null },
+    if (own !== null && filter?.brokerId && filter.brokerId !== own) return emptyConnection();
+    const listFilter = {
+      brokerId: own ?? filter?.brokerId ?? null,
+      marginMode: filter?.marginMode ?? null,
+      status: filter?.status ?? null,
+      externalRef: filter?.externalRef ?? null,
     };
+    // One row more than asked tells whether another page follows.
+    const rows = await listAccounts(ctx.snapshot, { page: { ...page, limit: page.limit + 1 }, filter: listFilter });
+    for (const account of rows.slice(0, page.limit)) ctx.loaders.account.prime(account.id, account);
+    return connectionOf(page, rows, (node) => node.id, async (cursor) => {
+      const behind = await listAccounts(ctx.snapshot, { page: { ...page, cursor, limit: 1 }, filter: listFilter, side: 'OTHER_SIDE' });
+      return behind.length > 0;
+    });
   },
 };
 

@@ -10,14 +10,18 @@ import { Asset, Market, marketQueries } from './market.resolver';
 import { AccountRisk, OptionValuation, PositionRisk, PriceBoundary, RiskBreakdown, ValueAtRisk } from './risk.resolver';
 import { AccountAtRisk, monitoringQueries, StressRound, StressTestResult } from './monitoring.resolver';
 import { accountWhatIfFields, LiquidationOutcome, whatIfQueries } from './what-if.resolver';
+import { historyAccountFields, historyQueries } from './history.resolver';
+import { Node, PageInfo, relayQueries } from './relay.resolver';
 
 export const resolvers: Resolvers = {
   Decimal: DecimalScalar,
   DateTime: DateTimeScalar,
-  Query: { ...accountQueries, ...marketQueries, ...monitoringQueries, ...whatIfQueries },
+  Query: { ...accountQueries, ...marketQueries, ...monitoringQueries, ...whatIfQueries, ...relayQueries, ...historyQueries },
   Mutation: { ...accountMutations, ...marketMutations, ...apiKeyMutations },
   LedgerEntry,
-  Account: { ...Account, ...accountWhatIfFields },
+  Account: { ...Account, ...accountWhatIfFields, ...historyAccountFields },
+  Node,
+  PageInfo,
   Balance,
   Position,
   Market,

@@ -5,6 +5,7 @@
 import Decimal from 'decimal.js';
 import type {
   AccountAtRiskResolvers,
+  EvaluationErrorCode,
   QueryResolvers,
   StressRoundResolvers,
   StressTestResultResolvers,
@@ -29,7 +30,7 @@ import { allIndexPrices, allMarkPrices } from '../../store/asset.repository';
 import { isAccountId } from '../../store/account.repository';
 import { listMarkets } from '../../store/market.repository';
 import { badInput } from '../errors';
-import { decodeCursor, encodeCursor, pageSize } from '../cursor';
+import { connectionOf, pageRequest } from '../connection';
 import type { GraphQLContext } from '../context';
 import { requireRole } from '../principal';
 import { VALUATION_ASSET } from '../snapshot.loader';
@@ -46,36 +47,33 @@ function requireMonitor(ctx: GraphQLContext): void {
   requireRole(ctx.principal, MONITORS, 'read venue risk');
 }
 
-function encodeRiskCursor(key: RiskPageKey): string {
-  return encodeCursor(`r:${key.ratioKey}|${key.accountId}`);
+function riskCursorKey(key: RiskPageKey): string {
+  return `r:${key.ratioKey}|${key.accountId}`;
 }
 
-function decodeRiskCursor(cursor: string): RiskPageKey {
-  const key = decodeCursor(cursor);
+function decodeRiskCursor(key: string, field: 'after' | 'before'): RiskPageKey {
   const match = /^r:(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)\|(.+)$/i.exec(key);
-  if (!match || !isAccountId(match[2]!)) throw badInput(`"${cursor.slice(0, 64)}" is not a valid cursor`, 'after');
+  if (!match || !isAccountId(match[2]!)) throw badInput('not a valid cursor for this connection', field);
   return { ratioKey: match[1]!, accountId: match[2]! };
 }
 
 const record = <T>(r: Readonly<Record<string, T>>) => Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 export const monitoringQueries: Pick<QueryResolvers, 'accountsAtRisk' | 'riskSummary' | 'stressTest'> = {
-  accountsAtRisk: async (_parent, { minMarginRatio, first, after }, ctx) => {
+  accountsAtRisk: async (_parent, { minMarginRatio, first, after, last, before }, ctx) => {
     requireMonitor(ctx);
-    const limit = pageSize(first);
-    const afterKey = after ? decodeRiskCursor(after) : null;
+    const page = pageRequest({ first, after, last, before }, decodeRiskCursor);
     if (minMarginRatio !== null && minMarginRatio !== undefined && !minMarginRatio.isFinite()) {
       throw badInput('minMarginRatio must be a finite number', 'minMarginRatio');
     }
-    const rows = await pageAccountRisk(ctx.snapshot, { limit: limit + 1, after: afterKey, minRatio: minMarginRatio ?? null });
+    const minRatio = minMarginRatio ?? null;
+    const rows = await pageAccountRisk(ctx.snapshot, { page: { ...page, limit: page.limit + 1 }, minRatio });
     const asOf = await oldestEvaluation(ctx.snapshot);
-    const page = rows.slice(0, limit);
-    const edges = page.map((node) => ({ cursor: encodeRiskCursor({ ratioKey: node.ratioKey.toFixed(), accountId: node.accountId }), node }));
-    return {
-      edges,
-      pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.length ? edges[edges.length - 1]!.cursor : null },
-      asOf,
-    };
+    const connection = connectionOf(page, rows, (node) => riskCursorKey({ ratioKey: node.ratioKey.toFixed(), accountId: node.accountId }), async (cursor) => {
+      const behind = await pageAccountRisk(ctx.snapshot, { page: { ...page, cursor, limit: 1 }, minRatio, side: 'OTHER_SIDE' });
+      return behind.length > 0;
+    });
+    return { ...connection, asOf };
   },
 
   riskSummary: async (_parent, { largest }, ctx) => {
@@ -150,8 +148,12 @@ export const monitoringQueries: Pick<QueryResolvers, 'accountsAtRisk' | 'riskSum
   },
 };
 
+/** Codes the table may hold (the engine's, and INTERNAL for any other failure, src/monitoring/sweep.ts). */
+const EVALUATION_ERROR_CODES: ReadonlySet<string> = new Set<EvaluationErrorCode>(['MISSING_PRICE', 'STALE_PRICE', 'UNSUPPORTED_MARKET_KIND', 'INVALID_SNAPSHOT', 'INTERNAL']);
+
 export const AccountAtRisk: AccountAtRiskResolvers = {
   account: (row, _args, ctx) => ctx.loaders.account.load(row.accountId),
+  errorCode: (row) => (row.errorCode === null ? null : EVALUATION_ERROR_CODES.has(row.errorCode) ? (row.errorCode as EvaluationErrorCode) : 'INTERNAL'),
   distanceToLiquidation: (row) =>
     row.marginEquity !== null && row.maintenanceMargin !== null && row.marginEquity.gt(0)
       ? toD(row.marginEquity).minus(row.maintenanceMargin).div(row.marginEquity)
