@@ -10,6 +10,7 @@ import type {
   StressTestResultResolvers,
 } from '../../generated/graphql';
 import { toD } from '../../risk';
+import { ratio } from '../../risk/precision';
 import { ScenarioInputError } from '../../risk/scenario';
 import { notionalOf } from '../../risk/slippage';
 import type { StressScenario } from '../../risk/stress';
@@ -152,10 +153,8 @@ export const monitoringQueries: Pick<QueryResolvers, 'accountsAtRisk' | 'riskSum
 
 export const AccountAtRisk: AccountAtRiskResolvers = {
   account: (row, _args, ctx) => ctx.loaders.account.load(row.accountId),
-  distanceToLiquidation: (row) =>
-    row.marginEquity !== null && row.maintenanceMargin !== null && row.marginEquity.gt(0)
-      ? toD(row.marginEquity).minus(row.maintenanceMargin).div(row.marginEquity)
-      : null,
+  // 1 − the row's reported margin ratio, to the reported ratio digits (src/risk/precision.ts).
+  distanceToLiquidation: (row) => (row.marginRatio === null ? null : ratio(toD(1).minus(row.marginRatio))),
 };
 
 export const StressTestResult: StressTestResultResolvers = {
