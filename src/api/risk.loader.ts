@@ -6,7 +6,7 @@ import DataLoader from 'dataloader';
 import { evaluateAccount, RiskEngineError, type AccountRisk } from '../risk';
 import { DomainError, type ErrorCode } from './errors';
 import { engineTurn } from './engine-turn';
-import type { LoadedAccount } from './snapshot.loader';
+import type { LoadedAccount } from '../snapshot/snapshot.loader';
 import type { RiskOptions } from './risk-mode';
 import { timeEngine } from '../monitoring/metrics';
 

@@ -10,7 +10,7 @@ import { priceHistory } from '../store/asset.repository';
 import type { GraphQLContext } from './context';
 import { badInput, DomainError } from './errors';
 import { toDomainError } from './risk.loader';
-import { loadAccountSnapshots } from './snapshot.loader';
+import { loadAccountSnapshots } from '../snapshot/snapshot.loader';
 
 /** Longest horizon accepted (days). */
 export const MAX_VAR_HORIZON_DAYS = 30;

@@ -17,7 +17,7 @@ import { refreshAccountRisk } from '../monitoring/sweep';
 import type { GraphQLContext } from './context';
 import { DomainError, type ErrorCode } from './errors';
 import { idempotencyScope, requireRole, type Principal } from './principal';
-import { loadAccountSnapshots } from './snapshot.loader';
+import { loadAccountSnapshots } from '../snapshot/snapshot.loader';
 
 export type { UserError, UserErrorCode };
 

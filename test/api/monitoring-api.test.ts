@@ -4,7 +4,7 @@
  */
 import BaseDecimal from 'decimal.js';
 import { evaluateAccount, type AccountRisk } from '../../src/risk';
-import { loadAccountSnapshots } from '../../src/api/snapshot.loader';
+import { loadAccountSnapshots } from '../../src/snapshot/snapshot.loader';
 import { sweepAccountRisk } from '../../src/monitoring/sweep';
 import { moneyDown, ratio, reportedAccountFigures } from '../../src/risk/precision';
 import { startApi, type ApiHarness } from '../helpers/api-server';

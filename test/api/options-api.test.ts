@@ -5,7 +5,7 @@
 import Decimal from 'decimal.js';
 import { evaluateAccount } from '../../src/risk';
 import { moneyUp, reportedAccountFigures } from '../../src/risk/precision';
-import { loadAccountSnapshots } from '../../src/api/snapshot.loader';
+import { loadAccountSnapshots } from '../../src/snapshot/snapshot.loader';
 import { startApi, type ApiHarness } from '../helpers/api-server';
 
 const NOW = Date.now();

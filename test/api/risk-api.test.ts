@@ -7,7 +7,7 @@ type Decimal = BaseDecimal;
 import { evaluateAccount } from '../../src/risk';
 import { moneyUp, reportedAccountFigures } from '../../src/risk/precision';
 import { D } from '../../src/risk/decimal';
-import { loadAccountSnapshots } from '../../src/api/snapshot.loader';
+import { loadAccountSnapshots } from '../../src/snapshot/snapshot.loader';
 import { startApi, type ApiHarness } from '../helpers/api-server';
 
 const NOW = Date.now();

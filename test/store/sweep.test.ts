@@ -5,7 +5,7 @@
  */
 import Decimal from 'decimal.js';
 import { evaluateAccount, RiskEngineError } from '../../src/risk';
-import { loadAccountSnapshots } from '../../src/api/snapshot.loader';
+import { loadAccountSnapshots } from '../../src/snapshot/snapshot.loader';
 import { accountRiskByIds, upsertAccountRisk, rowFromError, RATIO_KEY_UNBOUNDED } from '../../src/monitoring/account-risk.repository';
 import { reportedAccountFigures } from '../../src/risk/precision';
 import { parsePartition, refreshAccountRisk, streamAccountSnapshots, sweepAccountRisk } from '../../src/monitoring/sweep';

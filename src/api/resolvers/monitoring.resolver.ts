@@ -33,7 +33,7 @@ import { badInput } from '../errors';
 import { decodeCursor, encodeCursor, pageSize } from '../cursor';
 import type { GraphQLContext } from '../context';
 import { requireRole } from '../principal';
-import { VALUATION_ASSET } from '../snapshot.loader';
+import { VALUATION_ASSET } from '../../snapshot/snapshot.loader';
 
 const MONITORS = ['MONITOR', 'ADMIN'] as const;
 

@@ -31,7 +31,7 @@ import type { GraphQLContext } from '../context';
 import { badInput } from '../errors';
 import { accountNotFound, canAccessAccount, requireAccountReader } from '../principal';
 import { toDomainError } from '../risk.loader';
-import { loadAccountSnapshots } from '../snapshot.loader';
+import { loadAccountSnapshots } from '../../snapshot/snapshot.loader';
 
 /** Default of config WHATIF_MAX_SCENARIOS. */
 export const DEFAULT_WHATIF_MAX_SCENARIOS = 20;
