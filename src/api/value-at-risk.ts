@@ -8,8 +8,7 @@ import { DEFAULT_VALUATION_DECIMALS, moneyDown, moneyUp } from '../risk/precisio
 import { accountRiskAssets, accountValueAtRisk, alignHistory, type AccountVarResult, type VarMethod } from '../risk/var/account-var';
 import { priceHistory } from '../store/asset.repository';
 import type { GraphQLContext } from './context';
-import { badInput, DomainError } from './errors';
-import { toDomainError } from './risk.loader';
+import { badInput, DomainError, toDomainError } from './errors';
 import { loadAccountSnapshots } from '../snapshot/snapshot.loader';
 
 /** Longest horizon accepted (days). */

@@ -28,9 +28,8 @@ import { DEFAULT_VALUATION_DECIMALS, reportedAccountFigures, reportedFigureChang
 import type { SolverResult } from '../../risk/solvers';
 import { insuranceFundBalances } from '../../store/insurance-fund.repository';
 import type { GraphQLContext } from '../context';
-import { badInput } from '../errors';
+import { badInput, toDomainError } from '../errors';
 import { accountNotFound, canAccessAccount, requireAccountReader } from '../principal';
-import { toDomainError } from '../risk.loader';
 import { loadAccountSnapshots } from '../../snapshot/snapshot.loader';
 
 /** Default of config WHATIF_MAX_SCENARIOS. */
