@@ -1,10 +1,13 @@
 /** Composition root: configuration → store (embedded Postgres by default) → API → HTTP server. */
+// First: tracing (when configured) must be started before the modules it instruments are loaded.
+import './server/tracing.register';
 import { loadConfig } from './server/config';
 import { startServer } from './server/http';
 import { parsePartition, startSweeper, type Sweeper } from './monitoring/sweep';
 import { createLogger } from './server/logger';
 import { releaseSignalsToService } from './store/embedded-postgres';
 import { openStore } from './store/open-store';
+import { activeTracing } from './server/tracing';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -16,6 +19,7 @@ async function main(): Promise<void> {
       embeddedPort: config.embeddedPgPort,
       seedDemo: config.seedDemo,
       poolMax: config.dbPoolMax,
+      migrate: config.migrateOnStart,
     },
     logger,
   );
@@ -40,6 +44,7 @@ async function main(): Promise<void> {
     try {
       await Promise.all([server.stop(), sweeper?.stop()]);
       await store.close();
+      await activeTracing()?.shutdown();
       logger.info('shut down cleanly');
       process.exit(0);
     } catch (error) {

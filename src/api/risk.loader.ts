@@ -3,29 +3,18 @@
  * statements) and each is evaluated once; every field of the response reads from that one result.
  */
 import DataLoader from 'dataloader';
-import { evaluateAccount, RiskEngineError, type AccountRisk } from '../risk';
-import { DomainError, type ErrorCode } from './errors';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { evaluateAccount, type AccountRisk } from '../risk';
+import { DomainError, toDomainError } from './errors';
 import { engineTurn } from './engine-turn';
-import type { LoadedAccount } from './snapshot.loader';
+import type { LoadedAccount } from '../snapshot/snapshot.loader';
 import type { RiskOptions } from './risk-mode';
 import { timeEngine } from '../monitoring/metrics';
 
-/** Engine error code → domain error code. Exhaustive over the engine's codes. */
-const ENGINE_ERROR_CODES: { readonly [C in RiskEngineError['code']]: ErrorCode } = {
-  MISSING_PRICE: 'MISSING_PRICE',
-  STALE_PRICE: 'STALE_PRICE',
-  UNSUPPORTED_MARKET_KIND: 'UNSUPPORTED',
-  INVALID_SNAPSHOT: 'INTERNAL_SERVER_ERROR',
-};
-
-export function toDomainError(error: unknown): unknown {
-  if (error instanceof RiskEngineError) {
-    return new DomainError(ENGINE_ERROR_CODES[error.code], error.message, { ...error.details });
-  }
-  return error;
-}
-
 export type RiskLoader = DataLoader<string, AccountRisk>;
+
+/** The service's tracer (src/server/tracing.ts registers the provider; without one every span is a no-op). */
+const tracer = trace.getTracer('margin-risk-api');
 
 /**
  * Evaluates the accounts' snapshots (from the request's snapshot loader, src/api/loaders.ts) once each.
@@ -46,11 +35,18 @@ export function createRiskLoader(
       const account = loaded[i];
       if (account instanceof Error) return account;
       if (!account) return new DomainError('NOT_FOUND', `account ${id} not found`);
+      // The engine stays free of tracing: its span is opened here (a no-op while tracing is off).
+      const span = tracer.startSpan('risk.evaluate_account', {
+        attributes: { 'risk.liquidation_prices': mode, 'risk.greeks': greeks, 'risk.positions': account.snapshot.positions.length },
+      });
       try {
         return timeEngine('request', mode, () => evaluateAccount(account.snapshot, { liquidationPrices: mode, greeks }));
       } catch (error) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
         const mapped = toDomainError(error);
         return mapped instanceof Error ? mapped : new Error(String(mapped));
+      } finally {
+        span.end();
       }
     });
   });

@@ -14,6 +14,7 @@ const ConfigSchema = z.object({
   DATA_DIR: z.string().default(path.resolve(process.cwd(), '.data', 'pg')),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(0).max(65535).default(54329),
   SEED_DEMO: booleanFlag.optional(),
+  MIGRATE_ON_START: booleanFlag.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
@@ -40,6 +41,8 @@ export interface Config {
   readonly embeddedPgPort: number;
   /** Seed the demo venue when the database is empty (default: on for the embedded database only). */
   readonly seedDemo: boolean;
+  /** Apply pending migrations at start (default); false: refuse to start while any is pending (a migrate job runs them). */
+  readonly migrateOnStart: boolean;
   readonly logLevel: string;
   readonly dbPoolMax: number;
   readonly shutdownTimeoutMs: number;
@@ -77,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: c.DATA_DIR,
     embeddedPgPort: c.EMBEDDED_PG_PORT,
     seedDemo: c.SEED_DEMO ?? c.DATABASE_URL === undefined,
+    migrateOnStart: c.MIGRATE_ON_START,
     logLevel: c.LOG_LEVEL,
     dbPoolMax: c.DB_POOL_MAX,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,

@@ -4,11 +4,11 @@
  */
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createContext, releaseRequest, type GraphQLContext } from '../api/context';
+import { forgetApiKey } from './api-key-cache';
 import type { Database } from '../store/database';
 import type { Config } from './config';
 import { authenticate, rateLimit } from './auth';
@@ -18,7 +18,6 @@ import { graphiqlRouter } from './graphiql';
 import { trackPool } from '../monitoring/metrics';
 import { bindResponse, metricsHandler, metricsPlugin, requestLog } from './observability';
 
-const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 const READINESS_TIMEOUT_MS = 2_000;
 
 export interface RunningServer {
@@ -77,15 +76,7 @@ export async function startServer(args: { config: Config; db: Database; logger: 
   const httpServer = createHttpServer(app);
   let draining = false;
 
-  app.use((req, res, next) => {
-    const incoming = req.header('x-request-id');
-    const requestId = incoming && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
-    res.locals.requestId = requestId;
-    res.setHeader('x-request-id', requestId);
-    next();
-  });
-
-  // One structured log line and the HTTP metrics per request (after the request id is known).
+  // The request id (x-request-id), one structured log line (pino-http) and the HTTP metrics per request.
   app.use(requestLog(logger));
   const untrackPool = trackPool(db.pool);
   // Prometheus text format; bounded labels only (no account ids, no keys).
@@ -131,6 +122,7 @@ export async function startServer(args: { config: Config; db: Database; logger: 
           nowMs: args.now?.(),
           principal: res.locals.principal,
           whatIfMaxScenarios: config.whatIfMaxScenarios,
+          onApiKeyRevoked: (apiKeyId) => forgetApiKey(db, apiKeyId),
         });
         res.once('close', () => releaseRequest(ctx, res.writableFinished ? 'SENT' : 'ABORTED'));
         bindResponse(ctx, res);

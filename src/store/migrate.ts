@@ -104,3 +104,19 @@ export async function migrate(pool: Pool, dir: string = MIGRATIONS_DIR): Promise
   }
   return { applied, skipped };
 }
+
+/**
+ * The migrations not (successfully) applied to the database, in order, without applying anything or taking the
+ * lock: what a service started with MIGRATE_ON_START=false checks before serving. A database without the
+ * migrations table has every migration pending.
+ */
+export async function pendingMigrations(pool: Pool, dir: string = MIGRATIONS_DIR): Promise<string[]> {
+  const migrations = readMigrations(dir);
+  const { rows: table } = await pool.query<{ present: boolean }>(`SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS present`);
+  if (!table[0]?.present) return migrations.map((m) => m.name);
+  const { rows } = await pool.query<{ migration_name: string }>(
+    'SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+  );
+  const done = new Set(rows.map((r) => r.migration_name));
+  return migrations.filter((m) => !done.has(m.name)).map((m) => m.name);
+}

@@ -1,12 +1,13 @@
 /**
  * Opens the store the configuration asks for: the database at DATABASE_URL, or (by default) an embedded Postgres
- * in a local data folder. Applies migrations, and seeds the demo venue once when asked.
+ * in a local data folder. Applies migrations (or, with `migrate: false`, refuses to start while any is pending), and
+ * seeds the demo venue once when asked.
  */
 import type { Logger } from 'pino';
 import { ensureDemoApiKeys, type DemoApiKey } from './api-key.repository';
 import { createDatabase, type Database } from './database';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres';
-import { migrate } from './migrate';
+import { migrate, pendingMigrations } from './migrate';
 import { seedDemoVenue } from './seed';
 
 export interface OpenStoreOptions {
@@ -15,6 +16,8 @@ export interface OpenStoreOptions {
   readonly embeddedPort: number;
   readonly seedDemo: boolean;
   readonly poolMax: number;
+  /** Apply pending migrations at start (MIGRATE_ON_START); false: only check that none is pending. */
+  readonly migrate?: boolean;
 }
 
 export interface OpenedStore {
@@ -41,8 +44,19 @@ export async function openStore(options: OpenStoreOptions, logger: Logger): Prom
   const db = createDatabase({ url, maxConnections: options.poolMax });
   let demoKeys: DemoApiKey[] = [];
   try {
-    const report = await migrate(db.pool);
-    logger.info({ applied: report.applied, alreadyApplied: report.skipped.length }, 'migrations');
+    if (options.migrate === false) {
+      const pending = await pendingMigrations(db.pool);
+      if (pending.length > 0) {
+        throw new Error(
+          `the database schema is behind: ${pending.length} migration(s) not applied (${pending[0]}${pending.length > 1 ? ', …' : ''}); ` +
+            'run the migrations first (node dist/src/cli/migrate.js, npm run migrate) or start with MIGRATE_ON_START=true',
+        );
+      }
+      logger.info('migrations: none pending (MIGRATE_ON_START=false)');
+    } else {
+      const report = await migrate(db.pool);
+      logger.info({ applied: report.applied, alreadyApplied: report.skipped.length }, 'migrations');
+    }
     if (options.seedDemo) {
       const seeded = await seedDemoVenue(db.prisma);
       if (seeded.seeded) logger.info({ accounts: seeded.accounts, markets: seeded.markets }, 'seeded demo venue');

@@ -73,6 +73,11 @@ describe('in-process server', () => {
       expect(line).toMatchObject({ method: 'POST', route: '/graphql', status: 200, operationName: 'OpsQuery', operationType: 'query', role: 'MONITOR' });
       expect(typeof line.durationMs).toBe('number');
       expect(line.level).toBe(30);
+      // pino-http's shape, as log pipelines expect it; no header is logged.
+      expect(line.req).toEqual({ id: 'ops-req-1', method: 'POST', url: '/graphql' });
+      expect(line.res).toEqual({ statusCode: 200 });
+      expect(typeof line.responseTime).toBe('number');
+      expect(JSON.stringify(line)).not.toMatch(/headers|authorization|x-api-key/i);
       const denied = lines.find((l) => l.requestId === 'ops-req-2' && l.msg === 'request');
       expect(denied).toMatchObject({ status: 401, errorCodes: ['UNAUTHENTICATED'] });
       const all = logs.join('\n');
