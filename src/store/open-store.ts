@@ -38,7 +38,11 @@ export async function openStore(options: OpenStoreOptions, logger: Logger): Prom
     });
     url = embedded.url;
   }
-  const db = createDatabase({ url, maxConnections: options.poolMax });
+  const db = createDatabase({
+    url,
+    maxConnections: options.poolMax,
+    onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost; the pool replaces it'),
+  });
   let demoKeys: DemoApiKey[] = [];
   try {
     const report = await migrate(db.pool);
