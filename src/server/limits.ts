@@ -81,10 +81,45 @@ function tooComplex(message: string, details: Record<string, unknown> = {}): Gra
   return new GraphQLError(message, { extensions: { code: row.extensionsCode, ...details, http: { status: row.httpStatus } } });
 }
 
-/** What the guard learns from a query text: too many tokens, not parsable (Apollo reports it), or its shape. */
-type ShapeOutcome = 'TOO_MANY_TOKENS' | 'UNPARSABLE' | QueryShape;
+/**
+ * Deepest bracket nesting ({ [ ( ) a parser would recurse into: the parser recurses once per level of selection
+ * sets and of literal lists and objects, and overflows the stack at a few thousand levels. Counted on the raw text
+ * before anything is parsed; strings, block strings and comments are skipped.
+ */
+export const MAX_NESTING = 64;
+
+export function nestingDepth(query: string): number {
+  let depth = 0;
+  let max = 0;
+  const n = query.length;
+  for (let i = 0; i < n; i++) {
+    const c = query.charCodeAt(i);
+    if (c === 0x23 /* # */) {
+      while (i < n && query.charCodeAt(i) !== 0x0a && query.charCodeAt(i) !== 0x0d) i++;
+    } else if (c === 0x22 /* " */) {
+      if (query.startsWith('"""', i)) {
+        i += 3;
+        while (i < n && !query.startsWith('"""', i)) i += query.charCodeAt(i) === 0x5c && query.startsWith('"""', i + 1) ? 4 : 1;
+        i += 2;
+      } else {
+        i++;
+        while (i < n && query.charCodeAt(i) !== 0x22 && query.charCodeAt(i) !== 0x0a) i += query.charCodeAt(i) === 0x5c ? 2 : 1;
+      }
+    } else if (c === 0x7b || c === 0x5b || c === 0x28) {
+      depth += 1;
+      if (depth > max) max = depth;
+    } else if (c === 0x7d || c === 0x5d || c === 0x29) {
+      depth -= 1;
+    }
+  }
+  return max;
+}
+
+/** What the guard learns from a query text: too many tokens, nested too deep to parse, not parsable (Apollo reports it), or its shape. */
+type ShapeOutcome = 'TOO_MANY_TOKENS' | 'TOO_DEEP' | 'UNPARSABLE' | QueryShape;
 
 function shapeOf(query: string): ShapeOutcome {
+  if (nestingDepth(query) > MAX_NESTING) return 'TOO_DEEP';
   let document: DocumentNode;
   try {
     document = parse(query, { maxTokens: MAX_QUERY_TOKENS, noLocation: true });
@@ -129,6 +164,10 @@ export function queryShapeGuard(limits: { maxDepth: number; maxAliases: number }
     const shape = memoizedShapeOf(query);
     if (shape === 'TOO_MANY_TOKENS') {
       refuse(`query has more than ${MAX_QUERY_TOKENS} tokens`);
+      return;
+    }
+    if (shape === 'TOO_DEEP') {
+      refuse(`query nests brackets deeper than ${MAX_NESTING} levels`);
       return;
     }
     if (shape === 'UNPARSABLE') {

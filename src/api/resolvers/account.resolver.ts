@@ -2,6 +2,7 @@
 import { isAccountId, listAccounts } from '../../store/account.repository';
 import type { AccountResolvers, BalanceResolvers, PositionResolvers, QueryResolvers } from '../../generated/graphql';
 import { decodeCursor, encodeCursor, pageSize } from '../cursor';
+import { requirePlainText } from '../input';
 import { badInput, DomainError } from '../errors';
 import type { GraphQLContext } from '../context';
 import type { PositionRecord } from '../../store/records';
@@ -20,8 +21,9 @@ export const accountQueries: Pick<QueryResolvers, 'account' | 'accounts'> = {
   accounts: async (_parent, { first, after, filter }, ctx) => {
     requireAccountReader(ctx.principal);
     const limit = pageSize(first);
-    const afterId = after ? decodeCursor(after) : null;
+    const afterId = after ? decodeCursor(after, 'after', isAccountId) : null;
     if (filter?.brokerId && !isAccountId(filter.brokerId)) throw badInput('filter.brokerId is not a valid id', 'filter.brokerId');
+    if (filter?.externalRef !== null && filter?.externalRef !== undefined) requirePlainText(filter.externalRef, 'filter.externalRef', 128);
     // A BROKER lists its own accounts only: a filter on another broker matches nothing.
     const own = ctx.principal.role === 'BROKER' ? ctx.principal.brokerId : null;
     if (own !== null && filter?.brokerId && filter.brokerId !== own) {

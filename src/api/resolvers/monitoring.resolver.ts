@@ -30,6 +30,7 @@ import { isAccountId } from '../../store/account.repository';
 import { listMarkets } from '../../store/market.repository';
 import { badInput } from '../errors';
 import { decodeCursor, encodeCursor, pageSize } from '../cursor';
+import { requireSymbol } from '../input';
 import type { GraphQLContext } from '../context';
 import { requireRole } from '../principal';
 import { VALUATION_ASSET } from '../snapshot.loader';
@@ -50,10 +51,18 @@ function encodeRiskCursor(key: RiskPageKey): string {
   return encodeCursor(`r:${key.ratioKey}|${key.accountId}`);
 }
 
+/**
+ * A risk page key: the margin-ratio key as `toFixed()` writes it (plain digits, no exponent: `1e999999` would
+ * overflow NUMERIC in the page query) and an account id.
+ */
+const RISK_CURSOR_KEY = /^r:(-?\d{1,80}(?:\.\d{1,80})?)\|(.+)$/;
+
 function decodeRiskCursor(cursor: string): RiskPageKey {
-  const key = decodeCursor(cursor);
-  const match = /^r:(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)\|(.+)$/i.exec(key);
-  if (!match || !isAccountId(match[2]!)) throw badInput(`"${cursor.slice(0, 64)}" is not a valid cursor`, 'after');
+  const key = decodeCursor(cursor, 'after', (k) => {
+    const m = RISK_CURSOR_KEY.exec(k);
+    return m !== null && isAccountId(m[2]!);
+  });
+  const match = RISK_CURSOR_KEY.exec(key)!;
   return { ratioKey: match[1]!, accountId: match[2]! };
 }
 
@@ -137,6 +146,12 @@ export const monitoringQueries: Pick<QueryResolvers, 'accountsAtRisk' | 'riskSum
 
   stressTest: async (_parent, { scenario }, ctx) => {
     requireMonitor(ctx);
+    scenario.shocks.forEach((s, i) => {
+      for (const key of ['underlying', 'asset', 'market'] as const) {
+        const v = s[key];
+        if (v !== null && v !== undefined) requireSymbol(v, `scenario.shocks[${i}].${key}`);
+      }
+    });
     const input: StressScenario = {
       shocks: scenario.shocks.map((s) => ({ underlying: s.underlying ?? null, asset: s.asset ?? null, market: s.market ?? null, relative: s.relative })),
       maxRounds: scenario.maxRounds ?? undefined,
