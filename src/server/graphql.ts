@@ -187,7 +187,8 @@ const noStorePlugin: ApolloServerPlugin<GraphQLContext> = {
 };
 
 export function createApolloServer(args: {
-  httpServer: http.Server;
+  /** When given, Apollo drains this server on stop (src/server/http.ts drains its own: src/server/drain.ts). */
+  httpServer?: http.Server;
   logger: Logger;
   env: string;
   plugins?: ApolloServerPlugin<GraphQLContext>[];
@@ -202,6 +203,6 @@ export function createApolloServer(args: {
     // leave shutdown hanging outside NODE_ENV=test.
     stopOnTerminationSignals: false,
     formatError: createErrorFormatter(args.logger, args.env),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: args.httpServer }), detachRequestContextPlugin, releaseSnapshotPlugin, riskModePlugin, databaseUnavailablePlugin, ApolloServerPluginCacheControlDisabled(), noStorePlugin, ...(args.plugins ?? [])],
+    plugins: [...(args.httpServer ? [ApolloServerPluginDrainHttpServer({ httpServer: args.httpServer })] : []), detachRequestContextPlugin, releaseSnapshotPlugin, riskModePlugin, databaseUnavailablePlugin, ApolloServerPluginCacheControlDisabled(), noStorePlugin, ...(args.plugins ?? [])],
   });
 }

@@ -12,6 +12,7 @@ import { createContext, releaseRequest, type GraphQLContext } from '../api/conte
 import type { Database } from '../store/database';
 import type { Config } from './config';
 import { authenticate, rateLimit } from './auth';
+import { httpDrain } from './drain';
 import { createApolloServer } from './graphql';
 import { costLimitPlugin, queryShapeGuard } from './limits';
 import { trackPool } from '../monitoring/metrics';
@@ -75,6 +76,7 @@ export async function startServer(args: { config: Config; db: Database; logger: 
   // responses are never answered 304, and every GraphQL response is `cache-control: no-store` (src/server/graphql.ts).
   app.set('etag', false);
   const httpServer = createHttpServer(app);
+  const drain = httpDrain(httpServer);
   let draining = false;
 
   app.use((req, res, next) => {
@@ -104,7 +106,6 @@ export async function startServer(args: { config: Config; db: Database; logger: 
   });
 
   const apollo = createApolloServer({
-    httpServer,
     logger,
     env: config.env,
     plugins: [costLimitPlugin<GraphQLContext>(config.queryMaxCost), metricsPlugin<GraphQLContext>()],
@@ -155,13 +156,17 @@ export async function startServer(args: { config: Config; db: Database; logger: 
     stop() {
       if (!stopping) {
         draining = true;
-        // /readyz answers 503 from now on; during the drain delay requests are still served, so a load balancer
-        // has time to notice and stop routing here before the listener closes.
+        // /readyz answers 503 from now on; during the drain delay requests are still served (each answer with
+        // Connection: close, so clients reconnect elsewhere), giving a load balancer time to stop routing here.
+        drain.beginDrain();
         const delay = config.shutdownDrainDelayMs ?? 0;
         const wait = delay > 0 ? new Promise<void>((resolve) => setTimeout(resolve, delay)) : Promise.resolve();
-        // apollo.stop() drains the HTTP server: stops accepting, waits for in-flight requests, then closes idle
-        // keep-alive connections.
-        stopping = wait.then(() => apollo.stop()).finally(untrackPool);
+        // Then the listener closes: idle connections are refused, in-flight requests answered (src/server/drain.ts),
+        // and Apollo stops.
+        stopping = wait
+          .then(() => drain.close(config.shutdownTimeoutMs))
+          .then(() => apollo.stop())
+          .finally(untrackPool);
       }
       return stopping;
     },
