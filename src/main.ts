@@ -16,6 +16,7 @@ async function main(): Promise<void> {
       embeddedPort: config.embeddedPgPort,
       seedDemo: config.seedDemo,
       poolMax: config.dbPoolMax,
+      production: config.env === 'production',
     },
     logger,
   );

@@ -38,7 +38,7 @@ export interface Config {
   readonly databaseUrl: string | null;
   readonly dataDir: string;
   readonly embeddedPgPort: number;
-  /** Seed the demo venue when the database is empty (default: on for the embedded database only). */
+  /** Seed the demo venue when the database is empty (default: on for the embedded database only, off in production; demo keys never in production). */
   readonly seedDemo: boolean;
   readonly logLevel: string;
   readonly dbPoolMax: number;
@@ -76,7 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: c.DATABASE_URL ?? null,
     dataDir: c.DATA_DIR,
     embeddedPgPort: c.EMBEDDED_PG_PORT,
-    seedDemo: c.SEED_DEMO ?? c.DATABASE_URL === undefined,
+    seedDemo: c.SEED_DEMO ?? (c.DATABASE_URL === undefined && c.NODE_ENV !== 'production'),
     logLevel: c.LOG_LEVEL,
     dbPoolMax: c.DB_POOL_MAX,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
