@@ -13,6 +13,7 @@ import type { Database } from '../store/database';
 import type { Config } from './config';
 import { authenticate, rateLimit } from './auth';
 import { httpDrain } from './drain';
+import { createRateLimiters } from './rate-limits';
 import { createApolloServer } from './graphql';
 import { costLimitPlugin, queryShapeGuard } from './limits';
 import { trackPool } from '../monitoring/metrics';
@@ -105,17 +106,25 @@ export async function startServer(args: { config: Config; db: Database; logger: 
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'database unreachable' });
   });
 
+  const limiters = await createRateLimiters(db, {
+    store: config.rateLimitStore,
+    requestPoints: config.rateLimitPoints,
+    costPoints: config.rateLimitCostPoints,
+    durationS: config.rateLimitDurationS,
+    authFailures: config.authFailureLimit,
+    authFailureDurationS: config.authFailureDurationS,
+  });
   const apollo = createApolloServer({
     logger,
     env: config.env,
-    plugins: [costLimitPlugin<GraphQLContext>(config.queryMaxCost), metricsPlugin<GraphQLContext>()],
+    plugins: [costLimitPlugin<GraphQLContext>(config.queryMaxCost, limiters), metricsPlugin<GraphQLContext>()],
   });
   await apollo.start();
   app.use(
     '/graphql',
     // Who is calling (401) and how often (429), before the body is read.
-    authenticate(db, logger),
-    rateLimit({ points: config.rateLimitPoints, durationS: config.rateLimitDurationS }),
+    authenticate(db, logger, limiters),
+    rateLimit(limiters),
     express.json({ limit: config.maxBodyBytes }),
     queryShapeGuard({ maxDepth: config.queryMaxDepth, maxAliases: config.queryMaxAliases }),
     expressMiddleware(apollo, {
