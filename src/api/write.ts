@@ -12,6 +12,7 @@ import { evaluateAccount, type AccountRisk } from '../risk';
 import { insertAuditEvent } from '../store/audit.repository';
 import { claimIdempotencyKey, storeIdempotentResponse } from '../store/idempotency.repository';
 import type { ApiRole } from '../store/records';
+import { sharePriceLock } from '../store/price-lock';
 import { inWriteTransaction, rollback, type TransactionClient } from '../store/write-transaction';
 import { refreshAccountRisk } from '../monitoring/sweep';
 import type { GraphQLContext } from './context';
@@ -221,9 +222,14 @@ function busy(error: unknown): DomainError | null {
   return null;
 }
 
+/** Transactions that hold the shared price lock already (taken once per transaction). */
+const PRICE_LOCKED = new WeakSet<TransactionClient>();
+
 /**
  * The engine's view of an account as the transaction sees it now (its own uncommitted writes included): the
- * margin check of a write evaluates the after-state exactly as a later read will.
+ * margin check of a write evaluates the after-state exactly as a later read will. The prices it reads are the
+ * newest committed, and stay so until the write commits (src/store/price-lock.ts): the caller has locked the
+ * account row first, then this takes the shared price lock before reading any price.
  */
 export async function evaluateInTransaction(
   tx: TransactionClient,
@@ -231,6 +237,10 @@ export async function evaluateInTransaction(
   nowMs: number,
   extraMarkets: readonly string[] = [],
 ): Promise<AccountRisk> {
+  if (!PRICE_LOCKED.has(tx)) {
+    await sharePriceLock(tx);
+    PRICE_LOCKED.add(tx);
+  }
   const loaded = (await loadAccountSnapshots(tx, [accountId], nowMs, extraMarkets)).get(accountId);
   if (!loaded) throw new DomainError('INTERNAL_SERVER_ERROR', `account ${accountId} vanished inside its own transaction`);
   try {

@@ -27,6 +27,7 @@ import type { AccountSnapshot, MarketParams, PriceQuote } from './types';
 import { ONE, ZERO, toD } from './decimal';
 import { addToBalance, applyFill, positionInMarket, withPosition } from './fills';
 import { notionalOf } from './slippage';
+import { own } from './lookup';
 
 export interface PriceMove {
   readonly asset?: string | null;
@@ -112,13 +113,13 @@ function requireFinite(x: Decimal, field: string): Decimal {
 }
 
 function requireMarket(snapshot: AccountSnapshot, symbol: string, field: string): MarketParams {
-  const m = snapshot.markets[symbol];
+  const m = own(snapshot.markets, symbol);
   if (m === undefined) fail(`unknown market ${symbol}`, field);
   return m;
 }
 
 function requireAsset(snapshot: AccountSnapshot, symbol: string, field: string): void {
-  if (snapshot.assets[symbol] === undefined) fail(`unknown asset ${symbol}`, field);
+  if (own(snapshot.assets, symbol) === undefined) fail(`unknown asset ${symbol}`, field);
 }
 
 function shiftQuotes(quotes: Readonly<Record<string, PriceQuote>>, ms: number): Record<string, PriceQuote> {
@@ -230,7 +231,7 @@ export function applyScenario(input: AccountSnapshot, scenario: Scenario): Accou
       if (given(v.market)) {
         const m = requireMarket(snap, v.market, `${field}.market`);
         if (m.impliedVolatility === null) fail(`market ${v.market} has no implied volatility`, `${field}.market`);
-        targets = [markets[v.market]!];
+        targets = [own(markets, v.market)!];
       } else {
         requireAsset(snap, v.underlying!, `${field}.underlying`);
         targets = Object.values(markets).filter((m) => m.baseAsset === v.underlying && m.impliedVolatility !== null);
@@ -255,7 +256,7 @@ export function applyScenario(input: AccountSnapshot, scenario: Scenario): Accou
       price = requireFinite(t.price, `${field}.price`);
       if (price.lte(0)) fail('trade price must be positive', `${field}.price`);
     } else {
-      const mark = snap.markPrices[t.market];
+      const mark = own(snap.markPrices, t.market);
       if (mark === undefined) fail(`no mark price for ${t.market}: give the trade a price`, `${field}.price`);
       price = toD(mark.price);
     }

@@ -30,6 +30,7 @@ import { DEFAULT_SIZE_STEP } from './liquidation-outcome';
 import { ScenarioInputError } from './scenario';
 import { bisectFirstTrue, bisectLastTrue, bracketUp, MAX_DOUBLINGS } from './search';
 import { notionalOf } from './slippage';
+import { own } from './lookup';
 
 export interface SolverVerification {
   /** What is checked, e.g. "freeCollateral", "liquidationPrice", "marginEquity - maintenanceMargin". */
@@ -87,7 +88,7 @@ export interface TradeSolverOptions {
 function tradeAtMark(snapshot: AccountSnapshot, market: string, size: Decimal, feeRate: Decimal): AccountSnapshot {
   if (size.isZero()) return snapshot;
   const m = marketOf(snapshot, market);
-  const mark = snapshot.markPrices[market];
+  const mark = own(snapshot.markPrices, market);
   if (mark === undefined) throw new ScenarioInputError(`no mark price for ${market}`, 'market');
   const price = toD(mark.price);
   return applyFill(snapshot, { market, size, price, fee: feeRate.mul(notionalOf(m, size, price)) }).snapshot;
@@ -159,7 +160,7 @@ function largestFeasible(args: {
 
 /** Largest trade on `side` keeping freeCollateral ≥ 0 (see the module comment). */
 export function maxTradeSize(snapshot: AccountSnapshot, market: string, side: Side, options: TradeSolverOptions = {}): SolverResult {
-  if (snapshot.markets[market] === undefined) throw new ScenarioInputError(`unknown market ${market}`, 'market');
+  if (own(snapshot.markets, market) === undefined) throw new ScenarioInputError(`unknown market ${market}`, 'market');
   const unit = toD(options.sizeStep ?? DEFAULT_SIZE_STEP);
   const feeRate = toD(options.feeRate ?? ZERO);
   const sign = side === 'LONG' ? ONE : ONE.neg();
@@ -202,7 +203,7 @@ export interface WithdrawSolverOptions {
 
 /** Largest withdrawal of `asset` keeping freeCollateral ≥ 0 (and balance ≥ 0 unless borrowable). */
 export function maxWithdrawable(snapshot: AccountSnapshot, asset: string, options: WithdrawSolverOptions = {}): SolverResult {
-  const params = snapshot.assets[asset];
+  const params = own(snapshot.assets, asset);
   if (params === undefined) throw new ScenarioInputError(`unknown asset ${asset}`, 'asset');
   const unit = new D(10).pow(-params.decimals);
   const borrowable = options.borrowable ?? true;
@@ -218,12 +219,12 @@ export function maxWithdrawable(snapshot: AccountSnapshot, asset: string, option
 export function depositToReach(snapshot: AccountSnapshot, targetRaw: Decimal, market: string): SolverResult {
   const target = toD(targetRaw);
   if (!target.isFinite() || target.lte(0)) throw new ScenarioInputError('target liquidation price must be positive', 'targetLiquidationPrice');
-  const m = snapshot.markets[market];
+  const m = own(snapshot.markets, market);
   if (m === undefined) throw new ScenarioInputError(`unknown market ${market}`, 'market');
   const pos = positionInMarket(snapshot, market);
   if (pos === undefined || toD(pos.size).isZero()) throw new ScenarioInputError(`no open position in ${market}`, 'market');
   const asset = m.settlementAsset;
-  const unit = new D(10).pow(-snapshot.assets[asset]!.decimals);
+  const unit = new D(10).pow(-own(snapshot.assets, asset)!.decimals);
   const long = toD(pos.size).isPos();
   const snapAt = (k: Decimal): AccountSnapshot => {
     const amount = k.mul(unit);

@@ -9,10 +9,17 @@ import type { AccountRecord, BalanceRecord, LedgerEntryRecord, LedgerKind, Margi
 import { toDecimal } from './records';
 import type { Queryable } from './queryable';
 
-/** The account row, locked FOR UPDATE until the transaction ends; null when the id does not exist. */
-export async function lockAccount(q: Queryable, id: string): Promise<AccountRecord | null> {
+/**
+ * The account row, locked FOR UPDATE until the transaction ends; null when the id does not exist or (with
+ * `brokerId`) belongs to another broker. Tenancy is part of the locking statement: another broker's account is
+ * never locked, so a refused write never waits on its row lock (no timing oracle, no lock waits added to it).
+ */
+export async function lockAccount(q: Queryable, id: string, brokerId: string | null = null): Promise<AccountRecord | null> {
   if (!isAccountId(id)) return null;
-  const { rows } = await q.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM account WHERE id = $1 FOR UPDATE`, [id]);
+  const { rows } =
+    brokerId === null
+      ? await q.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM account WHERE id = $1 FOR UPDATE`, [id])
+      : await q.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM account WHERE id = $1 AND broker_id = $2 FOR UPDATE`, [id, brokerId]);
   return rows[0] ? toAccount(rows[0]) : null;
 }
 

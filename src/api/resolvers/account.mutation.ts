@@ -34,7 +34,7 @@ async function lockWritableAccount(
   accountId: string,
   allow: { frozen?: boolean } = {},
 ): Promise<AccountRecord | Refusal> {
-  const account = await lockAccount(scope.tx, accountId);
+  const account = await lockAccount(scope.tx, accountId, scope.principal.role === 'BROKER' ? scope.principal.brokerId : null);
   if (!account || !canAccessAccount(scope.principal, account)) {
     return refuse('NOT_FOUND', 'accountId', `account ${accountId.slice(0, 64)} not found`);
   }
