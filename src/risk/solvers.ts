@@ -17,7 +17,8 @@
  *   depositToReach(target, market)  smallest deposit d of the market's settlement asset (into the cross balance, and
  *                                   for an isolated position transferred into its isolated margin) after which the
  *                                   position's liquidation price is at or beyond the target on the side where the
- *                                   boundary is: s = sign(liquidationPrice − mark) (a long in a net-short cross book
+ *                                   boundary is: s = sign(liquidationPrice − mark; the underlying price for an
+ *                                   option position) (a long in a net-short cross book
  *                                   liquidates above the mark, s = +1), reached when s·(liquidationPrice − target)
  *                                   ≥ 0 or there is no liquidation price. A target on the safe side of the mark is
  *                                   reached with 0. Null when no deposit up to 2^120 units reaches it.
@@ -91,14 +92,14 @@ export interface TradeSolverOptions {
 }
 
 /** The fill of `size` at the mark with fee feeRate·notional (rounded up to the settlement decimals), as applyFill applies it. */
-function fillAtMark(snapshot: AccountSnapshot, market: string, size: Decimal, feeRate: Decimal): FillTransition {
+function fillAtMark(snapshot: AccountSnapshot, market: string, size: Decimal, feeRate: Decimal, before?: AccountRisk): FillTransition {
   const m = marketOf(snapshot, market);
   const mark = snapshot.markPrices[market];
   if (mark === undefined) throw new ScenarioInputError(`no mark price for ${market}`, 'market');
   const price = toD(mark.price);
   const decimals = snapshot.assets[m.settlementAsset]?.decimals ?? 0;
   const fee = roundDebit(feeRate.mul(notionalOf(m, size, price)), decimals);
-  return fillTransition(snapshot, { market, size, price, fee }, { evaluate: SKIP });
+  return fillTransition(snapshot, { market, size, price, fee }, { evaluate: SKIP, before });
 }
 
 function tradeAtMark(snapshot: AccountSnapshot, market: string, size: Decimal, feeRate: Decimal): AccountSnapshot {
@@ -183,7 +184,7 @@ export function maxTradeSize(snapshot: AccountSnapshot, market: string, side: Si
     if (r === undefined) {
       if (k.isZero()) r = { risk: r0, accepted: true };
       else {
-        const t = fillAtMark(snapshot, market, k.mul(unit).mul(sign), feeRate);
+        const t = fillAtMark(snapshot, market, k.mul(unit).mul(sign), feeRate, r0);
         r = { risk: t.risk ?? quick(t.snapshot), accepted: t.refusals.length === 0 };
       }
       cache.set(key, r);
@@ -277,7 +278,9 @@ export function depositToReach(snapshot: AccountSnapshot, targetRaw: Decimal, ma
   // The side of the boundary: where the liquidation price is relative to the position's mark now.
   const r0 = evaluateAccount(snapshot, { greeks: 'SKIP' });
   const p0 = r0.positionsById[pos.id]!;
-  const above = p0.liquidationPrice !== null && p0.liquidationPrice.gt(p0.markPrice);
+  // An option position's liquidation price is an underlying level: compared with the underlying price, not its mark.
+  const current = p0.option?.underlyingPrice ?? p0.markPrice;
+  const above = p0.liquidationPrice !== null && p0.liquidationPrice.gt(current);
   const reached = (p: Decimal | null): boolean => p === null || (above ? p.gte(target) : p.lte(target));
   const cache = new Map<string, Decimal | null>();
   const liq = (k: Decimal): Decimal | null => {

@@ -111,6 +111,8 @@ export interface FillTransition extends Transition {
 export interface TransitionOptions {
   /** Evaluation options of the verdict (default: no liquidation prices, no greeks). */
   readonly evaluate?: EvaluateOptions;
+  /** The input snapshot's risk under the same options, when the caller has it (a solver's many trials). */
+  readonly before?: AccountRisk;
 }
 
 const VERDICT_EVALUATION: EvaluateOptions = { liquidationPrices: 'SKIP', greeks: 'SKIP' };
@@ -321,7 +323,7 @@ export function fillTransition(input: AccountSnapshot, spec: FillInput, options:
   // A fill that only reduces risk is always accepted and needs no evaluation (it passes even on stale prices).
   if (arithmetic.reducesOnly) return done([], null);
 
-  const before = evaluate(beforeSnapshot, options);
+  const before = options.before ?? evaluate(beforeSnapshot, options);
   let after = evaluate(dropFlat(draft.snapshot), options);
   after = draft.topUpIsolated(positionId, after, decimals, options);
   const imBefore = before.positionsById[existing?.id ?? '']?.initialMargin ?? ZERO;
