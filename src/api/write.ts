@@ -8,7 +8,7 @@
 import Decimal from 'decimal.js';
 import { createHash } from 'node:crypto';
 import type { UserError, UserErrorCode } from '../generated/graphql';
-import { RiskEngineError, ScenarioInputError, evaluateAccount, type AccountRisk, type AccountSnapshot, type PositionSnapshot } from '../risk';
+import { RiskEngineError, ScenarioInputError, type AccountSnapshot, type PositionSnapshot } from '../risk';
 import type { Transition } from '../risk/transition';
 import { insertAuditEvent } from '../store/audit.repository';
 import { claimIdempotencyKey, storeIdempotentResponse } from '../store/idempotency.repository';
@@ -229,26 +229,6 @@ const ENGINE_CODES: { readonly [C in RiskEngineError['code']]: ErrorCode } = {
   UNSUPPORTED_MARKET_KIND: 'UNSUPPORTED',
   INVALID_SNAPSHOT: 'INTERNAL_SERVER_ERROR',
 };
-
-/**
- * The engine's view of an account as the transaction sees it now (its own uncommitted writes included): the
- * margin check of a write evaluates the after-state exactly as a later read will.
- */
-export async function evaluateInTransaction(
-  tx: TransactionClient,
-  accountId: string,
-  nowMs: number,
-  extraMarkets: readonly string[] = [],
-): Promise<AccountRisk> {
-  const loaded = (await loadAccountSnapshots(tx, [accountId], nowMs, extraMarkets)).get(accountId);
-  if (!loaded) throw new DomainError('INTERNAL_SERVER_ERROR', `account ${accountId} vanished inside its own transaction`);
-  try {
-    return evaluateAccount(loaded.snapshot, { liquidationPrices: 'SKIP' });
-  } catch (error) {
-    if (error instanceof RiskEngineError) throw new DomainError(ENGINE_CODES[error.code], error.message, { ...error.details });
-    throw error;
-  }
-}
 
 /**
  * The engine snapshot of a locked account as the transaction sees it (with `extraMarkets`' parameters and prices):
