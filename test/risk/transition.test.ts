@@ -1,5 +1,6 @@
 /** The account-transition model on hand-computed accounts: isolated margin, funding, options, rounding, verdicts. */
 import Decimal from 'decimal.js';
+import fc from 'fast-check';
 import {
   depositTransition,
   evaluateAccount,
@@ -7,6 +8,8 @@ import {
   isolatedTransferTransition,
   leverageTransition,
   marginModeTransition,
+  maxTradeSize,
+  whatIf,
   withdrawalTransition,
 } from '../../src/risk';
 import * as F from './fixtures';
@@ -137,5 +140,39 @@ describe('verdicts', () => {
     expect(lines(lev)).toEqual([['ISOLATED_TRANSFER', '-11900']]);
     expect(leverageTransition(s, { market: 'ETH-PERP', leverage: d(20) }).refusals).toEqual([]);
     expect(marginModeTransition(s, 'CROSS').risk).toBeNull();
+  });
+});
+
+describe('solvers on the transition model (property)', () => {
+  const RUNS = { numRuns: 30, seed: Number(process.env.FC_SEED ?? 20261202) };
+  it('maxTradeSize on options, cross and isolated perpetuals, both sides: the answer is accepted, one size step more refused', () => {
+    const book = fc.record({
+      usdc: fc.integer({ min: 500, max: 50_000 }),
+      option: fc.integer({ min: -20, max: 20 }),
+      perp: fc.integer({ min: -30, max: 30 }),
+      isolated: fc.boolean(),
+      market: fc.constantFrom('ETH-C-3000', 'ETH-PERP'),
+      side: fc.constantFrom('LONG' as const, 'SHORT' as const),
+    });
+    let bounded = 0;
+    fc.assert(
+      fc.property(book, (b) => {
+        const positions = [
+          ...(b.option === 0 ? [] : [F.position('o', 'ETH-C-3000', d(b.option).div(10), 190)]),
+          ...(b.perp === 0 ? [] : [F.position('p', 'ETH-PERP', d(b.perp).div(10), 2950, b.isolated ? { marginType: 'ISOLATED', isolatedMargin: 400 } : {})]),
+        ];
+        const s = snap(positions, b.usdc);
+        const r = maxTradeSize(s, b.market, b.side);
+        if (r.unbounded) return true;
+        bounded += 1;
+        const sign = b.side === 'LONG' ? 1 : -1;
+        const refused = (size: Decimal) => whatIf(s, { trades: [{ market: b.market, size: size.mul(sign) }] }).brokenLimits.some((l) => l.refusesWrite);
+        if (r.answer!.gt(0)) expect(refused(r.answer!)).toBe(false);
+        expect(refused(r.answer!.add(r.unit))).toBe(true);
+        return true;
+      }),
+      RUNS,
+    );
+    expect(bounded).toBeGreaterThan(20);
   });
 });
