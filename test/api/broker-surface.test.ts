@@ -90,6 +90,20 @@ describe('option fills', () => {
   });
 });
 
+describe('isolated positions: the what-if is the write', () => {
+  it('selling 1 of 3 isolated ETH: whatIf predicts the free collateral and the ledger the fill writes', async () => {
+    const id = await newAccount('30000');
+    const price = await mark('ETH-PERP');
+    await ok(api, 'broker', 'applyFill', { accountId: id, market: 'ETH-PERP', size: '3', price, marginType: 'ISOLATED' });
+    const sell = d(price).mul('1.01').toDecimalPlaces(2).toFixed();
+    const w = await preview(id, { trades: [{ market: 'ETH-PERP', size: '-1', price: sell, fee: '0.75' }] });
+    expect(refuses(w)).toBe(false);
+    const fill = await ok(api, 'broker', 'applyFill', { accountId: id, market: 'ETH-PERP', size: '-1', price: sell, fee: '0.75' });
+    expect(fill.ledgerEntries.map((e: any) => e.kind)).toEqual(['REALIZED_PNL', 'TRADE_FEE', 'ISOLATED_TRANSFER']);
+    expect((await account(id)).risk.freeCollateral).toBe(w.after.freeCollateral);
+  });
+});
+
 describe('setLeverage', () => {
   it('stores the leverage on the position; the engine raises the IM rate to 1/L; idempotent; audited', async () => {
     const id = await newAccount('100000');
