@@ -5,7 +5,8 @@
  * broker's refused write never waits on the account's row lock.
  */
 import { Client } from 'pg';
-import { evaluateInTransaction } from '../../src/api/write';
+import { snapshotInTransaction } from '../../src/api/write';
+import { evaluateAccount } from '../../src/risk';
 import { lockAccount } from '../../src/store/account-write.repository';
 import { inWriteTransaction } from '../../src/store/write-transaction';
 import { startApi, type ApiHarness } from '../helpers/api-server';
@@ -79,7 +80,7 @@ it('a price update cannot commit between a margin check and the commit of its wr
   let updateDoneBeforeCommit = true;
   await inWriteTransaction(api.database.db.pool, async (tx) => {
     await lockAccount(tx, account);
-    const risk = await evaluateInTransaction(tx, account, Date.now());
+    const risk = evaluateAccount(await snapshotInTransaction(tx, account, Date.now()));
     expect(risk.freeCollateral.isPositive()).toBe(true);
     update = updatePrice('47000');
     await sleep(700);

@@ -95,6 +95,7 @@ function toScenario(input: ScenarioInput, field: string): Scenario {
     withdrawals: input.withdrawals ?? null,
     leverageChanges: (input.leverageChanges ?? []).map((l) => ({ market: l.market, leverage: (l.leverage ?? null) as Decimal | null })),
     isolatedMarginTransfers: input.isolatedMarginTransfers ?? null,
+    marginModeChange: input.marginModeChange ?? null,
   };
 }
 
