@@ -6,6 +6,9 @@ import { Account, accountQueries, Balance, Position } from './account.resolver';
 import { accountMutations, LedgerEntry } from './account.mutation';
 import { apiKeyMutations } from './api-key.mutation';
 import { marketMutations } from './market.mutation';
+import { oracleMutations } from './oracle.mutation';
+import { settlementMutations } from './settlement.mutation';
+import { AssetAdministration, venueMutations, venueQueries } from './venue.mutation';
 import { Asset, Market, marketQueries } from './market.resolver';
 import { AccountRisk, OptionValuation, PositionRisk, PriceBoundary, RiskBreakdown, ValueAtRisk } from './risk.resolver';
 import { AccountAtRisk, monitoringQueries, StressRound, StressTestResult } from './monitoring.resolver';
@@ -14,14 +17,14 @@ import { accountWhatIfFields, LiquidationOutcome, whatIfQueries } from './what-i
 export const resolvers: Resolvers = {
   Decimal: DecimalScalar,
   DateTime: DateTimeScalar,
-  Query: { ...accountQueries, ...marketQueries, ...monitoringQueries, ...whatIfQueries },
-  Mutation: { ...accountMutations, ...marketMutations, ...apiKeyMutations },
+  Query: { ...accountQueries, ...marketQueries, ...monitoringQueries, ...whatIfQueries, ...venueQueries },
+  Mutation: { ...accountMutations, ...marketMutations, ...apiKeyMutations, ...venueMutations, ...oracleMutations, ...settlementMutations },
   LedgerEntry,
   Account: { ...Account, ...accountWhatIfFields },
   Balance,
   Position,
   Market,
-  Asset,
+  Asset: { ...Asset, ...AssetAdministration },
   AccountRisk,
   RiskBreakdown,
   PositionRisk,
