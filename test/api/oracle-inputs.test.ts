@@ -174,3 +174,20 @@ describe('price history', () => {
     expect(rows[0]).toEqual({ hist: '1500', latest: '2000' });
   });
 });
+
+describe('idempotency of every oracle write', () => {
+  const day = new Date(today - 200 * DAY).toISOString();
+  it.each([
+    ['setImpliedVolatilities', { updates: [{ market: 'ETH-C-3000', impliedVolatility: '0.55' }] }, { updates: [{ market: 'ETH-C-3000', impliedVolatility: '0.56' }] }],
+    ['ingestPriceHistory', { points: [{ asset: 'ETH', observedAt: day, price: '1000' }] }, { points: [{ asset: 'ETH', observedAt: day, price: '1001' }] }],
+  ] as [Doc, Record<string, unknown>, Record<string, unknown>][])('%s: same key and input replays, writing nothing; another input is a CONFLICT', async (name, input, other) => {
+    const key = newKey(name);
+    const first = await send('oracle', name, input, key);
+    expect(first.payload.userErrors).toEqual([]);
+    const before = await state();
+    expect((await send('oracle', name, input, key)).payload).toEqual(first.payload);
+    expect(await state()).toEqual(before);
+    expect((await send('oracle', name, other, key)).res.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    expect(await state()).toEqual(before);
+  });
+});

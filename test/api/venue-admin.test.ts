@@ -4,6 +4,7 @@
  * mutation: FORBIDDEN for other roles, BAD_USER_INPUT naming the field with nothing written, idempotent by key
  * (replay, CONFLICT), audited in its own transaction.
  */
+import Decimal from 'decimal.js';
 import { startApi, type ApiHarness, type KeyName } from '../helpers/api-server';
 import { newKey, ok, writeCounts } from '../helpers/writes';
 
@@ -309,5 +310,60 @@ describe('market status and settlement', () => {
     expect((await fill(a, '1', '3000')).userErrors[0]).toMatchObject({ code: 'MARKET_INACTIVE' });
     await refused('upsertMarket', { ...perp, symbol: 'ETH-PERP', baseAsset: 'ETH', tickSize: '0.01', tiers: undefined, status: 'ACTIVE' }, 'symbol', 'MARKET_INACTIVE');
     await refused('settleMarket', { market: 'ETH-PERP', settlementPrice: '3000' }, 'market', 'MARKET_INACTIVE');
+  });
+});
+
+describe('borrowable assets', () => {
+  it('whatIf flags a negative balance of a non-borrowable asset and maxWithdrawable stops at the balance; borrowable lifts both', async () => {
+    const now = new Date().toISOString();
+    await ok(api, 'oracle', 'updatePrices', { indexes: [{ asset: 'BTC', price: '50000', observedAt: now }, { asset: 'USDC', price: '1', observedAt: now }] });
+    const id = (await ok(api, 'broker', 'createAccount', { externalRef: newKey('borrow') })).account.id;
+    await ok(api, 'broker', 'deposit', { accountId: id, asset: 'USDC', amount: '100000' });
+    await ok(api, 'broker', 'deposit', { accountId: id, asset: 'BTC', amount: '1' });
+    const read = async () =>
+      (await api.gqlAs('broker', `query($id: ID!) { account(id: $id) { maxWithdrawable(asset: "BTC") { answer } }
+        whatIf(accountId: $id, scenarios: [{ withdrawals: [{ asset: "BTC", amount: "1.5" }] }]) { brokenLimits { code field } } }`, { id })).data!;
+    const fixed = await read();
+    expect(fixed.account.maxWithdrawable.answer).toBe('1');
+    expect(fixed.whatIf[0].brokenLimits).toEqual([{ code: 'BALANCE_NEGATIVE_WITHOUT_BORROWING', field: 'balances.BTC' }]);
+    await done('updateAsset', { symbol: 'BTC', borrowable: true });
+    const free = await read();
+    expect(new Decimal(free.account.maxWithdrawable.answer).gt(1)).toBe(true);
+    expect(free.whatIf[0].brokenLimits).toEqual([]);
+    await done('updateAsset', { symbol: 'BTC', borrowable: false });
+  });
+});
+
+describe('idempotency of every venue-administration write', () => {
+  it.each([
+    ['createAsset', { symbol: 'IDEM1', decimals: 2 }, { symbol: 'IDEM2', decimals: 2 }],
+    ['updateAsset', { symbol: 'USDC', borrowable: true }, { symbol: 'USDC', borrowable: false }],
+    ['setInsuranceFund', { asset: 'USDC', adjustment: '1', reason: 'idem' }, { asset: 'USDC', adjustment: '2', reason: 'idem' }],
+    ['setPortfolioMarginParams', { asset: 'ETH', priceScanRange: '0.15', volScanRange: '0.25', extremeMoveMultiple: '3', extremeMoveCoverage: '0.33', shortOptionMinimum: '0.01', maintenanceFraction: '0.8' }, { asset: 'ETH', priceScanRange: '0.16', volScanRange: '0.25', extremeMoveMultiple: '3', extremeMoveCoverage: '0.33', shortOptionMinimum: '0.01', maintenanceFraction: '0.8' }],
+    ['upsertMarket', { ...perp, tiers: undefined, slippageBaseRate: '0.002' }, { ...perp, tiers: undefined, slippageBaseRate: '0.003' }],
+  ] as [Doc, Record<string, unknown>, Record<string, unknown>][])('%s: same key and input replays the first response, writing nothing; another input is a CONFLICT', async (name, input, other) => {
+    const key = newKey(name);
+    const first = await send('admin', name, input, key);
+    expect(first.res.errors).toBeUndefined();
+    expect(first.payload.userErrors).toEqual([]);
+    const before = await venueCounts();
+    const again = await send('admin', name, input, key);
+    expect(again.payload).toEqual(first.payload);
+    expect(await venueCounts()).toEqual(before);
+    const conflict = await send('admin', name, other, key);
+    expect(conflict.res.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'idempotencyKey' });
+    expect(await venueCounts()).toEqual(before);
+  });
+
+  it('settleMarket: a replay returns the first settlement and closes nothing twice', async () => {
+    await done('upsertMarket', { ...perp, symbol: 'ETH-PERP-2', baseAsset: 'ETH', tickSize: '0.01' });
+    const key = newKey('settle');
+    const first = await send('admin', 'settleMarket', { market: 'ETH-PERP-2', settlementPrice: '3000' }, key);
+    expect(first.payload).toMatchObject({ userErrors: [], positionsClosed: 0, market: { status: 'SETTLED' } });
+    const before = await venueCounts();
+    expect((await send('admin', 'settleMarket', { market: 'ETH-PERP-2', settlementPrice: '3000' }, key)).payload).toEqual(first.payload);
+    expect(await venueCounts()).toEqual(before);
+    const conflict = await send('admin', 'settleMarket', { market: 'ETH-PERP-2', settlementPrice: '3001' }, key);
+    expect(conflict.res.errors?.[0]?.extensions?.code).toBe('CONFLICT');
   });
 });

@@ -24,6 +24,7 @@ import {
   type Scenario,
 } from '../../risk';
 import { insuranceFundBalances } from '../../store/insurance-fund.repository';
+import { nonBorrowableAssets } from '../../store/venue.repository';
 import type { GraphQLContext } from '../context';
 import { badInput } from '../errors';
 import { accountNotFound, canAccessAccount, requireAccountReader } from '../principal';
@@ -96,9 +97,14 @@ export const whatIfQueries: Pick<QueryResolvers, 'whatIf'> = {
     if (!account || !canAccessAccount(ctx.principal, account)) throw accountNotFound(accountId);
     const converted = scenarios.map((s, i) => toScenario(s, `scenarios[${i}]`));
     const extra = [...new Set(converted.flatMap(scenarioMarkets))];
-    const [snapshot, insuranceFunds] = await Promise.all([snapshotOf(ctx, accountId, extra), insuranceFundBalances(ctx.snapshot)]);
+    const [snapshot, insuranceFunds, fixed] = await Promise.all([
+      snapshotOf(ctx, accountId, extra),
+      insuranceFundBalances(ctx.snapshot),
+      nonBorrowableAssets(ctx.snapshot),
+    ]);
+    const borrowable = (asset: string) => !fixed.has(asset);
     // Each scenario starts from the same snapshot: they are independent.
-    return converted.map((scenario, i) => engine(`scenarios[${i}]`, () => whatIf(snapshot, scenario, { insuranceFunds })));
+    return converted.map((scenario, i) => engine(`scenarios[${i}]`, () => whatIf(snapshot, scenario, { insuranceFunds, borrowable })));
   },
 };
 
@@ -111,8 +117,8 @@ export const accountWhatIfFields: Pick<
     return engine('', () => maxTradeSize(snapshot, market, side));
   },
   maxWithdrawable: async (account, { asset }, ctx) => {
-    const snapshot = await snapshotOf(ctx, account.id);
-    return engine('', () => maxWithdrawable(snapshot, asset, { borrowable: true }));
+    const [snapshot, fixed] = await Promise.all([snapshotOf(ctx, account.id), nonBorrowableAssets(ctx.snapshot)]);
+    return engine('', () => maxWithdrawable(snapshot, asset, { borrowable: !fixed.has(asset) }));
   },
   depositToReach: async (account, { targetLiquidationPrice, market }, ctx) => {
     if (!targetLiquidationPrice.gt(0)) throw badInput('targetLiquidationPrice must be positive', 'targetLiquidationPrice');
