@@ -25,7 +25,7 @@ export const resolvers: Resolvers = {
   Position,
   Market,
   Asset: { ...Asset, ...AssetAdministration },
-  AccountRisk,
+  AccountRisk: { ...AccountRisk, parametersVersion: (_risk, _args, ctx) => ctx.loaders.parametersVersion.load('current') },
   RiskBreakdown,
   PositionRisk,
   PriceBoundary,

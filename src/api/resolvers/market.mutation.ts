@@ -16,6 +16,7 @@ import {
 } from '../../store/market-write.repository';
 import type { MarketRecord } from '../../store/records';
 import { InputChecks, LIMITS } from '../input';
+import { recordParameterVersion } from '../parameter-version';
 import { refuse, Refusal, runWrite, userError, type UserError } from '../write';
 
 /** An oracle's clock may run a little ahead of ours; anything further ahead is refused. */
@@ -319,9 +320,10 @@ export const marketMutations: Pick<MutationResolvers, 'updatePrices' | 'upsertMa
         if (schedule) await replaceTiers(scope.tx, input.symbol, schedule);
         const market = (await marketsBySymbols(scope.tx, [input.symbol])).get(input.symbol)!;
         const tiersAfter = (await tiersByMarkets(scope.tx, [input.symbol])).get(input.symbol) ?? [];
+        const parametersVersion = await recordParameterVersion(scope, 'upsertMarket');
         await scope.audit({
           before: current ? { market: current, tiers: tiersBefore.map(tierView) } : null,
-          after: { market, tiers: tiersAfter.map(tierView) },
+          after: { market, tiers: tiersAfter.map(tierView), parametersVersion },
         });
         return { market, created: !current };
       },
@@ -345,7 +347,8 @@ export const marketMutations: Pick<MutationResolvers, 'updatePrices' | 'upsertMa
         await replaceTiers(scope.tx, input.market, checkTierSchedule(input.tiers).schedule);
         const tiers = (await tiersByMarkets(scope.tx, [input.market])).get(input.market) ?? [];
         const market = (await marketsBySymbols(scope.tx, [input.market])).get(input.market)!;
-        await scope.audit({ before: { tiers: before.map(tierView) }, after: { tiers: tiers.map(tierView) } });
+        const parametersVersion = await recordParameterVersion(scope, 'setMarginTiers');
+        await scope.audit({ before: { tiers: before.map(tierView) }, after: { tiers: tiers.map(tierView), parametersVersion } });
         return { market, tiers };
       },
     }),

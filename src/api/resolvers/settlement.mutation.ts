@@ -21,6 +21,7 @@ import { marketsBySymbols } from '../../store/market.repository';
 import { lockMarket, markSettled } from '../../store/market-write.repository';
 import type { MarketRecord, PositionRecord } from '../../store/records';
 import { InputChecks, LIMITS } from '../input';
+import { recordParameterVersion } from '../parameter-version';
 import { refuse, runWrite } from '../write';
 
 /** Rounds a credit (or debit) toward −∞ at the asset's decimals: the venue never pays out a fraction it lacks. */
@@ -112,9 +113,10 @@ export const settlementMutations: Pick<MutationResolvers, 'settleMarket'> = {
         }
         await markSettled(scope.tx, market.symbol, price, scope.nowMs);
         const after = (await marketsBySymbols(scope.tx, [market.symbol])).get(market.symbol)!;
+        const parametersVersion = await recordParameterVersion(scope, 'settleMarket');
         await scope.audit({
           before: { market: market.symbol, status: market.status },
-          after: { market: market.symbol, status: after.status, settlementPrice: price, positionsClosed },
+          after: { market: market.symbol, status: after.status, settlementPrice: price, positionsClosed, parametersVersion },
         });
         return { market: after, positionsClosed, accountsSettled: positionsClosed };
       },

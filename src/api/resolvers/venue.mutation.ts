@@ -6,6 +6,7 @@ import type Decimal from 'decimal.js';
 import type { AssetResolvers, MutationResolvers, QueryResolvers } from '../../generated/graphql';
 import { toD } from '../../risk';
 import { portfolioParamsByAssets } from '../../store/asset.repository';
+import { parameterVersionById } from '../../store/parameter-version.repository';
 import type { AssetRecord } from '../../store/records';
 import {
   insertAsset,
@@ -24,6 +25,7 @@ import {
 } from '../../store/venue.repository';
 import { badInput } from '../errors';
 import { InputChecks, LIMITS } from '../input';
+import { recordParameterVersion } from '../parameter-version';
 import { requireRole } from '../principal';
 import { refuse, Refusal, runWrite } from '../write';
 
@@ -100,7 +102,8 @@ export const venueMutations: Pick<
       execute: async (scope) => {
         const created = await insertAsset(scope.tx, asset);
         if (!created) return refuse('ALREADY_EXISTS', 'symbol', `asset ${input.symbol} exists`);
-        await scope.audit({ before: null, after: { asset: assetView(created) } });
+        const parametersVersion = await recordParameterVersion(scope, 'createAsset');
+        await scope.audit({ before: null, after: { asset: assetView(created), parametersVersion } });
         return { asset: created };
       },
     });
@@ -139,7 +142,8 @@ export const venueMutations: Pick<
         }
         if (checks.errors.length) return new Refusal(checks.errors);
         const asset = await updateAsset(scope.tx, next);
-        await scope.audit({ before: { asset: assetView(current) }, after: { asset: assetView(asset) } });
+        const parametersVersion = await recordParameterVersion(scope, 'updateAsset');
+        await scope.audit({ before: { asset: assetView(current) }, after: { asset: assetView(asset), parametersVersion } });
         return { asset };
       },
     }),
@@ -206,7 +210,8 @@ export const venueMutations: Pick<
           maintenanceFraction: input.maintenanceFraction,
         };
         const before = await putPortfolioParams(scope.tx, params);
-        await scope.audit({ before: { params: before }, after: { params } });
+        const parametersVersion = await recordParameterVersion(scope, 'setPortfolioMarginParams');
+        await scope.audit({ before: { params: before }, after: { params, parametersVersion } });
         return { params: { ...params, asset: asset.symbol } };
       },
     }),
@@ -215,7 +220,7 @@ export const venueMutations: Pick<
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_FUND_ENTRIES = 200;
 
-export const venueQueries: Pick<QueryResolvers, 'brokers' | 'apiKeys' | 'insuranceFundEntries'> = {
+export const venueQueries: Pick<QueryResolvers, 'brokers' | 'apiKeys' | 'insuranceFundEntries' | 'riskParameterVersion'> = {
   brokers: async (_parent, _args, ctx) => {
     requireRole(ctx.principal, ['ADMIN'], 'list brokers');
     return listBrokers(ctx.snapshot);
@@ -230,6 +235,14 @@ export const venueQueries: Pick<QueryResolvers, 'brokers' | 'apiKeys' | 'insuran
     const first = args.first ?? 50;
     if (first < 1 || first > MAX_FUND_ENTRIES) throw badInput(`first must be between 1 and ${MAX_FUND_ENTRIES}`, 'first');
     return insuranceFundEntries(ctx.snapshot, args.asset, first);
+  },
+  riskParameterVersion: async (_parent, args, ctx) => {
+    requireRole(ctx.principal, ['ADMIN', 'MONITOR'], 'read risk-parameter versions');
+    const id = args.id ?? (await ctx.loaders.parametersVersion.load('current'));
+    if (id === null) return null;
+    if (!/^[0-9]{1,18}$/.test(id)) throw badInput('id is not a valid version id', 'id');
+    const version = await parameterVersionById(ctx.snapshot, id);
+    return version && { ...version, parameters: version.parameters as string };
   },
 };
 
