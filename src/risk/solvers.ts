@@ -230,7 +230,7 @@ export function maxWithdrawable(snapshot: AccountSnapshot, asset: string, option
   const params = own(snapshot.assets, asset);
   if (params === undefined) throw new ScenarioInputError(`unknown asset ${asset}`, 'asset');
   const unit = new D(10).pow(-params.decimals);
-  const borrowable = options.borrowable ?? true;
+  const borrowable = options.borrowable ?? own(snapshot.assets, asset)?.borrowable !== false;
   const balance = balanceOf(snapshot, asset);
   const cache = new Map<string, { risk: AccountRisk; accepted: boolean }>();
   const at = (k: Decimal): { risk: AccountRisk; accepted: boolean } => {

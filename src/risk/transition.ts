@@ -412,9 +412,20 @@ export function withdrawalTransition(
   const draft = new Draft(input);
   draft.credit(spec.asset, 'WITHDRAWAL', amount.neg());
   const after = evaluate(dropFlat(draft.snapshot), options);
-  const refusals = after.freeCollateral.isNeg()
+  const refusals: TransitionRefusal[] = after.freeCollateral.isNeg()
     ? [freeCollateralRefusal(after, 'amount', `withdrawing ${amount.toFixed()} ${spec.asset}`)]
     : [];
+  const balanceAfter = toD(draft.snapshot.balances.find((b) => b.asset === spec.asset)?.amount ?? ZERO);
+  if (own(input.assets, spec.asset)?.borrowable === false && balanceAfter.isNeg()) {
+    refusals.push(
+      Object.freeze({
+        code: 'BALANCE_NEGATIVE_WITHOUT_BORROWING' as const,
+        field: `balances.${spec.asset}`,
+        input: 'amount',
+        message: `withdrawing ${amount.toFixed()} ${spec.asset} would leave its balance at ${balanceAfter.toFixed()}, and ${spec.asset} may not be borrowed`,
+      }),
+    );
+  }
   return draft.finish(refusals, after);
 }
 

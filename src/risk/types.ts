@@ -26,6 +26,8 @@ export interface AssetParams {
   readonly maintenanceWeight: Decimal;
   readonly initialLiabilityWeight: Decimal;
   readonly maintenanceLiabilityWeight: Decimal;
+  /** Whether a balance of the asset may go negative (be borrowed); absent = true. A withdrawal may not make it so. */
+  readonly borrowable?: boolean;
 }
 
 /** One bracket of a tiered schedule; `[notionalFloor, notionalCap)` in notional units of the market. */

@@ -24,6 +24,7 @@ import type Decimal from 'decimal.js';
 import type { AccountSnapshot, AccountStatus } from './types';
 import type { AccountRisk, PositionRisk } from './result';
 import { ZERO, toD } from './decimal';
+import { own } from './lookup';
 import { evaluateAccount, type EvaluateOptions } from './engine';
 import { liquidationOutcome, type LiquidationOutcome } from './liquidation-outcome';
 import { applyScenarioWithVerdict, type Scenario, type StepRefusal } from './scenario';
@@ -94,7 +95,7 @@ export interface RiskDiff {
 
 export interface WhatIfOptions {
   readonly insuranceFunds?: Readonly<Record<string, Decimal>>;
-  /** Whether an asset may be borrowed (negative balance); default: every asset (as the withdraw mutation allows). */
+  /** Whether an asset may be borrowed (negative balance); default: the snapshot's `borrowable` flag of the asset. */
   readonly borrowable?: (asset: string) => boolean;
   readonly evaluate?: EvaluateOptions;
   readonly sizeStep?: Decimal;
@@ -277,7 +278,7 @@ export function whatIf(snapshot: AccountSnapshot, scenario: Scenario, options: W
   const before = evaluateAccount(snapshot, options.evaluate);
   const { snapshot: snapAfter, refusals } = applyScenarioWithVerdict(snapshot, scenario);
   const after = evaluateAccount(snapAfter, options.evaluate);
-  const borrowable = options.borrowable ?? (() => true);
+  const borrowable = options.borrowable ?? ((asset: string) => own(snapshot.assets, asset)?.borrowable !== false);
   const liquidatable =
     after.marginEquity.lt(after.maintenanceMargin) ||
     after.positions.some((p) => p.marginType === 'ISOLATED' && !p.size.isZero() && p.isolatedEquity!.lt(p.maintenanceMargin));

@@ -13,7 +13,7 @@ export interface AssetRow {
   maintenance_weight: string;
   initial_liability_weight: string;
   maintenance_liability_weight: string;
-  /** Absent in risk snapshots (which do not select it). */
+  /** Absent where a statement does not select it. */
   borrowable?: boolean;
 }
 

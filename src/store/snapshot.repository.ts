@@ -96,7 +96,7 @@ const TIER_JSON = `market_symbol, tier_index, notional_floor::text AS notional_f
   initial_margin_rate::text AS initial_margin_rate, maintenance_margin_rate::text AS maintenance_margin_rate,
   maintenance_amount::text AS maintenance_amount`;
 const ASSET_JSON = `symbol, decimals, initial_weight::text AS initial_weight, maintenance_weight::text AS maintenance_weight,
-  initial_liability_weight::text AS initial_liability_weight, maintenance_liability_weight::text AS maintenance_liability_weight`;
+  initial_liability_weight::text AS initial_liability_weight, maintenance_liability_weight::text AS maintenance_liability_weight, borrowable`;
 const PORTFOLIO_JSON = `asset_symbol, price_scan_range::text AS price_scan_range, vol_scan_range::text AS vol_scan_range,
   extreme_move_multiple::text AS extreme_move_multiple, extreme_move_coverage::text AS extreme_move_coverage,
   short_option_minimum::text AS short_option_minimum, maintenance_fraction::text AS maintenance_fraction`;

@@ -255,8 +255,3 @@ export async function putHistoryClose(
   return true;
 }
 
-/** Symbols of the assets that may not be borrowed (their balances may not go negative). */
-export async function nonBorrowableAssets(q: Queryable): Promise<Set<string>> {
-  const { rows } = await q.query<{ symbol: string }>(`SELECT symbol FROM asset WHERE NOT borrowable`);
-  return new Set(rows.map((r) => r.symbol));
-}

@@ -6,7 +6,7 @@
  */
 import Decimal from 'decimal.js';
 import { startApi, type ApiHarness, type KeyName } from '../helpers/api-server';
-import { newKey, ok, writeCounts } from '../helpers/writes';
+import { MUTATIONS, newKey, ok, writeCounts } from '../helpers/writes';
 
 const ERRORS = `userErrors { field code message }`;
 const DOCS = {
@@ -314,7 +314,7 @@ describe('market status and settlement', () => {
 });
 
 describe('borrowable assets', () => {
-  it('whatIf flags a negative balance of a non-borrowable asset and maxWithdrawable stops at the balance; borrowable lifts both', async () => {
+  it('whatIf flags a negative balance of a non-borrowable asset, withdraw refuses it and maxWithdrawable stops at the balance; borrowable lifts all three', async () => {
     const now = new Date().toISOString();
     await ok(api, 'oracle', 'updatePrices', { indexes: [{ asset: 'BTC', price: '50000', observedAt: now }, { asset: 'USDC', price: '1', observedAt: now }] });
     const id = (await ok(api, 'broker', 'createAccount', { externalRef: newKey('borrow') })).account.id;
@@ -326,10 +326,22 @@ describe('borrowable assets', () => {
     const fixed = await read();
     expect(fixed.account.maxWithdrawable.answer).toBe('1');
     expect(fixed.whatIf[0].brokenLimits).toEqual([{ code: 'BALANCE_NEGATIVE_WITHOUT_BORROWING', field: 'balances.BTC' }]);
+    // The write follows the what-if: refused naming the amount, nothing written.
+    const withdraw = (amount: string) =>
+      api.gqlAs('broker', MUTATIONS.withdraw, { input: { idempotencyKey: newKey('wd'), accountId: id, asset: 'BTC', amount } });
+    const refusedWithdrawal = (await withdraw('1.5')).data!.withdraw;
+    expect(refusedWithdrawal.userErrors).toEqual([expect.objectContaining({ code: 'INSUFFICIENT_MARGIN', field: 'amount' })]);
+    const btcBalance = async () =>
+      (await api.database.db.pool.query(`SELECT amount::text AS a FROM balance WHERE account_id = $1 AND asset_symbol = 'BTC'`, [id])).rows[0].a;
+    expect(new Decimal(await btcBalance()).eq(1)).toBe(true);
+    expect((await withdraw('1')).data!.withdraw.userErrors).toEqual([]);
+    await ok(api, 'broker', 'deposit', { accountId: id, asset: 'BTC', amount: '1' });
     await done('updateAsset', { symbol: 'BTC', borrowable: true });
     const free = await read();
     expect(new Decimal(free.account.maxWithdrawable.answer).gt(1)).toBe(true);
     expect(free.whatIf[0].brokenLimits).toEqual([]);
+    expect((await withdraw('1.5')).data!.withdraw.userErrors).toEqual([]);
+    expect(new Decimal(await btcBalance()).eq('-0.5')).toBe(true);
     await done('updateAsset', { symbol: 'BTC', borrowable: false });
   });
 });
