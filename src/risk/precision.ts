@@ -41,6 +41,11 @@ export function ratioOrNull(x: Decimal | null): Decimal | null {
   return x === null ? null : ratio(x);
 }
 
+/** An evaluation's free collateral as reported (the valuation asset's decimals, toward −∞): what a write's payload says. */
+export function reportedFreeCollateral(risk: { readonly freeCollateral: Decimal; readonly valuationDecimals: number }): Decimal {
+  return moneyDown(risk.freeCollateral, risk.valuationDecimals);
+}
+
 /** The account-level figures of an evaluation as reported (valuation asset money and ratios). */
 export interface ReportedAccountFigures {
   readonly equity: Decimal;

@@ -26,12 +26,12 @@ const ACCOUNT_RISK = `query($id: ID!) { account(id: $id) { marginMode risk { ${R
 
 const ERRORS = 'userErrors { field code message }';
 const WRITES = {
-  applyFill: `mutation($input: ApplyFillInput!) { applyFill(input: $input) { ${ERRORS} } }`,
-  transferIsolatedMargin: `mutation($input: TransferIsolatedMarginInput!) { transferIsolatedMargin(input: $input) { ${ERRORS} } }`,
+  applyFill: `mutation($input: ApplyFillInput!) { applyFill(input: $input) { ${ERRORS} freeCollateral } }`,
+  transferIsolatedMargin: `mutation($input: TransferIsolatedMarginInput!) { transferIsolatedMargin(input: $input) { ${ERRORS} freeCollateral } }`,
   deposit: `mutation($input: DepositInput!) { deposit(input: $input) { ${ERRORS} } }`,
-  withdraw: `mutation($input: WithdrawInput!) { withdraw(input: $input) { ${ERRORS} } }`,
-  setLeverage: `mutation($input: SetLeverageInput!) { setLeverage(input: $input) { ${ERRORS} } }`,
-  setMarginMode: `mutation($input: SetMarginModeInput!) { setMarginMode(input: $input) { ${ERRORS} } }`,
+  withdraw: `mutation($input: WithdrawInput!) { withdraw(input: $input) { ${ERRORS} freeCollateral } }`,
+  setLeverage: `mutation($input: SetLeverageInput!) { setLeverage(input: $input) { ${ERRORS} freeCollateral } }`,
+  setMarginMode: `mutation($input: SetMarginModeInput!) { setMarginMode(input: $input) { ${ERRORS} freeCollateral } }`,
 } as const;
 type WriteName = keyof typeof WRITES;
 
@@ -218,6 +218,10 @@ describe('one transition model: whatIf predicts every write exactly (HTTP, rando
           } else {
             expect([context, payload.userErrors]).toEqual([context, []]);
             expect([context, after]).toEqual([context, normalized(w.after)]);
+            // The write's own answer is the same figure, string for string (null: nothing was evaluated).
+            if (payload.freeCollateral !== undefined && payload.freeCollateral !== null) {
+              expect([context, payload.freeCollateral]).toEqual([context, after.freeCollateral]);
+            }
             seen.accepted += 1;
           }
         }

@@ -36,6 +36,7 @@ import { DomainError } from '../errors';
 import { InputChecks, LIMITS } from '../input';
 import { ACCOUNT_WRITERS, canAccessAccount } from '../principal';
 import { decideTransition, positionWrites, refuse, Refusal, runWrite, snapshotInTransaction, type WriteScope } from '../write';
+import { reportedFreeCollateral } from '../../risk/precision';
 
 /** The account, locked, when the caller may write it; NOT_FOUND (same as a missing one) otherwise. */
 async function lockWritableAccount(
@@ -167,7 +168,7 @@ export const accountMutations: Pick<
         const written = await saveTransition(scope.tx, account.id, { ledger: t.ledger, positions: [] }, input.reference ?? null);
         const balance = written.balances.get(asset.symbol)!;
         const ledgerEntry = written.ledgerEntries[0]!;
-        const freeCollateral = t.risk!.freeCollateral;
+        const freeCollateral = reportedFreeCollateral(t.risk!);
         const updated = await bumpAccountVersion(scope.tx, account.id);
         await scope.audit({
           accountId: account.id,
@@ -240,7 +241,7 @@ export const accountMutations: Pick<
         if (t instanceof Refusal) return t;
         const written = await saveTransition(scope.tx, account.id, { ledger: t.ledger, positions: positionWrites(t.positions) }, input.reference ?? `fill:${market.symbol}`);
         const position = written.positions.get(market.symbol)!;
-        const freeCollateral = t.risk?.freeCollateral ?? null;
+        const freeCollateral = (t.risk ? reportedFreeCollateral(t.risk) : null);
         const updated = await bumpAccountVersion(scope.tx, account.id);
         const balanceAfter = await balanceOf(scope.tx, account.id, settlement.symbol);
         const moved = t.ledger.filter((l) => l.asset === settlement.symbol).reduce((a, l) => a.add(l.amount), toD(0));
@@ -288,7 +289,7 @@ export const accountMutations: Pick<
         const position = written.positions.get(market.symbol)!;
         const balance = written.balances.get(settlement.symbol)!;
         const ledgerEntry = written.ledgerEntries[0]!;
-        const freeCollateral = t.risk!.freeCollateral;
+        const freeCollateral = reportedFreeCollateral(t.risk!);
         const updated = await bumpAccountVersion(scope.tx, account.id);
         await scope.audit({
           accountId: account.id,
@@ -333,7 +334,7 @@ export const accountMutations: Pick<
         if (t instanceof Refusal) return t;
         const written = await saveTransition(scope.tx, account.id, { ledger: t.ledger, positions: positionWrites(t.positions) }, `leverage:${market.symbol}`);
         const position = written.positions.get(market.symbol)!;
-        const freeCollateral = t.risk!.freeCollateral;
+        const freeCollateral = reportedFreeCollateral(t.risk!);
         const updated = await bumpAccountVersion(scope.tx, account.id);
         await scope.audit({
           accountId: account.id,
@@ -362,7 +363,7 @@ export const accountMutations: Pick<
         const snapshot = await snapshotInTransaction(scope.tx, account.id, scope.nowMs);
         const t = decideTransition(() => marginModeTransition(snapshot, input.marginMode));
         if (t instanceof Refusal) return t;
-        const freeCollateral = t.risk?.freeCollateral ?? null;
+        const freeCollateral = (t.risk ? reportedFreeCollateral(t.risk) : null);
         if (t.snapshot.marginMode !== account.marginMode) await saveMarginMode(scope.tx, account.id, t.snapshot.marginMode);
         const updated = await bumpAccountVersion(scope.tx, account.id);
         await scope.audit({
