@@ -1,10 +1,22 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
 // Resolver types are generated from the contract (schema.graphql); mappers point GraphQL types at the store's
-// records, so resolvers are type-checked against what they really return.
+// records, so resolvers are type-checked against what they really return. The typed client (client/generated/, the
+// client preset) is generated from the same contract and the named operations in client/operations/.
 const config: CodegenConfig = {
   schema: 'schema.graphql',
   generates: {
+    'client/generated/': {
+      preset: 'client',
+      documents: ['client/operations/*.graphql'],
+      presetConfig: { fragmentMasking: false },
+      config: {
+        useTypeImports: true,
+        enumsAsTypes: true,
+        // Decimals travel as strings (never JSON numbers); timestamps as ISO-8601 strings.
+        scalars: { Decimal: 'string', DateTime: 'string' },
+      },
+    },
     'src/generated/graphql.ts': {
       plugins: ['typescript', 'typescript-resolvers'],
       config: {

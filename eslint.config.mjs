@@ -55,7 +55,8 @@ export default [
       // Off: one-line descriptions are "inline" strings and longer ones """block""" strings; the rule allows one style.
       '@graphql-eslint/description-style': 'off',
       // Off: most output types are computed figures (risk, scenarios, solver results, payloads) with no identity of
-      // their own; the entities carry `id: ID!` (Account, Position, LedgerEntry, ApiKey) or a unique `symbol`.
+      // their own; the entities carry `id: ID!` (Account, Position, LedgerEntry, AuditEvent, ApiKey) or a unique
+      // `symbol` (Market, Asset).
       '@graphql-eslint/strict-id-in-types': 'off',
       // Relaxed: plain lists of value objects (balances, tiers, scenarios) are not connections and need no edges.
       '@graphql-eslint/relay-edge-types': ['error', { listTypeCanWrapOnlyEdgeType: false }],

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Generates Prisma Client and the GraphQL resolver types, offline.
+# Generates Prisma Client, the GraphQL resolver types and the typed client (client/generated/), offline.
 # Prisma's CLI wants a native schema engine even for `generate` (which does not use it); pointing
 # PRISMA_SCHEMA_ENGINE_BINARY at any existing file keeps it from downloading one.
 set -euo pipefail

@@ -33,6 +33,11 @@ export interface GraphQLContext {
    * `detachRequestContext` in src/server/graphql.ts).
    */
   readonly afterResponse: (() => void)[];
+  /**
+   * Told the id of an API key whose revocation has committed (or was replayed): the server injects its
+   * authentication cache's `forget` (src/server/api-key-cache.ts), so the key stops working in this process at once.
+   */
+  readonly onApiKeyRevoked: (apiKeyId: string) => void;
 }
 
 export function createContext(args: {
@@ -42,6 +47,7 @@ export function createContext(args: {
   nowMs?: number;
   principal: Principal;
   whatIfMaxScenarios?: number;
+  onApiKeyRevoked?: (apiKeyId: string) => void;
 }): GraphQLContext {
   const snapshot = new ReadSnapshot(args.db.pool);
   const nowMs = args.nowMs ?? Date.now();
@@ -59,6 +65,7 @@ export function createContext(args: {
     principal: args.principal,
     whatIfMaxScenarios: args.whatIfMaxScenarios,
     afterResponse: [],
+    onApiKeyRevoked: args.onApiKeyRevoked ?? (() => undefined),
   };
 }
 

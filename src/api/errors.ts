@@ -3,6 +3,7 @@
  * a client sees. Anything that is not a DomainError is logged and masked (see formatError in server/graphql.ts).
  */
 import { GraphQLError } from 'graphql';
+import { RiskEngineError } from '../risk/errors';
 
 export type ErrorCode =
   | 'UNAUTHENTICATED'
@@ -57,4 +58,20 @@ export function toGraphQLError(error: DomainError): GraphQLError {
 
 export function badInput(message: string, field?: string): DomainError {
   return new DomainError('BAD_USER_INPUT', message, field ? { field } : {});
+}
+
+/** Engine error code → domain error code: the one map (stale and missing prices keep their codes). Exhaustive. */
+export const ENGINE_ERROR_CODES: { readonly [C in RiskEngineError['code']]: ErrorCode } = {
+  MISSING_PRICE: 'MISSING_PRICE',
+  STALE_PRICE: 'STALE_PRICE',
+  UNSUPPORTED_MARKET_KIND: 'UNSUPPORTED',
+  INVALID_SNAPSHOT: 'INTERNAL_SERVER_ERROR',
+};
+
+/** An engine error as the domain error a client sees (its details kept); any other error unchanged. */
+export function toDomainError(error: unknown): unknown {
+  if (error instanceof RiskEngineError) {
+    return new DomainError(ENGINE_ERROR_CODES[error.code], error.message, { ...error.details });
+  }
+  return error;
 }

@@ -22,7 +22,7 @@ import type {
   PriceRecord,
 } from '../store/records';
 import type { RiskOptions } from './risk-mode';
-import { loadAccountSnapshotsWithRows, type LoadedAccount } from './snapshot.loader';
+import { loadAccountSnapshotsWithRows, type LoadedAccount } from '../snapshot/snapshot.loader';
 
 export interface Loaders {
   readonly account: DataLoader<string, AccountRecord | null>;

@@ -4,27 +4,12 @@
  */
 import DataLoader from 'dataloader';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
-import { evaluateAccount, RiskEngineError, type AccountRisk } from '../risk';
-import { DomainError, type ErrorCode } from './errors';
+import { evaluateAccount, type AccountRisk } from '../risk';
+import { DomainError, toDomainError } from './errors';
 import { engineTurn } from './engine-turn';
-import type { LoadedAccount } from './snapshot.loader';
+import type { LoadedAccount } from '../snapshot/snapshot.loader';
 import type { RiskOptions } from './risk-mode';
 import { timeEngine } from '../monitoring/metrics';
-
-/** Engine error code → domain error code. Exhaustive over the engine's codes. */
-const ENGINE_ERROR_CODES: { readonly [C in RiskEngineError['code']]: ErrorCode } = {
-  MISSING_PRICE: 'MISSING_PRICE',
-  STALE_PRICE: 'STALE_PRICE',
-  UNSUPPORTED_MARKET_KIND: 'UNSUPPORTED',
-  INVALID_SNAPSHOT: 'INTERNAL_SERVER_ERROR',
-};
-
-export function toDomainError(error: unknown): unknown {
-  if (error instanceof RiskEngineError) {
-    return new DomainError(ENGINE_ERROR_CODES[error.code], error.message, { ...error.details });
-  }
-  return error;
-}
 
 export type RiskLoader = DataLoader<string, AccountRisk>;
 

@@ -3,13 +3,13 @@
  * the assets it is exposed to (on the request's read snapshot), and runs the pure engine (src/risk/var/account-var.ts).
  */
 import Decimal from 'decimal.js';
-import { RiskEngineError } from '../risk';
+import { evaluateAccount, RiskEngineError } from '../risk';
+import { DEFAULT_VALUATION_DECIMALS, moneyDown, moneyUp } from '../risk/precision';
 import { accountRiskAssets, accountValueAtRisk, alignHistory, type AccountVarResult, type VarMethod } from '../risk/var/account-var';
 import { priceHistory } from '../store/asset.repository';
 import type { GraphQLContext } from './context';
-import { badInput, DomainError } from './errors';
-import { toDomainError } from './risk.loader';
-import { loadAccountSnapshots } from './snapshot.loader';
+import { badInput, DomainError, toDomainError } from './errors';
+import { loadAccountSnapshots } from '../snapshot/snapshot.loader';
 
 /** Longest horizon accepted (days). */
 export const MAX_VAR_HORIZON_DAYS = 30;
@@ -53,7 +53,17 @@ export async function accountValueAtRiskFor(ctx: GraphQLContext, accountId: stri
     }
   }
   try {
-    return accountValueAtRisk(snapshot, history, { confidence: args.confidence, horizonDays: args.horizonDays, method: args.method });
+    const result = accountValueAtRisk(snapshot, history, { confidence: args.confidence, horizonDays: args.horizonDays, method: args.method });
+    // Reported as every other figure (src/risk/precision.ts): the current value is the engine's exact equity (the
+    // revaluation may value options in double precision), losses rounded up, in the valuation asset's decimals.
+    const decimals = snapshot.assets[snapshot.valuationAsset]?.decimals ?? DEFAULT_VALUATION_DECIMALS;
+    const equity = evaluateAccount(snapshot, { liquidationPrices: 'SKIP', greeks: 'SKIP' }).equity;
+    return {
+      ...result,
+      currentValue: moneyDown(equity, decimals),
+      var: moneyUp(result.var, decimals),
+      expectedShortfall: moneyUp(result.expectedShortfall, decimals),
+    };
   } catch (error) {
     if (error instanceof RiskEngineError) throw toDomainError(error);
     if (error instanceof RangeError) throw badInput(error.message);

@@ -8,16 +8,16 @@
 import Decimal from 'decimal.js';
 import { createHash } from 'node:crypto';
 import type { UserError, UserErrorCode } from '../generated/graphql';
-import { RiskEngineError, evaluateAccount, type AccountRisk } from '../risk';
+import { evaluateAccount, type AccountRisk } from '../risk';
 import { insertAuditEvent } from '../store/audit.repository';
 import { claimIdempotencyKey, storeIdempotentResponse } from '../store/idempotency.repository';
 import type { ApiRole } from '../store/records';
 import { inWriteTransaction, rollback, type TransactionClient } from '../store/write-transaction';
 import { refreshAccountRisk } from '../monitoring/sweep';
 import type { GraphQLContext } from './context';
-import { DomainError, type ErrorCode } from './errors';
+import { DomainError, toDomainError } from './errors';
 import { idempotencyScope, requireRole, type Principal } from './principal';
-import { loadAccountSnapshots } from './snapshot.loader';
+import { loadAccountSnapshots } from '../snapshot/snapshot.loader';
 
 export type { UserError, UserErrorCode };
 
@@ -221,14 +221,6 @@ function busy(error: unknown): DomainError | null {
   return null;
 }
 
-/** Engine error code → domain error code (stale and missing prices keep their codes). */
-const ENGINE_CODES: { readonly [C in RiskEngineError['code']]: ErrorCode } = {
-  MISSING_PRICE: 'MISSING_PRICE',
-  STALE_PRICE: 'STALE_PRICE',
-  UNSUPPORTED_MARKET_KIND: 'UNSUPPORTED',
-  INVALID_SNAPSHOT: 'INTERNAL_SERVER_ERROR',
-};
-
 /**
  * The engine's view of an account as the transaction sees it now (its own uncommitted writes included): the
  * margin check of a write evaluates the after-state exactly as a later read will.
@@ -244,7 +236,6 @@ export async function evaluateInTransaction(
   try {
     return evaluateAccount(loaded.snapshot, { liquidationPrices: 'SKIP' });
   } catch (error) {
-    if (error instanceof RiskEngineError) throw new DomainError(ENGINE_CODES[error.code], error.message, { ...error.details });
-    throw error;
+    throw toDomainError(error);
   }
 }

@@ -5,6 +5,7 @@
  */
 import Decimal from 'decimal.js';
 import type { AccountRisk, AccountStatus } from '../risk';
+import { reportedAccountFigures } from '../risk/precision';
 import type { Queryable } from '../store/queryable';
 import { keysetSql, type KeysetPage } from '../store/keyset';
 
@@ -57,19 +58,21 @@ export function ratioKeyOf(risk: Pick<AccountRisk, 'marginRatio' | 'status'>): D
   return risk.status === 'LIQUIDATABLE' || risk.status === 'BANKRUPT' ? RATIO_KEY_UNBOUNDED : new Decimal(0);
 }
 
+/** The row of an evaluation: its figures as the API reports them (src/risk/precision.ts), so rows and Account.risk agree. */
 export function rowFromRisk(risk: AccountRisk, stamp: EvaluationStamp): AccountRiskRow {
+  const figures = reportedAccountFigures(risk, risk.valuationDecimals);
   return {
     accountId: risk.accountId,
     status: risk.status,
-    marginRatio: risk.marginRatio,
-    ratioKey: ratioKeyOf(risk),
-    equity: risk.equity,
-    initialMarginEquity: risk.initialMarginEquity,
-    marginEquity: risk.marginEquity,
-    initialMargin: risk.initialMargin,
-    maintenanceMargin: risk.maintenanceMargin,
-    freeCollateral: risk.freeCollateral,
-    totalNotional: risk.totalNotionalUsd,
+    marginRatio: figures.marginRatio,
+    ratioKey: ratioKeyOf({ marginRatio: figures.marginRatio, status: risk.status }),
+    equity: figures.equity,
+    initialMarginEquity: figures.initialMarginEquity,
+    marginEquity: figures.marginEquity,
+    initialMargin: figures.initialMargin,
+    maintenanceMargin: figures.maintenanceMargin,
+    freeCollateral: figures.freeCollateral,
+    totalNotional: figures.totalNotional,
     pricesAsOf: risk.pricesAsOfMs === null ? null : new Date(risk.pricesAsOfMs),
     evaluatedAt: new Date(stamp.evaluatedAtMs),
     errorCode: null,

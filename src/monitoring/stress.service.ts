@@ -6,7 +6,7 @@
 import Decimal from 'decimal.js';
 import { runStressTest, type StressResult, type StressScenario, type StressVenue } from '../risk/stress';
 import type { Queryable } from '../store/queryable';
-import { MAX_INDEX_PRICE_AGE_SECONDS, VALUATION_ASSET } from '../api/snapshot.loader';
+import { MAX_INDEX_PRICE_AGE_SECONDS, VALUATION_ASSET } from '../snapshot/snapshot.loader';
 import { insuranceFundBalances } from './account-risk.repository';
 import { stressDuration } from './metrics';
 import { DEFAULT_SWEEP_BATCH_SIZE, loadVenueContext, streamAccountSnapshots } from './sweep';

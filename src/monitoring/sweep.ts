@@ -24,7 +24,7 @@ import {
   loadVersionedMarketContext,
   type LoadedAccount,
   type MarketContext,
-} from '../api/snapshot.loader';
+} from '../snapshot/snapshot.loader';
 import { rowFromError, rowFromRisk, upsertAccountRisk, type AccountRiskRow } from './account-risk.repository';
 import { sweepAccounts, sweepAccountsLast, sweepDuration, sweepLastSuccess, timeEngine } from './metrics';
 

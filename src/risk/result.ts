@@ -316,6 +316,8 @@ export interface AccountRisk {
   readonly marginMode: MarginMode;
   readonly evaluationMethod: EvaluationMethod;
   readonly valuationAsset: string;
+  /** Decimals of the valuation asset (its asset's `decimals`): what account-level money is reported in (precision.ts). */
+  readonly valuationDecimals: number;
   readonly asOfMs: number;
   /** Oldest observation time among the prices used; null when no price observation was needed. */
   readonly pricesAsOfMs: number | null;

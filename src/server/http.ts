@@ -8,6 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createContext, releaseRequest, type GraphQLContext } from '../api/context';
+import { forgetApiKey } from './api-key-cache';
 import type { Database } from '../store/database';
 import type { Config } from './config';
 import { authenticate, rateLimit } from './auth';
@@ -121,6 +122,7 @@ export async function startServer(args: { config: Config; db: Database; logger: 
           nowMs: args.now?.(),
           principal: res.locals.principal,
           whatIfMaxScenarios: config.whatIfMaxScenarios,
+          onApiKeyRevoked: (apiKeyId) => forgetApiKey(db, apiKeyId),
         });
         res.once('close', () => releaseRequest(ctx, res.writableFinished ? 'SENT' : 'ABORTED'));
         bindResponse(ctx, res);

@@ -6,7 +6,7 @@
  * satisfy margin (engine freeCollateral ≥ 0) and the ledger, the balances and the accepted responses agree exactly.
  */
 import Decimal from 'decimal.js';
-import { loadAccountSnapshots } from '../../src/api/snapshot.loader';
+import { loadAccountSnapshots } from '../../src/snapshot/snapshot.loader';
 import { evaluateAccount } from '../../src/risk';
 import { startApi, type ApiHarness } from '../helpers/api-server';
 import { startServiceProcess } from '../helpers/service-process';

@@ -1,6 +1,10 @@
 import { engineTurn } from '../../src/api/engine-turn';
 
-const nextMacrotask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5));
+/**
+ * The check phase after every setImmediate queued so far (a timer would race the check phase when the process stalls
+ * between phases, as on a loaded machine).
+ */
+const nextMacrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('engineTurn', () => {
   it('defers to the check phase: no microtask chain reaches it first', async () => {

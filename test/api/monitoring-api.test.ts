@@ -5,8 +5,9 @@
 import BaseDecimal from 'decimal.js';
 import { spawnSync } from 'node:child_process';
 import { evaluateAccount, type AccountRisk } from '../../src/risk';
-import { loadAccountSnapshots } from '../../src/api/snapshot.loader';
+import { loadAccountSnapshots } from '../../src/snapshot/snapshot.loader';
 import { sweepAccountRisk } from '../../src/monitoring/sweep';
+import { moneyDown, ratio, reportedAccountFigures } from '../../src/risk/precision';
 import { startApi, type ApiHarness } from '../helpers/api-server';
 
 const Decimal = BaseDecimal.clone({ precision: 100 });
@@ -79,10 +80,12 @@ describe('accountsAtRisk', () => {
       const r = engine.get(n.accountId);
       if (!r) continue;
       expect(n.status).toBe(r.status);
-      expect(new Decimal(n.equity).minus(r.equity.toString()).abs().lte('1e-29')).toBe(true);
+      // The row reports the engine's figure by the precision policy (src/risk/precision.ts), as Account.risk does.
+      expect(n.equity).toBe(moneyDown(r.equity, r.valuationDecimals).toFixed());
       expect(n.evaluatedAt).toBe(new Date(NOW).toISOString());
       if (n.marginRatio !== null) {
-        expect(new Decimal(n.distanceToLiquidation).minus(new Decimal(1).minus(n.marginRatio)).abs().lte('1e-25')).toBe(true);
+        // 1 − marginRatio, to 12 significant digits.
+        expect(n.distanceToLiquidation).toBe(ratio(new Decimal(1).minus(n.marginRatio)).toFixed());
       }
     }
   });
@@ -90,7 +93,7 @@ describe('accountsAtRisk', () => {
   it('keeps only accounts at or above minMarginRatio', async () => {
     const nodes = await allPages('0.8', 50);
     const expected = [...engine.values()].filter(
-      (r) => r !== null && (r.marginRatio !== null ? r.marginRatio.gte('0.8') : r.status === 'LIQUIDATABLE' || r.status === 'BANKRUPT'),
+      (r) => r !== null && (r.marginRatio !== null ? ratio(r.marginRatio).gte('0.8') : r.status === 'LIQUIDATABLE' || r.status === 'BANKRUPT'),
     );
     expect(nodes.length).toBe(expected.length);
     expect(nodes.length).toBeGreaterThanOrEqual(5);
@@ -134,11 +137,14 @@ describe('riskSummary', () => {
     expect(s.accounts).toBe(1000);
     expect(s.accountsEvaluated).toBe(1000);
     expect(s.accountsWithErrors).toBe(1000 - ok.length);
-    const sum = (f: (r: AccountRisk) => BaseDecimal) => ok.reduce((acc, [, r]) => acc.plus(f(r).toFixed(30, BaseDecimal.ROUND_HALF_UP)), new Decimal(0));
+    // Sums of the reported figures (src/risk/precision.ts), exactly.
+    type Figures = ReturnType<typeof reportedAccountFigures>;
+    const sum = (f: (r: Figures) => BaseDecimal) =>
+      ok.reduce((acc, [, r]) => acc.plus(f(reportedAccountFigures(r, r.valuationDecimals)).toFixed()), new Decimal(0));
     expect(new Decimal(s.totalEquity).toFixed()).toBe(sum((r) => r.equity).toFixed());
     expect(new Decimal(s.totalInitialMargin).toFixed()).toBe(sum((r) => r.initialMargin).toFixed());
     expect(new Decimal(s.totalMaintenanceMargin).toFixed()).toBe(sum((r) => r.maintenanceMargin).toFixed());
-    expect(new Decimal(s.totalNotional).toFixed()).toBe(sum((r) => r.totalNotionalUsd).toFixed());
+    expect(new Decimal(s.totalNotional).toFixed()).toBe(sum((r) => r.totalNotional).toFixed());
     for (const c of s.statusCounts) expect(c.count).toBe(ok.filter(([, r]) => r.status === c.status).length);
 
     // Open interest per market = Σ long sizes of the store's positions.

@@ -4,7 +4,8 @@
  */
 import Decimal from 'decimal.js';
 import { evaluateAccount } from '../../src/risk';
-import { loadAccountSnapshots } from '../../src/api/snapshot.loader';
+import { moneyUp, reportedAccountFigures } from '../../src/risk/precision';
+import { loadAccountSnapshots } from '../../src/snapshot/snapshot.loader';
 import { startApi, type ApiHarness } from '../helpers/api-server';
 
 const NOW = Date.now();
@@ -44,8 +45,10 @@ describe('options through the API', () => {
       expect(res.errors).toBeUndefined();
       const r = res.data!.account.risk;
       const engine = evaluateAccount(snapshots.get(id)!.snapshot);
-      expect(r.equity).toBe(engine.equity.toFixed());
-      expect(r.initialMargin).toBe(engine.initialMargin.toFixed());
+      // As the precision policy reports the engine's figures (src/risk/precision.ts).
+      const reported = reportedAccountFigures(engine, engine.valuationDecimals);
+      expect(r.equity).toBe(reported.equity.toFixed());
+      expect(r.initialMargin).toBe(reported.initialMargin.toFixed());
       for (const p of r.breakdown.positions) {
         if (p.option === null) continue;
         // The engine's value is the model's; the stored mark is shown beside it.
@@ -82,7 +85,7 @@ describe('options through the API', () => {
       const sumOwn = r.breakdown.positions
         .filter((p: any) => p.marginType === 'CROSS')
         .reduce((a: Decimal, p: any) => a.plus(p.initialMarginUsd), new Decimal(0));
-      expect(sumScans.plus(sumOwn).toFixed()).toBe(new Decimal(r.initialMargin).toFixed());
+      expect(moneyUp(sumScans.plus(sumOwn), 6).toFixed()).toBe(new Decimal(r.initialMargin).toFixed());
     }
   });
 

@@ -5,8 +5,9 @@ import BaseDecimal from 'decimal.js';
 const Decimal = BaseDecimal.clone({ precision: 100 });
 type Decimal = BaseDecimal;
 import { evaluateAccount } from '../../src/risk';
+import { moneyUp, reportedAccountFigures } from '../../src/risk/precision';
 import { D } from '../../src/risk/decimal';
-import { loadAccountSnapshots } from '../../src/api/snapshot.loader';
+import { loadAccountSnapshots } from '../../src/snapshot/snapshot.loader';
 import { startApi, type ApiHarness } from '../helpers/api-server';
 
 const NOW = Date.now();
@@ -57,11 +58,13 @@ describe('Account.risk', () => {
     for (const id of ids) {
       const served = (await risk(id)).risk;
       const engine = evaluateAccount(snapshots.get(id)!.snapshot);
-      expect(served.equity).toBe(engine.equity.toFixed());
-      expect(served.initialMargin).toBe(engine.initialMargin.toFixed());
-      expect(served.maintenanceMargin).toBe(engine.maintenanceMargin.toFixed());
-      expect(served.freeCollateral).toBe(engine.freeCollateral.toFixed());
-      expect(served.marginRatio).toBe(engine.marginRatio?.toFixed() ?? null);
+      // The engine's figures as the precision policy reports them (src/risk/precision.ts).
+      const reported = reportedAccountFigures(engine, engine.valuationDecimals);
+      expect(served.equity).toBe(reported.equity.toFixed());
+      expect(served.initialMargin).toBe(reported.initialMargin.toFixed());
+      expect(served.maintenanceMargin).toBe(reported.maintenanceMargin.toFixed());
+      expect(served.freeCollateral).toBe(reported.freeCollateral.toFixed());
+      expect(served.marginRatio).toBe(reported.marginRatio?.toFixed() ?? null);
       expect(served.status).toBe(engine.status);
       expect(served.asOf).toBe(new Date(NOW).toISOString());
     }
@@ -103,10 +106,11 @@ describe('Account.risk', () => {
       const cross = b.positions.filter((p: any) => p.marginType === 'CROSS');
       const sum = (xs: any[], f: (x: any) => string) => xs.reduce((acc, x) => acc.plus(f(x)), new Decimal(0));
       // PORTFOLIO accounts: the scanned positions count 0 on their own and their underlying's scan carries the requirement.
-      expect(sum(cross, (p) => p.initialMarginUsd).plus(sum(r.portfolioScans, (x) => x.initialMargin)).toFixed()).toBe(new Decimal(r.initialMargin).toFixed());
-      expect(sum(cross, (p) => p.maintenanceMarginUsd).plus(sum(r.portfolioScans, (x) => x.maintenanceMargin)).toFixed()).toBe(new Decimal(r.maintenanceMargin).toFixed());
-      // Equities are sums carried at the engine's 50 significant digits: equal to within that precision.
-      const close = (a: Decimal, b: string) => expect(a.minus(b).abs().lte('1e-30')).toBe(true);
+      // Account money is reported in the valuation asset's decimals (USDC: 6), requirements rounded up.
+      expect(moneyUp(sum(cross, (p) => p.initialMarginUsd).plus(sum(r.portfolioScans, (x) => x.initialMargin)), 6).toFixed()).toBe(new Decimal(r.initialMargin).toFixed());
+      expect(moneyUp(sum(cross, (p) => p.maintenanceMarginUsd).plus(sum(r.portfolioScans, (x) => x.maintenanceMargin)), 6).toFixed()).toBe(new Decimal(r.maintenanceMargin).toFixed());
+      // Equities are reported rounded down to 6 decimals: within one unit of the breakdown's exact sums.
+      const close = (a: Decimal, b: string) => expect(a.minus(b).abs().lte('1e-6')).toBe(true);
       close(sum(b.balances, (x) => x.initialWeightedValue).plus(b.crossPnl), r.initialMarginEquity);
       close(sum(b.balances, (x) => x.maintenanceWeightedValue).plus(b.crossPnl), r.marginEquity);
       close(new Decimal(r.initialMarginEquity).minus(r.initialMargin), r.freeCollateral);

@@ -5,8 +5,9 @@
  */
 import Decimal from 'decimal.js';
 import { evaluateAccount, RiskEngineError } from '../../src/risk';
-import { loadAccountSnapshots } from '../../src/api/snapshot.loader';
+import { loadAccountSnapshots } from '../../src/snapshot/snapshot.loader';
 import { accountRiskByIds, upsertAccountRisk, rowFromError, RATIO_KEY_UNBOUNDED } from '../../src/monitoring/account-risk.repository';
+import { reportedAccountFigures } from '../../src/risk/precision';
 import { parsePartition, refreshAccountRisk, streamAccountSnapshots, sweepAccountRisk } from '../../src/monitoring/sweep';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 
@@ -20,8 +21,8 @@ afterAll(async () => {
   await t.drop();
 });
 
-/** What NUMERIC(65,30) stores for an engine figure. */
-const stored = (x: Decimal | null) => (x === null ? null : new Decimal(x.toFixed(30, Decimal.ROUND_HALF_UP)).toFixed());
+/** What the row stores for an engine figure: the reported figure (src/risk/precision.ts). */
+const stored = (x: Decimal | null) => (x === null ? null : x.toFixed());
 const asText = (x: Decimal | null) => (x === null ? null : x.toFixed());
 
 async function allIds(): Promise<string[]> {
@@ -57,14 +58,15 @@ describe('account risk sweep', () => {
       }
       expect(row.errorCode).toBeNull();
       expect(row.status).toBe(risk.status);
-      expect(asText(row.equity)).toBe(stored(risk.equity));
-      expect(asText(row.marginEquity)).toBe(stored(risk.marginEquity));
-      expect(asText(row.initialMargin)).toBe(stored(risk.initialMargin));
-      expect(asText(row.maintenanceMargin)).toBe(stored(risk.maintenanceMargin));
-      expect(asText(row.freeCollateral)).toBe(stored(risk.freeCollateral));
-      expect(asText(row.totalNotional)).toBe(stored(risk.totalNotionalUsd));
-      expect(asText(row.marginRatio)).toBe(stored(risk.marginRatio));
-      const expectedKey = risk.marginRatio ?? (risk.status === 'LIQUIDATABLE' || risk.status === 'BANKRUPT' ? RATIO_KEY_UNBOUNDED : new Decimal(0));
+      const reported = reportedAccountFigures(risk, risk.valuationDecimals);
+      expect(asText(row.equity)).toBe(stored(reported.equity));
+      expect(asText(row.marginEquity)).toBe(stored(reported.marginEquity));
+      expect(asText(row.initialMargin)).toBe(stored(reported.initialMargin));
+      expect(asText(row.maintenanceMargin)).toBe(stored(reported.maintenanceMargin));
+      expect(asText(row.freeCollateral)).toBe(stored(reported.freeCollateral));
+      expect(asText(row.totalNotional)).toBe(stored(reported.totalNotional));
+      expect(asText(row.marginRatio)).toBe(stored(reported.marginRatio));
+      const expectedKey = reported.marginRatio ?? (risk.status === 'LIQUIDATABLE' || risk.status === 'BANKRUPT' ? RATIO_KEY_UNBOUNDED : new Decimal(0));
       expect(row.ratioKey.toFixed()).toBe(stored(expectedKey));
       expect(row.pricesAsOf?.getTime() ?? null).toBe(risk.pricesAsOfMs);
     }
@@ -124,7 +126,7 @@ describe('account risk sweep', () => {
     expect(after.evaluatedAt.getTime()).toBe(later);
     expect(after.equity!.lt(before.equity!)).toBe(true);
     const engine = evaluateAccount((await loadAccountSnapshots(t.db.pool, [id], later)).get(id)!.snapshot, { liquidationPrices: 'SKIP' });
-    expect(asText(after.equity)).toBe(stored(engine.equity));
+    expect(asText(after.equity)).toBe(stored(reportedAccountFigures(engine, engine.valuationDecimals).equity));
     expect(after.status).toBe(engine.status);
     expect(refreshed!.accountId).toBe(id);
     expect(after.accountVersion).toBe(before.accountVersion + 1);

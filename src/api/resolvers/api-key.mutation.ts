@@ -6,7 +6,6 @@ import type { MutationResolvers } from '../../generated/graphql';
 import { apiKeyById, brokerExists, generateApiKey, insertApiKey, revokeApiKey } from '../../store/api-key.repository';
 import { InputChecks } from '../input';
 import { refuse, runWrite } from '../write';
-import { forgetApiKey } from '../../server/api-key-cache';
 
 export const apiKeyMutations: Pick<MutationResolvers, 'createApiKey' | 'revokeApiKey'> = {
   createApiKey: async (_parent, { input }, ctx) => {
@@ -60,8 +59,9 @@ export const apiKeyMutations: Pick<MutationResolvers, 'createApiKey' | 'revokeAp
         return { apiKey };
       },
     });
-    // Committed (or replayed): the key stops authenticating in this process at once (src/server/api-key-cache.ts).
-    if ('apiKey' in result && result.apiKey) forgetApiKey(ctx.db, result.apiKey.id);
+    // Committed (or replayed): the key stops authenticating in this process at once (the server's cache, told through
+    // the context).
+    if ('apiKey' in result && result.apiKey) ctx.onApiKeyRevoked(result.apiKey.id);
     return result;
   },
 };

@@ -9,7 +9,7 @@ import { marketMutations } from './market.mutation';
 import { Asset, Market, marketQueries } from './market.resolver';
 import { AccountRisk, OptionValuation, PositionRisk, PriceBoundary, RiskBreakdown, ValueAtRisk } from './risk.resolver';
 import { AccountAtRisk, monitoringQueries, StressRound, StressTestResult } from './monitoring.resolver';
-import { accountWhatIfFields, LiquidationOutcome, whatIfQueries } from './what-if.resolver';
+import { accountWhatIfFields, LiquidationOutcome, whatIfQueries, WhatIfResult } from './what-if.resolver';
 import { historyAccountFields, historyQueries } from './history.resolver';
 import { Node, PageInfo, relayQueries } from './relay.resolver';
 
@@ -36,4 +36,5 @@ export const resolvers: Resolvers = {
   StressTestResult,
   StressRound,
   LiquidationOutcome,
+  WhatIfResult,
 };

@@ -11,6 +11,7 @@ import type {
   StressTestResultResolvers,
 } from '../../generated/graphql';
 import { toD } from '../../risk';
+import { ratio } from '../../risk/precision';
 import { ScenarioInputError } from '../../risk/scenario';
 import { notionalOf } from '../../risk/slippage';
 import type { StressScenario } from '../../risk/stress';
@@ -33,7 +34,7 @@ import { badInput } from '../errors';
 import { connectionOf, pageRequest } from '../connection';
 import type { GraphQLContext } from '../context';
 import { requireRole } from '../principal';
-import { VALUATION_ASSET } from '../snapshot.loader';
+import { VALUATION_ASSET } from '../../snapshot/snapshot.loader';
 
 const MONITORS = ['MONITOR', 'ADMIN'] as const;
 
@@ -154,10 +155,8 @@ const EVALUATION_ERROR_CODES: ReadonlySet<string> = new Set<EvaluationErrorCode>
 export const AccountAtRisk: AccountAtRiskResolvers = {
   account: (row, _args, ctx) => ctx.loaders.account.load(row.accountId),
   errorCode: (row) => (row.errorCode === null ? null : EVALUATION_ERROR_CODES.has(row.errorCode) ? (row.errorCode as EvaluationErrorCode) : 'INTERNAL'),
-  distanceToLiquidation: (row) =>
-    row.marginEquity !== null && row.maintenanceMargin !== null && row.marginEquity.gt(0)
-      ? toD(row.marginEquity).minus(row.maintenanceMargin).div(row.marginEquity)
-      : null,
+  // 1 − the row's reported margin ratio, to the reported ratio digits (src/risk/precision.ts).
+  distanceToLiquidation: (row) => (row.marginRatio === null ? null : ratio(toD(1).minus(row.marginRatio))),
 };
 
 export const StressTestResult: StressTestResultResolvers = {

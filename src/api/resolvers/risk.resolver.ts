@@ -7,9 +7,20 @@ import type {
   RiskBreakdownResolvers,
   ValueAtRiskResolvers,
 } from '../../generated/graphql';
+import { moneyDown, moneyUp, ratioOrNull } from '../../risk/precision';
 
+/** Account figures as reported (src/risk/precision.ts): money in the valuation asset's decimals, ratios to 12 digits. */
 export const AccountRisk: AccountRiskResolvers = {
-  totalNotional: (risk) => risk.totalNotionalUsd,
+  equity: (risk) => moneyDown(risk.equity, risk.valuationDecimals),
+  crossEquity: (risk) => moneyDown(risk.crossEquity, risk.valuationDecimals),
+  initialMarginEquity: (risk) => moneyDown(risk.initialMarginEquity, risk.valuationDecimals),
+  marginEquity: (risk) => moneyDown(risk.marginEquity, risk.valuationDecimals),
+  initialMargin: (risk) => moneyUp(risk.initialMargin, risk.valuationDecimals),
+  maintenanceMargin: (risk) => moneyUp(risk.maintenanceMargin, risk.valuationDecimals),
+  freeCollateral: (risk) => moneyDown(risk.freeCollateral, risk.valuationDecimals),
+  marginRatio: (risk) => ratioOrNull(risk.marginRatio),
+  leverage: (risk) => ratioOrNull(risk.leverage),
+  totalNotional: (risk) => moneyUp(risk.totalNotionalUsd, risk.valuationDecimals),
   asOf: (risk) => new Date(risk.asOfMs),
   pricesAsOf: (risk) => (risk.pricesAsOfMs === null ? null : new Date(risk.pricesAsOfMs)),
 };

@@ -9,6 +9,7 @@ import type {
   LiquidationOutcomeResolvers,
   QueryResolvers,
   ScenarioInput,
+  WhatIfResultResolvers,
 } from '../../generated/graphql';
 import {
   depositToReach,
@@ -23,12 +24,13 @@ import {
   type AccountSnapshot,
   type Scenario,
 } from '../../risk';
+import { DEFAULT_VALUATION_DECIMALS, reportedAccountFigures, reportedFigureChange, reportedVerificationValue } from '../../risk/precision';
+import type { SolverResult } from '../../risk/solvers';
 import { insuranceFundBalances } from '../../store/insurance-fund.repository';
 import type { GraphQLContext } from '../context';
-import { badInput } from '../errors';
+import { badInput, toDomainError } from '../errors';
 import { accountNotFound, canAccessAccount, requireAccountReader } from '../principal';
-import { toDomainError } from '../risk.loader';
-import { loadAccountSnapshots } from '../snapshot.loader';
+import { loadAccountSnapshots } from '../../snapshot/snapshot.loader';
 
 /** Default of config WHATIF_MAX_SCENARIOS. */
 export const DEFAULT_WHATIF_MAX_SCENARIOS = 20;
@@ -102,31 +104,58 @@ export const whatIfQueries: Pick<QueryResolvers, 'whatIf'> = {
   },
 };
 
+/** Decimals account-level money is reported in (the valuation asset's). */
+const valuationDecimals = (snapshot: AccountSnapshot): number =>
+  snapshot.assets[snapshot.valuationAsset]?.decimals ?? DEFAULT_VALUATION_DECIMALS;
+
+/** A solver's result with its verification's values as reported (src/risk/precision.ts). */
+function reported<R extends SolverResult | null>(result: R, snapshot: AccountSnapshot): R {
+  if (result === null) return result;
+  const v = result.verification;
+  const decimals = valuationDecimals(snapshot);
+  return {
+    ...result,
+    verification: {
+      ...v,
+      valueAtAnswer: reportedVerificationValue(v.quantity, v.valueAtAnswer, decimals),
+      valueAtCrossing: reportedVerificationValue(v.quantity, v.valueAtCrossing, decimals),
+    },
+  };
+}
+
 export const accountWhatIfFields: Pick<
   AccountResolvers,
   'maxTradeSize' | 'maxWithdrawable' | 'depositToReach' | 'minReductionToExitLiquidation' | 'liquidationOutcome'
 > = {
   maxTradeSize: async (account, { market, side }, ctx) => {
     const snapshot = await snapshotOf(ctx, account.id, [market]);
-    return engine('', () => maxTradeSize(snapshot, market, side));
+    return reported(engine('', () => maxTradeSize(snapshot, market, side)), snapshot);
   },
   maxWithdrawable: async (account, { asset }, ctx) => {
     const snapshot = await snapshotOf(ctx, account.id);
-    return engine('', () => maxWithdrawable(snapshot, asset, { borrowable: true }));
+    return reported(engine('', () => maxWithdrawable(snapshot, asset, { borrowable: true })), snapshot);
   },
   depositToReach: async (account, { targetLiquidationPrice, market }, ctx) => {
     if (!targetLiquidationPrice.gt(0)) throw badInput('targetLiquidationPrice must be positive', 'targetLiquidationPrice');
     const snapshot = await snapshotOf(ctx, account.id, [market]);
-    return engine('', () => depositToReach(snapshot, targetLiquidationPrice, market));
+    return reported(engine('', () => depositToReach(snapshot, targetLiquidationPrice, market)), snapshot);
   },
   minReductionToExitLiquidation: async (account, _args, ctx) => {
     const snapshot = await snapshotOf(ctx, account.id);
-    return engine('', () => minReductionToExitLiquidation(snapshot));
+    return reported(engine('', () => minReductionToExitLiquidation(snapshot)), snapshot);
   },
   liquidationOutcome: async (account, _args, ctx) => {
     const [snapshot, insuranceFunds] = await Promise.all([snapshotOf(ctx, account.id), insuranceFundBalances(ctx.snapshot)]);
     return engine('', () => liquidationOutcome(snapshot, { insuranceFunds }));
   },
+};
+
+/** `diff` as the difference of the reported before and after figures (before + diff = after, string for string). */
+export const WhatIfResult: WhatIfResultResolvers = {
+  diff: (r) => ({
+    ...r.diff,
+    ...reportedFigureChange(reportedAccountFigures(r.before, r.before.valuationDecimals), reportedAccountFigures(r.after, r.after.valuationDecimals)),
+  }),
 };
 
 export const LiquidationOutcome: LiquidationOutcomeResolvers = {

@@ -1,6 +1,6 @@
 /**
- * (Lives in the API layer because it applies an engine formula, realized volatility, to stored history; the store
- * itself depends on the engine for types only.)
+ * The snapshot layer: the gateway from the store to the engine, used by the API and by monitoring (it sits above
+ * the store because it applies an engine formula, realized volatility, to stored history; it knows nothing of GraphQL).
  * Builds the engine's immutable `AccountSnapshot`s from the store, in one read snapshot, in ONE SQL statement however
  * many accounts are asked for (sweeps load thousands at once). Market data (markets, tiers,
  * prices, open interest, realized volatility) is loaded once and shared by every account of the batch.
