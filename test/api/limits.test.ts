@@ -57,6 +57,14 @@ describe('query shape', () => {
     expect(big.errors![0].message).toMatch(/cost 3401 exceeds the maximum of 1500/);
   });
 
+  it('counts `last` like `first` (backward pages cost the same)', async () => {
+    const query = `query($n: Int) { accounts(last: $n) { edges { node { id externalRef balances { amount asset { symbol indexPrice { price } } } positions { size entryPrice market { symbol tiers { tierIndex } } } } } } }`;
+    expect((await api.gql(query, { n: 20 })).errors).toBeUndefined();
+    const big = await api.gql(query, { n: 200 });
+    refusedBeforeExecution(big);
+    expect(big.errors![0]!.message).toMatch(/cost 3401 exceeds the maximum of 1500/);
+  });
+
   it('counts the default page size when `first` is omitted', async () => {
     const res = await api.gql(`{ accounts { edges { node { id externalRef brokerId marginMode status version createdAt balances { amount asset { symbol decimals initialWeight maintenanceWeight indexPrice { price source observedAt } } } positions { id size side entryPrice realizedPnl fundingIndex marginType isolatedMargin market { symbol kind contractType tickSize } } } } } }`);
     refusedBeforeExecution(res);

@@ -71,6 +71,8 @@ async function check(id: string): Promise<void> {
     'admin',
     `query($id: ID!) { account(id: $id) {
       risk ${RISK}
+      detail: risk { breakdown { crossPnl isolatedEquity optionValue positions { unrealizedPnl fundingPnl settlementDecimals } }
+        greeks { delta gamma vega theta } }
       valueAtRisk(confidence: "0.99", horizonDays: 1, method: HISTORICAL) { currentValue var expectedShortfall }
       maxTradeSize(market: "BTC-PERP", side: LONG) ${SOLVER}
       maxWithdrawable(asset: "USDC") ${SOLVER}
@@ -82,6 +84,14 @@ async function check(id: string): Promise<void> {
   const account = res.data.account;
   const risk = account.risk;
   checkDigits(risk, 'Account.risk');
+  // Breakdown money in its asset's decimals; greeks to the ratio digits.
+  const { breakdown, greeks } = account.detail;
+  for (const f of ['crossPnl', 'isolatedEquity', 'optionValue']) expect({ f, ok: places(breakdown[f]) <= usdcDecimals }).toEqual({ f, ok: true });
+  for (const p of breakdown.positions) {
+    expect(places(p.unrealizedPnl)).toBeLessThanOrEqual(p.settlementDecimals);
+    expect(places(p.fundingPnl)).toBeLessThanOrEqual(p.settlementDecimals);
+  }
+  for (const g of greeks) for (const f of ['delta', 'gamma', 'vega', 'theta']) expect(new Decimal(g[f]).sd()).toBeLessThanOrEqual(RATIO_SIGNIFICANT_DIGITS);
 
   // accountsAtRisk and riskSummary rows: the same strings.
   const row = rows.get(id);

@@ -7,8 +7,9 @@ import { startApi, type ApiHarness } from '../helpers/api-server';
 
 const NOW = Date.now();
 let api: ApiHarness;
+const statements: string[] = [];
 beforeAll(async () => {
-  api = await startApi({ kind: 'SEEDED', now: () => NOW });
+  api = await startApi({ kind: 'SEEDED', now: () => NOW, onQuery: (sql) => statements.push(sql) });
   await sweepAccountRisk(api.database.db, { nowMs: NOW });
 });
 afterAll(async () => {
@@ -98,6 +99,20 @@ describe('accounts: full PageInfo, both directions', () => {
     expect(tail.pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: false });
     const head = await accountsPage({ first: 2, after: null }, 'broker');
     expect(head.ids).toEqual(own.slice(0, 2));
+  });
+
+  it('reads the rows behind the cursor only when a client selects that flag', async () => {
+    const first = await accountsPage({ first: 3 });
+    const accountReads = async (selection: string): Promise<number> => {
+      statements.length = 0;
+      const res = await api.gql(`query($after: String) { accounts(first: 3, after: $after) { edges { node { id } } pageInfo { ${selection} } } }`, {
+        after: first.pageInfo.endCursor,
+      });
+      expect(res.errors).toBeUndefined();
+      return statements.filter((sql) => /FROM account\b/.test(sql)).length;
+    };
+    expect(await accountReads('hasNextPage endCursor')).toBe(1);
+    expect(await accountReads('hasNextPage hasPreviousPage')).toBe(2);
   });
 
   it('refuses mixed directions and bad page sizes, naming the argument', async () => {

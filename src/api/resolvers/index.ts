@@ -7,7 +7,7 @@ import { accountMutations, LedgerEntry } from './account.mutation';
 import { apiKeyMutations } from './api-key.mutation';
 import { marketMutations } from './market.mutation';
 import { Asset, Market, marketQueries } from './market.resolver';
-import { AccountRisk, OptionValuation, PositionRisk, PriceBoundary, RiskBreakdown, ValueAtRisk } from './risk.resolver';
+import { AccountRisk, Greeks, OptionValuation, PositionRisk, PriceBoundary, RiskBreakdown, UnderlyingGreeks, ValueAtRisk } from './risk.resolver';
 import { AccountAtRisk, monitoringQueries, StressRound, StressTestResult } from './monitoring.resolver';
 import { accountWhatIfFields, LiquidationOutcome, whatIfQueries, WhatIfResult } from './what-if.resolver';
 import { historyAccountFields, historyQueries } from './history.resolver';
@@ -32,6 +32,8 @@ export const resolvers: Resolvers = {
   PriceBoundary,
   OptionValuation,
   ValueAtRisk,
+  Greeks,
+  UnderlyingGreeks,
   AccountAtRisk,
   StressTestResult,
   StressRound,
