@@ -7,6 +7,7 @@
  */
 import Decimal from 'decimal.js';
 import { createHash } from 'node:crypto';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { UserError, UserErrorCode } from '../generated/graphql';
 import { evaluateAccount, type AccountRisk } from '../risk';
 import { insertAuditEvent } from '../store/audit.repository';
@@ -233,9 +234,16 @@ export async function evaluateInTransaction(
 ): Promise<AccountRisk> {
   const loaded = (await loadAccountSnapshots(tx, [accountId], nowMs, extraMarkets)).get(accountId);
   if (!loaded) throw new DomainError('INTERNAL_SERVER_ERROR', `account ${accountId} vanished inside its own transaction`);
+  // The margin check's engine span (a no-op while tracing is off, src/server/tracing.ts).
+  const span = trace.getTracer('margin-risk-api').startSpan('risk.evaluate_account', {
+    attributes: { 'risk.liquidation_prices': 'SKIP', 'risk.source': 'write', 'risk.positions': loaded.snapshot.positions.length },
+  });
   try {
     return evaluateAccount(loaded.snapshot, { liquidationPrices: 'SKIP' });
   } catch (error) {
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
     throw toDomainError(error);
+  } finally {
+    span.end();
   }
 }
