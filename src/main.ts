@@ -20,6 +20,7 @@ async function main(): Promise<void> {
       seedDemo: config.seedDemo,
       poolMax: config.dbPoolMax,
       migrate: config.migrateOnStart,
+      production: config.env === 'production',
     },
     logger,
   );

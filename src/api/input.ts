@@ -5,6 +5,7 @@
  */
 import type Decimal from 'decimal.js';
 import type { UserError } from '../generated/graphql';
+import { badInput } from './errors';
 import { userError } from './write';
 
 /** Bounds that keep every value well inside NUMERIC(65,30) and any sane venue. */
@@ -20,6 +21,34 @@ export const LIMITS = {
 } as const;
 
 const SYMBOL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+/**
+ * The one rule for market and asset symbols at the API boundary, for reads and writes alike: 1–64 characters,
+ * letters, digits, '.', '_' and '-', starting with a letter or digit. A value outside it (a NUL character,
+ * "__proto__") is refused before it reaches the database or the engine.
+ */
+export function isSymbol(value: string): boolean {
+  return SYMBOL_PATTERN.test(value);
+}
+
+/** A value as it may be echoed in a message: at most 64 characters, control characters shown as '?'. */
+export function printable(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return value.slice(0, 64).replace(/[\u0000-\u001f\u007f]/g, '?');
+}
+
+/** Read arguments: BAD_USER_INPUT naming `field` unless `value` is a symbol. */
+export function requireSymbol(value: string, field: string): void {
+  if (!isSymbol(value)) throw badInput(`${field} "${printable(value)}" is not a valid symbol`, field);
+}
+
+/** Read arguments: BAD_USER_INPUT naming `field` when free text carries control characters (NUL included). */
+export function requirePlainText(value: string, field: string, max = 256): void {
+  if (value.length > max) throw badInput(`${field} must be at most ${max} characters`, field);
+  if (CONTROL_CHARACTERS.test(value)) throw badInput(`${field} must not contain control characters`, field);
+}
 
 export class InputChecks {
   readonly errors: UserError[] = [];
@@ -63,7 +92,7 @@ export class InputChecks {
   }
 
   symbol(field: string, value: string): boolean {
-    if (!SYMBOL_PATTERN.test(value)) return this.add(field, `${field} "${value.slice(0, 64)}" is not a valid symbol`);
+    if (!isSymbol(value)) return this.add(field, `${field} "${printable(value)}" is not a valid symbol`);
     return true;
   }
 
@@ -73,8 +102,7 @@ export class InputChecks {
     }
     if (value.trim().length < (options.min ?? 1)) return this.add(field, `${field} must not be empty`);
     if (value.length > options.max) return this.add(field, `${field} must be at most ${options.max} characters`);
-    // eslint-disable-next-line no-control-regex
-    if (/[\u0000-\u001f\u007f]/.test(value)) return this.add(field, `${field} must not contain control characters`);
+    if (CONTROL_CHARACTERS.test(value)) return this.add(field, `${field} must not contain control characters`);
     return true;
   }
 

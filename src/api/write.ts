@@ -9,10 +9,12 @@ import Decimal from 'decimal.js';
 import { createHash } from 'node:crypto';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { UserError, UserErrorCode } from '../generated/graphql';
-import { evaluateAccount, type AccountRisk } from '../risk';
+import { ScenarioInputError, type AccountSnapshot, type PositionSnapshot } from '../risk';
+import type { Transition } from '../risk/transition';
 import { insertAuditEvent } from '../store/audit.repository';
 import { claimIdempotencyKey, storeIdempotentResponse } from '../store/idempotency.repository';
 import type { ApiRole } from '../store/records';
+import { sharePriceLock } from '../store/price-lock';
 import { inWriteTransaction, rollback, type TransactionClient } from '../store/write-transaction';
 import { refreshAccountRisk } from '../monitoring/sweep';
 import type { GraphQLContext } from './context';
@@ -222,28 +224,62 @@ function busy(error: unknown): DomainError | null {
   return null;
 }
 
+/** Transactions that hold the shared price lock already (taken once per transaction). */
+const PRICE_LOCKED = new WeakSet<TransactionClient>();
+
 /**
- * The engine's view of an account as the transaction sees it now (its own uncommitted writes included): the
- * margin check of a write evaluates the after-state exactly as a later read will.
+ * The engine snapshot of a locked account as the transaction sees it (with `extraMarkets`' parameters and prices):
+ * the state an account transition (src/risk/transition.ts) is applied to. The prices it reads are the newest committed, and stay so until the write
+ * commits (src/store/price-lock.ts): the caller has locked the account row first, then this takes the shared price
+ * lock before reading any price.
  */
-export async function evaluateInTransaction(
+export async function snapshotInTransaction(
   tx: TransactionClient,
   accountId: string,
   nowMs: number,
   extraMarkets: readonly string[] = [],
-): Promise<AccountRisk> {
+): Promise<AccountSnapshot> {
+  if (!PRICE_LOCKED.has(tx)) {
+    await sharePriceLock(tx);
+    PRICE_LOCKED.add(tx);
+  }
   const loaded = (await loadAccountSnapshots(tx, [accountId], nowMs, extraMarkets)).get(accountId);
   if (!loaded) throw new DomainError('INTERNAL_SERVER_ERROR', `account ${accountId} vanished inside its own transaction`);
-  // The margin check's engine span (a no-op while tracing is off, src/server/tracing.ts).
-  const span = trace.getTracer('margin-risk-api').startSpan('risk.evaluate_account', {
-    attributes: { 'risk.liquidation_prices': 'SKIP', 'risk.source': 'write', 'risk.positions': loaded.snapshot.positions.length },
-  });
+  return loaded.snapshot;
+}
+
+/**
+ * Runs an account transition and turns its verdict into the write's answer: an input error is BAD_USER_INPUT naming
+ * the field, a refusal is INSUFFICIENT_MARGIN naming the input it refuses, engine errors keep their codes. The
+ * mutation then persists exactly the returned transition (nothing decided outside the engine).
+ */
+export function decideTransition<T extends Transition>(run: () => T): T | Refusal {
+  let out: T;
+  // The transition's engine span (a no-op while tracing is off, src/server/tracing.ts).
+  const span = trace.getTracer('margin-risk-api').startSpan('risk.evaluate_account', { attributes: { 'risk.source': 'write' } });
   try {
-    return evaluateAccount(loaded.snapshot, { liquidationPrices: 'SKIP' });
+    out = run();
   } catch (error) {
     span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+    if (error instanceof ScenarioInputError) return refuse('BAD_USER_INPUT', error.field, error.message);
     throw toDomainError(error);
   } finally {
     span.end();
   }
+  if (out.refusals.length > 0) return new Refusal(out.refusals.map((r) => userError('INSUFFICIENT_MARGIN', r.input, r.message)));
+  return out;
+}
+
+/** A transition's changed positions as the store writes them. */
+export function positionWrites(positions: readonly PositionSnapshot[]) {
+  return positions.map((p) => ({
+    marketSymbol: p.market,
+    size: p.size,
+    entryPrice: p.entryPrice,
+    realizedPnl: p.realizedPnl,
+    fundingIndex: p.fundingIndex,
+    marginType: p.marginType,
+    isolatedMargin: p.isolatedMargin,
+    leverage: p.leverage,
+  }));
 }

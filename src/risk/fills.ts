@@ -1,8 +1,10 @@
 /**
- * Pure snapshot edits shared by what-if scenarios, the liquidation schedule and the solvers: every function returns
- * a new (frozen) `AccountSnapshot` and leaves its input untouched.
+ * Pure snapshot edits shared by the account-transition model (transition.ts), the liquidation schedule and the
+ * solvers: every function returns a new (frozen) `AccountSnapshot` and leaves its input untouched.
  *
- * A fill follows the rules a broker fill uses (applyFill):
+ * Broker fills and what-if trades go through transition.ts (`fillTransition`: its isolated-margin, option-premium and
+ * rounding rules); `fillArithmetic` below is the size / entry / realized-PnL core they share. `applyFill` here is the
+ * liquidation schedule's exact (unrounded) fill:
  *   1. Funding is settled first: fundingPnL = q·c·(F_position − F_now) (settlement units) is credited where the
  *      position's equity lives (the cross balance of the settlement asset, or the isolated margin) and the position's
  *      funding index is set to F_now, so equity is unchanged by the settlement itself.

@@ -25,7 +25,29 @@ export type { TierRateRow, TierProblem, TierProblemCode, MaintenanceAmountCheck 
 export type * from './result';
 export type * from './types';
 // What-if scenarios, liquidation outcome and inverse solvers (issue 4).
-export { applyScenario, scenarioMarkets, ScenarioInputError } from './scenario';
+export { applyScenario, applyScenarioWithVerdict, scenarioMarkets, ScenarioInputError } from './scenario';
+export type { ScenarioOutcome, StepRefusal } from './scenario';
+export {
+  STORE_SCALE,
+  depositTransition,
+  fillTransition,
+  isolatedTransferTransition,
+  leverageTransition,
+  marginModeTransition,
+  roundCredit,
+  roundDebit,
+  roundEntryPrice,
+  withdrawalTransition,
+} from './transition';
+export type {
+  FillInput,
+  FillTransition,
+  LedgerLine,
+  Transition,
+  TransitionLedgerKind,
+  TransitionOptions,
+  TransitionRefusal,
+} from './transition';
 export type {
   Scenario,
   PriceMove,

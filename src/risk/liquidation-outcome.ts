@@ -39,6 +39,7 @@ import { evaluateAccount } from './engine';
 import { applyFill, marketOf, withBalanceChange, withPosition } from './fills';
 import { bisectFirstTrue } from './search';
 import { liquidationExecution, notionalOf } from './slippage';
+import { own } from './lookup';
 
 /** Size granularity of liquidation closes and size solvers: 10⁻⁸ contracts. */
 export const DEFAULT_SIZE_STEP: Decimal = new D('1e-8');
@@ -372,7 +373,7 @@ export function liquidationOutcome(snapshot: AccountSnapshot, options: Liquidati
       deficitUsd = deficitUsd.add(deficit);
       let left = deficit;
       for (const asset of settleOrder) {
-        const x = asset === snap.valuationAsset ? ONE : toD(snap.indexPrices[asset]?.price ?? ZERO);
+        const x = asset === snap.valuationAsset ? ONE : toD(own(snap.indexPrices, asset)?.price ?? ZERO);
         if (x.lte(0)) continue;
         const got = drawFrom(asset, left, x);
         drawnUsd = drawnUsd.add(got);

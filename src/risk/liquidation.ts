@@ -31,7 +31,9 @@
  *
  * Rounding: a boundary price is snapped to the reference market's tick on its non-liquidatable side (toward the
  * current price when the account is currently safe), then verified with the engine's own check: not liquidatable at
- * the reported price, liquidatable one tick further.
+ * the reported price, liquidatable one tick further. Every other delta-one market on the underlying is snapped the
+ * same way on its own tick (all prices on U moved by the ratio of its price to its mark), so each position's reported
+ * price holds one tick of its own market further; the boundary's `ratio` is the reference market's.
  */
 import Decimal from 'decimal.js';
 import type { BoundarySide, PositionSide, PriceBoundary, UnderlyingLiquidation } from './result';
@@ -738,7 +740,14 @@ export function crossUnderlying(
     const rounding = safeRounding(liquidatableSide);
     const markPrices: Record<string, Decimal> = {};
     for (const [m, mark] of marketMarks()) {
-      markPrices[m.symbol] = m === reference ? snapped : roundToTick(mark.mul(ratio), m.tick, rounding);
+      if (m === reference) {
+        markPrices[m.symbol] = snapped;
+        continue;
+      }
+      // Every other market on U is snapped on its OWN tick with the same exact check (all prices on U moved by the
+      // ratio p / mark): not liquidatable at its reported price, liquidatable one of its ticks further.
+      markPrices[m.symbol] =
+        snapBoundary(mark.mul(ratio), m.tick, liquidatableSide, (p) => g(p.div(mark)).isNeg()) ?? roundToTick(mark.mul(ratio), m.tick, rounding);
     }
     return Object.freeze({
       ratio,

@@ -29,6 +29,7 @@ import { PriceBook } from './prices';
 import { yearFractionAct365 } from './options/black';
 import { DERIBIT_OPTION_MARGIN } from './options/short-option-margin';
 import type { OptionTerms } from './valuation';
+import { own } from './lookup';
 
 export interface NTier {
   readonly index: number;
@@ -154,7 +155,7 @@ function sortedBy<T>(items: readonly T[], key: (t: T) => string): readonly T[] {
 }
 
 function asset(snapshot: AccountSnapshot, symbol: string): AssetParams {
-  const a = snapshot.assets[symbol];
+  const a = own(snapshot.assets, symbol);
   if (a === undefined) throw invalidSnapshot(`unknown asset ${symbol}`, { asset: symbol });
   return a;
 }
@@ -274,7 +275,7 @@ const MARKET_CACHE = new WeakMap<MarketParams, MarketCacheEntry>();
 /** `normalizeMarket`, reusing the normalized market of an earlier evaluation with the same inputs. */
 function marketFor(snapshot: AccountSnapshot, m: MarketParams): NMarket {
   const entry = MARKET_CACHE.get(m);
-  const settleAsset = snapshot.assets[m.settlementAsset];
+  const settleAsset = own(snapshot.assets, m.settlementAsset);
   let market: NMarket;
   if (
     entry !== undefined &&
@@ -311,7 +312,7 @@ export function prepareAccount(snapshot: AccountSnapshot): PreparedAccount {
   for (let i = 0; i < sortedPositions.length; i++) {
     const p = sortedPositions[i]!;
     if (i > 0 && sortedPositions[i - 1]!.id === p.id) throw invalidSnapshot(`duplicate position id ${p.id}`, { positionId: p.id });
-    const params = snapshot.markets[p.market];
+    const params = own(snapshot.markets, p.market);
     if (params === undefined) throw invalidSnapshot(`position ${p.id} refers to unknown market ${p.market}`, { positionId: p.id });
     // Options: LINEAR (premium in quote) and cross only; an INVERSE or isolated option is refused, never mis-valued.
     if (params.kind === 'OPTION' && (params.contractType !== 'LINEAR' || p.marginType === 'ISOLATED')) {

@@ -19,6 +19,7 @@ import { ONE, roundUp, toD } from './decimal';
 import type { NPosition, PreparedAccount } from './model';
 import { portfolioScan, type ScanInstrument } from './options/portfolio-scan';
 import { optionValueAt, optionValueFast, type ValuationMode } from './valuation';
+import { own } from './lookup';
 
 export interface PortfolioGroup {
   readonly underlying: string;
@@ -47,12 +48,12 @@ export function portfolioGroups(prepared: PreparedAccount): { groups: PortfolioG
     list.push(p);
     byUnderlying.set(p.market.base, list);
   }
-  const decimals = snapshot.assets[snapshot.valuationAsset]?.decimals ?? 8;
+  const decimals = own(snapshot.assets, snapshot.valuationAsset)?.decimals ?? 8;
   const groups: PortfolioGroup[] = [];
   const fallbacks: PortfolioFallback[] = [];
   for (const u of [...byUnderlying.keys()].sort()) {
     const list = byUnderlying.get(u)!;
-    const params = snapshot.portfolioParams[u];
+    const params = own(snapshot.portfolioParams, u);
     if (params === undefined) {
       fallbacks.push(Object.freeze({ underlying: u, reason: 'NO_PORTFOLIO_PARAMS', positionIds: Object.freeze(list.map((p) => p.id)) }));
       continue;

@@ -7,6 +7,7 @@ import type Decimal from 'decimal.js';
 import type { AccountSnapshot, PriceQuote } from './types';
 import { ONE, isNonPositive, toD } from './decimal';
 import { invalidSnapshot, missingPrice, stalePrice } from './errors';
+import { own } from './lookup';
 
 /** Tracks the oldest observation among the prices actually used. */
 export class PriceBook {
@@ -21,7 +22,7 @@ export class PriceBook {
 
   /** Checked mark price of a market (age limit: the market's maxPriceAgeSeconds). */
   mark(symbol: string, maxAgeSeconds: number): Decimal {
-    return this.check(this.snapshot.markPrices[symbol], symbol, 'MARK', maxAgeSeconds);
+    return this.check(own(this.snapshot.markPrices, symbol), symbol, 'MARK', maxAgeSeconds);
   }
 
   /** Checked index price of an asset in the valuation asset (age limit: snapshot.maxIndexPriceAgeSeconds). */
@@ -29,7 +30,7 @@ export class PriceBook {
     if (asset === this.snapshot.valuationAsset) return ONE;
     const cached = this.indexCache.get(asset);
     if (cached !== undefined) return cached;
-    const price = this.check(this.snapshot.indexPrices[asset], asset, 'INDEX', this.snapshot.maxIndexPriceAgeSeconds);
+    const price = this.check(own(this.snapshot.indexPrices, asset), asset, 'INDEX', this.snapshot.maxIndexPriceAgeSeconds);
     this.indexCache.set(asset, price);
     return price;
   }
@@ -42,7 +43,7 @@ export class PriceBook {
     if (asset === this.snapshot.valuationAsset) return ONE;
     const cached = this.indexCache.get(asset);
     if (cached !== undefined) return cached;
-    const quote = this.snapshot.indexPrices[asset];
+    const quote = own(this.snapshot.indexPrices, asset);
     if (quote === undefined || quote === null) return null;
     if (this.snapshot.asOfMs - quote.observedAtMs > this.snapshot.maxIndexPriceAgeSeconds * 1000) return null;
     const price = toD(quote.price);

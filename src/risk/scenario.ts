@@ -11,22 +11,40 @@
  *                            market M      mark price of M
  *   3. volatilityShifts    impliedVolatility += shift (annualized, absolute) for a market, or every market on an
  *                          underlying that has an implied volatility; the result must stay positive.
- *   4. trades              Δ signed contracts at price P (default: the mark after step 2) with fee
- *                          feeRate · notional(Δ, P) in the settlement asset (LINEAR |Δ|·c·P, INVERSE |Δ|·c/P),
- *                          applied with the broker-fill rules of fills.ts (funding settled, realized PnL and fee to
- *                          the settlement balance, weighted / unchanged / fill-price entry).
+ *   4. trades              Δ signed contracts at price P (default: the mark after step 2) with a fee (absolute,
+ *                          or feeRate · notional(Δ, P) rounded up to the settlement asset's decimals; LINEAR
+ *                          |Δ|·c·P, INVERSE |Δ|·c/P), applied as the applyFill mutation applies it.
  *   5. leverageChanges     the position's user leverage L (IM rate ≥ 1/L); null = back to the market maximum.
  *   6. isolatedMarginTransfers  amount > 0 moves settlement asset from the cross balance into the isolated margin of
  *                          the position, amount < 0 back.
  *   7. deposits, then withdrawals   the balance of the asset ± amount.
+ *   8. marginModeChange    the account's margin mode (CROSS or PORTFOLIO).
+ * Steps 4–8 are the account-transition model's functions (transition.ts), exactly what the mutations persist: each
+ * operation also yields the refusal its write would answer (`applyScenarioWithVerdict`).
  *
  * Invalid input raises `ScenarioInputError` whose `field` is the path inside the scenario (`trades[1].size`).
  */
 import type Decimal from 'decimal.js';
-import type { AccountSnapshot, MarketParams, PriceQuote } from './types';
+import type { AccountSnapshot, MarginMode, MarginType, MarketParams, PriceQuote } from './types';
 import { ONE, ZERO, toD } from './decimal';
-import { addToBalance, applyFill, positionInMarket, withPosition } from './fills';
 import { notionalOf } from './slippage';
+import { own } from './lookup';
+import { ScenarioInputError } from './input-error';
+import {
+  depositTransition,
+  fillTransition,
+  isolatedTransferTransition,
+  leverageTransition,
+  marginModeTransition,
+  roundDebit,
+  withdrawalTransition,
+  type FillInput,
+  type Transition,
+  type TransitionOptions,
+  type TransitionRefusal,
+} from './transition';
+
+export { ScenarioInputError };
 
 export interface PriceMove {
   readonly asset?: string | null;
@@ -51,8 +69,12 @@ export interface ScenarioTrade {
   readonly size: Decimal;
   /** Fill price; default the (moved) mark. */
   readonly price?: Decimal | null;
-  /** Fee rate on the fill's notional (≥ 0); default 0. */
+  /** Fee rate on the fill's notional (≥ 0); default 0. Exclusive with `fee`. */
   readonly feeRate?: Decimal | null;
+  /** Fee in the settlement asset (≥ 0, at most its decimals), as applyFill takes it. Exclusive with `feeRate`. */
+  readonly fee?: Decimal | null;
+  /** Margin type of a position the trade opens (default CROSS); an open position keeps its own. */
+  readonly marginType?: MarginType | null;
 }
 
 export interface AssetAmount {
@@ -83,18 +105,8 @@ export interface Scenario {
   readonly withdrawals?: readonly AssetAmount[] | null;
   readonly leverageChanges?: readonly LeverageChange[] | null;
   readonly isolatedMarginTransfers?: readonly IsolatedMarginTransfer[] | null;
-}
-
-/** A scenario (or solver input) the engine refuses; `field` is the path of the offending input. */
-export class ScenarioInputError extends Error {
-  override readonly name = 'ScenarioInputError';
-  constructor(
-    message: string,
-    readonly field: string,
-  ) {
-    super(message);
-    Object.setPrototypeOf(this, ScenarioInputError.prototype);
-  }
+  /** The account's margin mode after the scenario (CROSS or PORTFOLIO); null = unchanged. */
+  readonly marginModeChange?: MarginMode | null;
 }
 
 function fail(message: string, field: string): never {
@@ -112,13 +124,13 @@ function requireFinite(x: Decimal, field: string): Decimal {
 }
 
 function requireMarket(snapshot: AccountSnapshot, symbol: string, field: string): MarketParams {
-  const m = snapshot.markets[symbol];
+  const m = own(snapshot.markets, symbol);
   if (m === undefined) fail(`unknown market ${symbol}`, field);
   return m;
 }
 
 function requireAsset(snapshot: AccountSnapshot, symbol: string, field: string): void {
-  if (snapshot.assets[symbol] === undefined) fail(`unknown asset ${symbol}`, field);
+  if (own(snapshot.assets, symbol) === undefined) fail(`unknown asset ${symbol}`, field);
 }
 
 function shiftQuotes(quotes: Readonly<Record<string, PriceQuote>>, ms: number): Record<string, PriceQuote> {
@@ -194,6 +206,11 @@ function applyPriceMove(
 
 /** Applies a scenario to a copy of the snapshot (see the module comment for the order and the formulas). */
 export function applyScenario(input: AccountSnapshot, scenario: Scenario): AccountSnapshot {
+  return applyScenarioWithVerdict(input, scenario).snapshot;
+}
+
+/** Steps 1–3: time, prices and volatility (the market context; nothing the account writes). */
+function applyMarketSteps(input: AccountSnapshot, scenario: Scenario): AccountSnapshot {
   let snap = input;
 
   // 1. Time.
@@ -230,7 +247,7 @@ export function applyScenario(input: AccountSnapshot, scenario: Scenario): Accou
       if (given(v.market)) {
         const m = requireMarket(snap, v.market, `${field}.market`);
         if (m.impliedVolatility === null) fail(`market ${v.market} has no implied volatility`, `${field}.market`);
-        targets = [markets[v.market]!];
+        targets = [own(markets, v.market)!];
       } else {
         requireAsset(snap, v.underlying!, `${field}.underlying`);
         targets = Object.values(markets).filter((m) => m.baseAsset === v.underlying && m.impliedVolatility !== null);
@@ -244,6 +261,41 @@ export function applyScenario(input: AccountSnapshot, scenario: Scenario): Accou
     snap = Object.freeze({ ...snap, markets: Object.freeze(markets) });
   }
 
+  return snap;
+}
+
+/** A refusal of one scenario operation, with the path of the operation (`trades[0]`, `withdrawals[1]`, …). */
+export interface StepRefusal extends TransitionRefusal {
+  readonly step: string;
+}
+
+export interface ScenarioOutcome {
+  readonly snapshot: AccountSnapshot;
+  /** The refusals the real writes would answer, operation by operation (empty = every write accepted). */
+  readonly refusals: readonly StepRefusal[];
+}
+
+/** Runs a transition, prefixing its input errors with the operation's path. */
+function step<T extends Transition>(field: string, run: () => T, refusals: StepRefusal[]): T {
+  let out: T;
+  try {
+    out = run();
+  } catch (error) {
+    if (error instanceof ScenarioInputError) throw new ScenarioInputError(error.message, `${field}.${error.field}`);
+    throw error;
+  }
+  for (const r of out.refusals) refusals.push(Object.freeze({ ...r, step: field }));
+  return out;
+}
+
+/**
+ * Steps 4–8 of a scenario, each operation through the account-transition model (transition.ts): the after-state
+ * of the writes and the refusals they would answer.
+ */
+function applyOperations(input: AccountSnapshot, scenario: Scenario, options: TransitionOptions): ScenarioOutcome {
+  let snap = input;
+  const refusals: StepRefusal[] = [];
+
   // 4. Trades.
   (scenario.trades ?? []).forEach((t, i) => {
     const field = `trades[${i}]`;
@@ -255,56 +307,69 @@ export function applyScenario(input: AccountSnapshot, scenario: Scenario): Accou
       price = requireFinite(t.price, `${field}.price`);
       if (price.lte(0)) fail('trade price must be positive', `${field}.price`);
     } else {
-      const mark = snap.markPrices[t.market];
+      const mark = own(snap.markPrices, t.market);
       if (mark === undefined) fail(`no mark price for ${t.market}: give the trade a price`, `${field}.price`);
       price = toD(mark.price);
     }
-    const feeRate = given(t.feeRate) ? requireFinite(t.feeRate, `${field}.feeRate`) : ZERO;
-    if (feeRate.isNeg()) fail('fee rate must not be negative', `${field}.feeRate`);
-    // fee = feeRate · notional(|Δ|, P), settlement units.
-    const fee = feeRate.mul(notionalOf(m, size, price));
-    snap = applyFill(snap, { market: t.market, size, price, fee }).snapshot;
+    if (given(t.feeRate) && given(t.fee)) fail('a trade takes a fee or a feeRate, not both', `${field}.fee`);
+    let fee = ZERO;
+    if (given(t.fee)) fee = requireFinite(t.fee, `${field}.fee`);
+    else if (given(t.feeRate)) {
+      const feeRate = requireFinite(t.feeRate, `${field}.feeRate`);
+      if (feeRate.isNeg()) fail('fee rate must not be negative', `${field}.feeRate`);
+      // fee = feeRate · notional(|Δ|, P), settlement units, rounded up to the asset's decimals (a debit).
+      const decimals = snap.assets[m.settlementAsset]?.decimals;
+      if (decimals === undefined) fail(`unknown asset ${m.settlementAsset}`, `${field}.market`);
+      fee = roundDebit(feeRate.mul(notionalOf(m, size, price)), decimals);
+    }
+    const spec: FillInput = { market: t.market, size, price, fee, marginType: t.marginType ?? null };
+    snap = step(field, () => fillTransition(snap, spec, options), refusals).snapshot;
   });
 
   // 5. Leverage.
   (scenario.leverageChanges ?? []).forEach((l, i) => {
     const field = `leverageChanges[${i}]`;
     requireMarket(snap, l.market, `${field}.market`);
-    const pos = positionInMarket(snap, l.market);
-    if (pos === undefined) fail(`no position in ${l.market}`, `${field}.market`);
-    let leverage: Decimal | null = null;
-    if (given(l.leverage)) {
-      leverage = requireFinite(l.leverage, `${field}.leverage`);
-      if (leverage.lte(0)) fail('leverage must be positive', `${field}.leverage`);
-    }
-    snap = withPosition(snap, Object.freeze({ ...pos, leverage }));
+    snap = step(field, () => leverageTransition(snap, { market: l.market, leverage: l.leverage ?? null }, options), refusals).snapshot;
   });
 
   // 6. Isolated margin transfers.
   (scenario.isolatedMarginTransfers ?? []).forEach((x, i) => {
     const field = `isolatedMarginTransfers[${i}]`;
-    const m = requireMarket(snap, x.market, `${field}.market`);
-    const pos = positionInMarket(snap, x.market);
-    if (pos === undefined || pos.marginType !== 'ISOLATED') fail(`no isolated position in ${x.market}`, `${field}.market`);
+    requireMarket(snap, x.market, `${field}.market`);
     const amount = requireFinite(x.amount, `${field}.amount`);
-    if (amount.isZero()) fail('transfer amount must not be zero', `${field}.amount`);
-    snap = withPosition(snap, Object.freeze({ ...pos, isolatedMargin: toD(pos.isolatedMargin).add(amount) }));
-    snap = Object.freeze({ ...snap, balances: Object.freeze(addToBalance(snap.balances, m.settlementAsset, amount.neg())) });
+    snap = step(field, () => isolatedTransferTransition(snap, { market: x.market, amount }, options), refusals).snapshot;
   });
 
   // 7. Deposits and withdrawals.
-  const cash = (list: readonly AssetAmount[] | null | undefined, name: 'deposits' | 'withdrawals', sign: Decimal): void => {
-    (list ?? []).forEach((x, i) => {
-      const field = `${name}[${i}]`;
-      requireAsset(snap, x.asset, `${field}.asset`);
-      const amount = requireFinite(x.amount, `${field}.amount`);
-      if (amount.lte(0)) fail('amount must be positive', `${field}.amount`);
-      snap = Object.freeze({ ...snap, balances: Object.freeze(addToBalance(snap.balances, x.asset, amount.mul(sign))) });
-    });
-  };
-  cash(scenario.deposits, 'deposits', ONE);
-  cash(scenario.withdrawals, 'withdrawals', ONE.neg());
-  return snap;
+  (scenario.deposits ?? []).forEach((x, i) => {
+    const field = `deposits[${i}]`;
+    requireAsset(snap, x.asset, `${field}.asset`);
+    const amount = requireFinite(x.amount, `${field}.amount`);
+    snap = step(field, () => depositTransition(snap, { asset: x.asset, amount }), refusals).snapshot;
+  });
+  (scenario.withdrawals ?? []).forEach((x, i) => {
+    const field = `withdrawals[${i}]`;
+    requireAsset(snap, x.asset, `${field}.asset`);
+    const amount = requireFinite(x.amount, `${field}.amount`);
+    snap = step(field, () => withdrawalTransition(snap, { asset: x.asset, amount }, options), refusals).snapshot;
+  });
+
+  // 8. Margin mode.
+  if (given(scenario.marginModeChange)) {
+    const mode = scenario.marginModeChange;
+    snap = step('marginModeChange', () => marginModeTransition(snap, mode, options), refusals).snapshot;
+  }
+  return { snapshot: snap, refusals: Object.freeze(refusals) };
+}
+
+/**
+ * A scenario applied to a copy of the snapshot, with the refusals its operations would meet as real writes
+ * (see the module comment for the order and the formulas).
+ */
+export function applyScenarioWithVerdict(input: AccountSnapshot, scenario: Scenario, options: TransitionOptions = {}): ScenarioOutcome {
+  const moved = applyMarketSteps(input, scenario);
+  return applyOperations(moved, scenario, options);
 }
 
 /** Markets a scenario refers to (the API loads their parameters even when the account holds no position there). */

@@ -4,18 +4,24 @@
  * returns the engine's own verification: the checked quantity at the answer and at the answer moved one unit across
  * the boundary (one unit more for a maximum, one unit less for a minimum).
  *
- *   maxTradeSize(market, side)      largest |Δ| (multiple of the size step, default 10⁻⁸ contracts) such that the
- *                                   account after trading Δ = ±|Δ| at the mark (fee rate 0 unless given) keeps
- *                                   freeCollateral = initialMarginEquity − IM ≥ 0. Starts from 0 when the account
- *                                   is at or above IM now, else from the flat point of a reducing side (|q|) when
- *                                   that is; otherwise no trade qualifies (answer 0, feasible false).
+ * Every operation a solver tries is the account-transition model's (transition.ts), so each answer is what the real
+ * write does: the fill, withdrawal or deposit the mutation would apply, with its rounding and its verdict.
+ *
+ *   maxTradeSize(market, side)      largest |Δ| (multiple of the size step, default 10⁻⁸ contracts) such that the fill
+ *                                   Δ = ±|Δ| at the mark (fee rate 0 unless given) is accepted by the applyFill rule:
+ *                                   reduce-only, or freeCollateral ≥ 0 after it (an ISOLATED position first topped
+ *                                   up to its IM from the cross balance; an option's premium paid). Answer 0 and
+ *                                   feasible false when not even one step is accepted.
  *   maxWithdrawable(asset)          largest w (multiple of 10^−decimals of the asset) keeping freeCollateral ≥ 0 and,
  *                                   for an asset that may not be borrowed, balance − w ≥ 0.
- *   depositToReach(target, market)  smallest deposit d of the market's settlement asset (into the cross balance, or
- *                                   into the isolated margin of an isolated position) after which the position's
- *                                   liquidation price is at or beyond the target (long: ≤ target, short: ≥ target;
- *                                   no liquidation price at all counts as beyond). Null when no deposit up to
- *                                   2^120 units reaches it.
+ *   depositToReach(target, market)  smallest deposit d of the market's settlement asset (into the cross balance, and
+ *                                   for an isolated position transferred into its isolated margin) after which the
+ *                                   position's liquidation price is at or beyond the target on the side where the
+ *                                   boundary is: s = sign(liquidationPrice − mark; the underlying price for an
+ *                                   option position) (a long in a net-short cross book
+ *                                   liquidates above the mark, s = +1), reached when s·(liquidationPrice − target)
+ *                                   ≥ 0 or there is no liquidation price. A target on the safe side of the mark is
+ *                                   reached with 0. Null when no deposit up to 2^120 units reaches it.
  *   minReductionToExitLiquidation   for an account with marginEquity < MM: close cross positions at the mark
  *                                   (no fee), largest MM first, fully while that is not enough, then the smallest
  *                                   multiple of the size step of the next one that gives marginEquity ≥ MM.
@@ -25,11 +31,13 @@ import type { AccountSnapshot, Side } from './types';
 import type { AccountRisk } from './result';
 import { D, ONE, ZERO, minD, toD } from './decimal';
 import { evaluateAccount } from './engine';
-import { applyFill, balanceOf, marketOf, positionInMarket, withBalanceChange, withPosition } from './fills';
+import { balanceOf, marketOf, positionInMarket } from './fills';
 import { DEFAULT_SIZE_STEP } from './liquidation-outcome';
-import { ScenarioInputError } from './scenario';
+import { ScenarioInputError } from './input-error';
+import { depositTransition, fillTransition, isolatedTransferTransition, roundDebit, withdrawalTransition, type FillTransition } from './transition';
 import { bisectFirstTrue, bisectLastTrue, bracketUp, MAX_DOUBLINGS } from './search';
 import { notionalOf } from './slippage';
+import { own } from './lookup';
 
 export interface SolverVerification {
   /** What is checked, e.g. "freeCollateral", "liquidationPrice", "marginEquity - maintenanceMargin". */
@@ -75,7 +83,7 @@ export interface SolverResult {
   readonly riskAtAnswer: AccountRisk | null;
 }
 
-const SKIP = { liquidationPrices: 'SKIP' } as const;
+const SKIP = { liquidationPrices: 'SKIP', greeks: 'SKIP' } as const;
 const quick = (s: AccountSnapshot): AccountRisk => evaluateAccount(s, SKIP);
 
 export interface TradeSolverOptions {
@@ -84,13 +92,19 @@ export interface TradeSolverOptions {
   readonly sizeStep?: Decimal;
 }
 
-function tradeAtMark(snapshot: AccountSnapshot, market: string, size: Decimal, feeRate: Decimal): AccountSnapshot {
-  if (size.isZero()) return snapshot;
+/** The fill of `size` at the mark with fee feeRate·notional (rounded up to the settlement decimals), as applyFill applies it. */
+function fillAtMark(snapshot: AccountSnapshot, market: string, size: Decimal, feeRate: Decimal, before?: AccountRisk): FillTransition {
   const m = marketOf(snapshot, market);
-  const mark = snapshot.markPrices[market];
+  const mark = own(snapshot.markPrices, market);
   if (mark === undefined) throw new ScenarioInputError(`no mark price for ${market}`, 'market');
   const price = toD(mark.price);
-  return applyFill(snapshot, { market, size, price, fee: feeRate.mul(notionalOf(m, size, price)) }).snapshot;
+  const decimals = snapshot.assets[m.settlementAsset]?.decimals ?? 0;
+  const fee = roundDebit(feeRate.mul(notionalOf(m, size, price)), decimals);
+  return fillTransition(snapshot, { market, size, price, fee }, { evaluate: SKIP, before });
+}
+
+function tradeAtMark(snapshot: AccountSnapshot, market: string, size: Decimal, feeRate: Decimal): AccountSnapshot {
+  return size.isZero() ? snapshot : fillAtMark(snapshot, market, size, feeRate).snapshot;
 }
 
 function verification(
@@ -157,42 +171,53 @@ function largestFeasible(args: {
   });
 }
 
-/** Largest trade on `side` keeping freeCollateral ≥ 0 (see the module comment). */
+/** Largest trade on `side` the applyFill rule accepts (see the module comment). */
 export function maxTradeSize(snapshot: AccountSnapshot, market: string, side: Side, options: TradeSolverOptions = {}): SolverResult {
-  if (snapshot.markets[market] === undefined) throw new ScenarioInputError(`unknown market ${market}`, 'market');
+  if (own(snapshot.markets, market) === undefined) throw new ScenarioInputError(`unknown market ${market}`, 'market');
   const unit = toD(options.sizeStep ?? DEFAULT_SIZE_STEP);
   const feeRate = toD(options.feeRate ?? ZERO);
   const sign = side === 'LONG' ? ONE : ONE.neg();
-  const cache = new Map<string, AccountRisk>();
-  const riskAt = (k: Decimal): AccountRisk => {
+  const r0 = quick(snapshot);
+  const cache = new Map<string, { risk: AccountRisk; accepted: boolean }>();
+  const at = (k: Decimal): { risk: AccountRisk; accepted: boolean } => {
     const key = k.toFixed();
     let r = cache.get(key);
     if (r === undefined) {
-      r = quick(tradeAtMark(snapshot, market, k.mul(unit).mul(sign), feeRate));
+      if (k.isZero()) r = { risk: r0, accepted: true };
+      else {
+        const t = fillAtMark(snapshot, market, k.mul(unit).mul(sign), feeRate, r0);
+        r = { risk: t.risk ?? quick(t.snapshot), accepted: t.refusals.length === 0 };
+      }
       cache.set(key, r);
     }
     return r;
   };
-  const ok = (k: Decimal): boolean => riskAt(k).freeCollateral.gte(0);
-  const base = {
-    kind: 'MAX_TRADE_SIZE' as const,
-    unit,
-    asset: null,
-    market,
-    reductions: null,
-  };
-
-  let start: Decimal | null = null;
-  if (ok(ZERO)) start = ZERO;
-  else {
-    const pos = positionInMarket(snapshot, market);
-    const q = pos === undefined ? ZERO : toD(pos.size);
-    if (!q.isZero() && q.isPos() !== sign.isPos()) {
-      const flat = q.abs().div(unit).toDecimalPlaces(0, Decimal.ROUND_FLOOR);
-      if (ok(flat)) start = flat;
-    }
+  const condition = 'applyFill accepts the trade (reduce-only, or freeCollateral >= 0 after it)';
+  const base = { kind: 'MAX_TRADE_SIZE' as const, unit, asset: null, market, reductions: null };
+  const ok = (k: Decimal): boolean => at(k).accepted;
+  const { lo, hi } = bracketUp(ZERO, ok);
+  if (hi === null) {
+    const r = at(lo).risk;
+    return Object.freeze({
+      ...base,
+      answer: null,
+      feasible: true,
+      unbounded: true,
+      riskAtAnswer: r,
+      verification: verification('freeCollateral', condition, lo.mul(unit), r.freeCollateral, true, null, null, null),
+    });
   }
-  return largestFeasible({ base, unit, condition: 'freeCollateral >= 0', riskAt, holds: (_k, r) => r.freeCollateral.gte(0), start });
+  const b = bisectLastTrue(lo, hi, ok);
+  const rA = at(b.lo).risk;
+  const rX = at(b.hi).risk;
+  return Object.freeze({
+    ...base,
+    answer: b.lo.mul(unit),
+    feasible: !b.lo.isZero(),
+    unbounded: false,
+    riskAtAnswer: rA,
+    verification: verification('freeCollateral', condition, b.lo.mul(unit), rA.freeCollateral, true, b.hi.mul(unit), rX.freeCollateral, false),
+  });
 }
 
 export interface WithdrawSolverOptions {
@@ -202,13 +227,30 @@ export interface WithdrawSolverOptions {
 
 /** Largest withdrawal of `asset` keeping freeCollateral ≥ 0 (and balance ≥ 0 unless borrowable). */
 export function maxWithdrawable(snapshot: AccountSnapshot, asset: string, options: WithdrawSolverOptions = {}): SolverResult {
-  const params = snapshot.assets[asset];
+  const params = own(snapshot.assets, asset);
   if (params === undefined) throw new ScenarioInputError(`unknown asset ${asset}`, 'asset');
   const unit = new D(10).pow(-params.decimals);
   const borrowable = options.borrowable ?? true;
   const balance = balanceOf(snapshot, asset);
-  const riskAt = (k: Decimal): AccountRisk => quick(withBalanceChange(snapshot, asset, k.mul(unit).neg()));
-  const holds = (k: Decimal, r: AccountRisk): boolean => r.freeCollateral.gte(0) && (borrowable || balance.sub(k.mul(unit)).gte(0));
+  const cache = new Map<string, { risk: AccountRisk; accepted: boolean }>();
+  const at = (k: Decimal): { risk: AccountRisk; accepted: boolean } => {
+    const key = k.toFixed();
+    let r = cache.get(key);
+    if (r === undefined) {
+      if (k.isZero()) {
+        const risk = quick(snapshot);
+        r = { risk, accepted: risk.freeCollateral.gte(0) };
+      } else {
+        const t = withdrawalTransition(snapshot, { asset, amount: k.mul(unit) }, { evaluate: SKIP });
+        r = { risk: t.risk!, accepted: t.refusals.length === 0 };
+      }
+      cache.set(key, r);
+    }
+    return r;
+  };
+  const riskAt = (k: Decimal): AccountRisk => at(k).risk;
+  // The withdraw mutation's rule (transition.ts), and a balance kept ≥ 0 for an asset that may not be borrowed.
+  const holds = (k: Decimal, _risk?: AccountRisk): boolean => at(k).accepted && (borrowable || balance.sub(k.mul(unit)).gte(0));
   const condition = borrowable ? 'freeCollateral >= 0' : 'freeCollateral >= 0 and balance >= 0';
   const base = { kind: 'MAX_WITHDRAWABLE' as const, unit, asset, market: null, reductions: null };
   return largestFeasible({ base, unit, condition, riskAt, holds, start: holds(ZERO, riskAt(ZERO)) ? ZERO : null });
@@ -218,22 +260,29 @@ export function maxWithdrawable(snapshot: AccountSnapshot, asset: string, option
 export function depositToReach(snapshot: AccountSnapshot, targetRaw: Decimal, market: string): SolverResult {
   const target = toD(targetRaw);
   if (!target.isFinite() || target.lte(0)) throw new ScenarioInputError('target liquidation price must be positive', 'targetLiquidationPrice');
-  const m = snapshot.markets[market];
+  const m = own(snapshot.markets, market);
   if (m === undefined) throw new ScenarioInputError(`unknown market ${market}`, 'market');
   const pos = positionInMarket(snapshot, market);
   if (pos === undefined || toD(pos.size).isZero()) throw new ScenarioInputError(`no open position in ${market}`, 'market');
   const asset = m.settlementAsset;
-  const unit = new D(10).pow(-snapshot.assets[asset]!.decimals);
-  const long = toD(pos.size).isPos();
+  const unit = new D(10).pow(-own(snapshot.assets, asset)!.decimals);
   const snapAt = (k: Decimal): AccountSnapshot => {
     const amount = k.mul(unit);
     if (amount.isZero()) return snapshot;
+    // The writes: deposit, then (isolated) the transfer into the position's margin.
+    const deposited = depositTransition(snapshot, { asset, amount }).snapshot;
     return pos.marginType === 'ISOLATED'
-      ? withPosition(snapshot, Object.freeze({ ...pos, isolatedMargin: toD(pos.isolatedMargin).add(amount) }))
-      : withBalanceChange(snapshot, asset, amount);
+      ? isolatedTransferTransition(deposited, { market, amount }, { evaluate: SKIP }).snapshot
+      : deposited;
   };
-  const liqAt = (k: Decimal): Decimal | null => evaluateAccount(snapAt(k)).positionsById[pos.id]!.liquidationPrice;
-  const reached = (p: Decimal | null): boolean => p === null || (long ? p.lte(target) : p.gte(target));
+  const liqAt = (k: Decimal): Decimal | null => evaluateAccount(snapAt(k), { greeks: 'SKIP' }).positionsById[pos.id]!.liquidationPrice;
+  // The side of the boundary: where the liquidation price is relative to the position's mark now.
+  const r0 = evaluateAccount(snapshot, { greeks: 'SKIP' });
+  const p0 = r0.positionsById[pos.id]!;
+  // An option position's liquidation price is an underlying level: compared with the underlying price, not its mark.
+  const current = p0.option?.underlyingPrice ?? p0.markPrice;
+  const above = p0.liquidationPrice !== null && p0.liquidationPrice.gt(current);
+  const reached = (p: Decimal | null): boolean => p === null || (above ? p.gte(target) : p.lte(target));
   const cache = new Map<string, Decimal | null>();
   const liq = (k: Decimal): Decimal | null => {
     const key = k.toFixed();
@@ -241,7 +290,7 @@ export function depositToReach(snapshot: AccountSnapshot, targetRaw: Decimal, ma
     return cache.get(key)!;
   };
   const ok = (k: Decimal): boolean => reached(liq(k));
-  const condition = long ? 'liquidationPrice <= target (or none)' : 'liquidationPrice >= target (or none)';
+  const condition = above ? 'liquidationPrice >= target (or none; boundary above the mark)' : 'liquidationPrice <= target (or none; boundary below the mark)';
   const base = { kind: 'DEPOSIT_TO_REACH' as const, unit, asset, market, reductions: null, unbounded: false };
   if (ok(ZERO)) {
     return Object.freeze({

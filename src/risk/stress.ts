@@ -29,6 +29,7 @@ import type { AccountRisk } from './result';
 import { liquidationOutcome, type LiquidationOutcome } from './liquidation-outcome';
 import { applyScenario, ScenarioInputError, type PriceMove } from './scenario';
 import { liquidationExecution, notionalOf } from './slippage';
+import { own } from './lookup';
 
 export const DEFAULT_MAX_ROUNDS = 10;
 export const MAX_ROUNDS_CAP = 50;
@@ -339,7 +340,7 @@ export class StressCascade {
     const headroom = Number(risk.marginEquity.sub(risk.maintenanceMargin));
     const exposures: { market: string; notionalUsd: number; mark: number }[] = [];
     for (const p of risk.positions) {
-      const m = snap.markets[p.market]!;
+      const m = own(snap.markets, p.market)!;
       // Isolated positions, and MM that is not continuous piecewise linear in the notional: always re-evaluate.
       if (p.marginType === 'ISOLATED' || m.liquidityAddon !== null || m.volatilityAdjustment !== null) {
         this.screens.delete(id);
@@ -360,7 +361,7 @@ export class StressCascade {
     for (const draw of outcome.insuranceFundDraws) this.funds.set(draw.asset, draw.balanceAfter);
     for (const step of outcome.steps) {
       this.positionsClosed += 1;
-      const market = snap.markets[step.market]!;
+      const market = own(snap.markets, step.market)!;
       let flow = this.flows.get(step.market);
       if (!flow) {
         flow = { sold: ZERO, bought: ZERO, closedUsd: ZERO };
@@ -384,7 +385,7 @@ export class StressCascade {
     const balances = after.balances.map((b) => {
       const amount = toD(b.amount);
       if (writeOff.lte(0) || !amount.isNeg()) return b;
-      const x = b.asset === after.valuationAsset ? toD(1) : toD(after.indexPrices[b.asset]?.price ?? 0);
+      const x = b.asset === after.valuationAsset ? toD(1) : toD(own(after.indexPrices, b.asset)?.price ?? 0);
       if (x.lte(0)) return b;
       const creditUsd = minD(amount.neg().mul(x), writeOff);
       writeOff = writeOff.sub(creditUsd);
@@ -409,7 +410,7 @@ export class StressCascade {
     let closedUsd = ZERO;
     for (const symbol of [...this.flows.keys()].sort()) {
       const flow = this.flows.get(symbol)!;
-      const market = this.venue.markets[symbol]!;
+      const market = own(this.venue.markets, symbol)!;
       const mark = toD(this.marks[symbol]!.price);
       const net = flow.sold.sub(flow.bought);
       let after = mark;

@@ -14,6 +14,11 @@
  *   ISOLATED_POSITION_LIQUIDATABLE       an isolated position with isolatedEquity < its MM
  *   ISOLATED_MARGIN_NEGATIVE             an isolated position's margin below zero (transfer out too large)
  *   BALANCE_NEGATIVE_WITHOUT_BORROWING   a negative balance of an asset that may not be borrowed
+ *   ISOLATED_BELOW_INITIAL_MARGIN        (refusals only) an isolated transfer out would leave the position below IM
+ *
+ * Every operation of the scenario (trades, leverage changes, transfers, deposits, withdrawals, margin mode) is also
+ * judged as the real write would judge it (transition.ts): a limit that refuses the write has `refusesWrite` and the
+ * operation's path; a refusal met in an intermediate state that the after-state does not break is listed too.
  */
 import type Decimal from 'decimal.js';
 import type { AccountSnapshot, AccountStatus } from './types';
@@ -21,15 +26,10 @@ import type { AccountRisk, PositionRisk } from './result';
 import { ZERO, toD } from './decimal';
 import { evaluateAccount, type EvaluateOptions } from './engine';
 import { liquidationOutcome, type LiquidationOutcome } from './liquidation-outcome';
-import { applyScenario, type Scenario } from './scenario';
+import { applyScenarioWithVerdict, type Scenario, type StepRefusal } from './scenario';
+import type { BrokenLimitCode } from './transition';
 
-export type BrokenLimitCode =
-  | 'FREE_COLLATERAL_NEGATIVE'
-  | 'BELOW_MAINTENANCE'
-  | 'BANKRUPT'
-  | 'ISOLATED_POSITION_LIQUIDATABLE'
-  | 'ISOLATED_MARGIN_NEGATIVE'
-  | 'BALANCE_NEGATIVE_WITHOUT_BORROWING';
+export type { BrokenLimitCode };
 
 export interface BrokenLimit {
   readonly code: BrokenLimitCode;
@@ -38,6 +38,13 @@ export interface BrokenLimit {
   readonly field: string;
   /** True when the before-state already broke this limit. */
   readonly alreadyBroken: boolean;
+  /**
+   * True when the real write of the scenario's operations would be refused on this limit (the account-transition
+   * model's verdict, transition.ts); the write's refusal is INSUFFICIENT_MARGIN.
+   */
+  readonly refusesWrite: boolean;
+  /** The operation whose write is refused (`trades[0]`, `withdrawals[1]`, `marginModeChange`); null otherwise. */
+  readonly operation: string | null;
 }
 
 export interface PositionDiff {
@@ -177,12 +184,14 @@ export function brokenLimits(
   snapAfter: AccountSnapshot,
   scenario: Scenario,
   borrowable: (asset: string) => boolean,
+  refusals: readonly StepRefusal[] = [],
 ): BrokenLimit[] {
   const causes: string[] = [];
   if ((scenario.withdrawals ?? []).length > 0) causes.push('withdrawal');
   if ((scenario.trades ?? []).length > 0) causes.push('trade');
   if ((scenario.isolatedMarginTransfers ?? []).length > 0) causes.push('isolated margin transfer');
   if ((scenario.leverageChanges ?? []).length > 0) causes.push('leverage change');
+  if (scenario.marginModeChange) causes.push('margin mode change');
   if ((scenario.priceMoves ?? []).length > 0 || (scenario.volatilityShifts ?? []).length > 0 || scenario.timeAdvanceSeconds) causes.push('market move');
   const cause = causes.length === 0 ? 'the scenario' : causes.join(' and ');
 
@@ -234,7 +243,31 @@ export function brokenLimits(
   const out: BrokenLimit[] = [];
   for (const c of checks) {
     if (!c.broken(after, snapAfter)) continue;
-    out.push(Object.freeze({ code: c.code, field: c.field, message: c.message, alreadyBroken: c.broken(before, snapBefore) }));
+    const refusal = refusals.find((r) => r.code === c.code && r.field === c.field);
+    out.push(
+      Object.freeze({
+        code: c.code,
+        field: c.field,
+        message: c.message,
+        alreadyBroken: c.broken(before, snapBefore),
+        refusesWrite: refusal !== undefined,
+        operation: refusal?.step ?? null,
+      }),
+    );
+  }
+  for (const r of refusals) {
+    if (out.some((b) => b.code === r.code && b.field === r.field)) continue;
+    const c = checks.find((x) => x.code === r.code && x.field === r.field);
+    out.push(
+      Object.freeze({
+        code: r.code,
+        field: r.field,
+        message: r.message,
+        alreadyBroken: c !== undefined && c.broken(before, snapBefore),
+        refusesWrite: true,
+        operation: r.step,
+      }),
+    );
   }
   return out;
 }
@@ -242,7 +275,7 @@ export function brokenLimits(
 /** Evaluates a scenario against a snapshot (see the module comment). Throws ScenarioInputError for bad input. */
 export function whatIf(snapshot: AccountSnapshot, scenario: Scenario, options: WhatIfOptions = {}): WhatIfResult {
   const before = evaluateAccount(snapshot, options.evaluate);
-  const snapAfter = applyScenario(snapshot, scenario);
+  const { snapshot: snapAfter, refusals } = applyScenarioWithVerdict(snapshot, scenario);
   const after = evaluateAccount(snapAfter, options.evaluate);
   const borrowable = options.borrowable ?? (() => true);
   const liquidatable =
@@ -254,7 +287,7 @@ export function whatIf(snapshot: AccountSnapshot, scenario: Scenario, options: W
     after,
     snapshotAfter: snapAfter,
     diff: riskDiff(before, after, snapshot, snapAfter),
-    brokenLimits: Object.freeze(brokenLimits(before, after, snapshot, snapAfter, scenario, borrowable)),
+    brokenLimits: Object.freeze(brokenLimits(before, after, snapshot, snapAfter, scenario, borrowable, refusals)),
     liquidationOutcome: liquidatable
       ? liquidationOutcome(snapAfter, { insuranceFunds: options.insuranceFunds, sizeStep: options.sizeStep })
       : null,

@@ -4,12 +4,22 @@
  */
 import type express from 'express';
 import type { Logger } from 'pino';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes } from 'rate-limiter-flexible';
 import { ERROR_TABLE, type ErrorCode } from '../api/errors';
 import type { Principal } from '../api/principal';
 import { hashApiKey, touchApiKey, verifyApiKey } from '../store/api-key.repository';
 import { apiKeyCacheFor } from './api-key-cache';
 import type { Database } from '../store/database';
+import type { RateLimiters } from './rate-limits';
+
+/** The client address failed authentications are counted by (the socket's peer; express's `trust proxy` applies). */
+function clientAddress(req: express.Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+}
+
+function retryAfter(res: express.Response, ms: number): void {
+  res.setHeader('retry-after', String(Math.max(1, Math.ceil(ms / 1000))));
+}
 
 /** `x-api-key: <key>` or `Authorization: Bearer <key>`; null when neither is present. */
 export function presentedKey(req: express.Request): string | null {
@@ -29,30 +39,51 @@ function sendError(res: express.Response, code: ErrorCode, message: string): voi
 /** Per-process throttle of last_used_at writes: at most one UPDATE per key per minute (an optimization only). */
 const TOUCH_INTERVAL_MS = 60_000;
 
-export function authenticate(db: Database, logger: Logger): express.RequestHandler {
+/**
+ * API key authentication. A missing or invalid key counts as a failed authentication of the client address; an
+ * address past its limit (AUTH_FAILURE_LIMIT per AUTH_FAILURE_DURATION_S) is answered 429 RATE_LIMITED without any
+ * key lookup until its window ends, so guessing keys costs the database nothing.
+ */
+export function authenticate(db: Database, logger: Logger, limiters?: RateLimiters): express.RequestHandler {
   const touched = new Map<string, number>();
   const cache = apiKeyCacheFor(db);
+  const failures = limiters?.authFailures;
+  const failureLimit = limiters?.options.authFailures ?? Infinity;
+  const failed = (req: express.Request): void => {
+    if (failures) void failures.consume(clientAddress(req), 1).catch(() => undefined);
+  };
   return async (req, res, next) => {
-    const key = presentedKey(req);
-    if (!key) {
-      res.setHeader('www-authenticate', 'Bearer realm="margin-risk-api"');
-      sendError(res, 'UNAUTHENTICATED', 'an API key is required (header x-api-key or Authorization: Bearer)');
-      return;
-    }
     try {
+      const key = presentedKey(req);
       // A key verified in the last few seconds is not looked up again (src/server/api-key-cache.ts: revocation
       // through this process is immediate, through another replica within API_KEY_CACHE_TTL_MS).
-      const hash = hashApiKey(key);
-      let principal = cache.get(hash);
+      const hash = key ? hashApiKey(key) : null;
+      let principal = hash ? cache.get(hash) : null;
       if (principal === null) {
+        // Only a request that needs a lookup is checked against its address's failures.
+        if (failures) {
+          const state = await failures.get(clientAddress(req));
+          if (state !== null && state.consumedPoints >= failureLimit) {
+            retryAfter(res, state.msBeforeNext);
+            sendError(res, 'RATE_LIMITED', 'too many failed authentications from this address; retry later');
+            return;
+          }
+        }
+        if (!key) {
+          failed(req);
+          res.setHeader('www-authenticate', 'Bearer realm="margin-risk-api"');
+          sendError(res, 'UNAUTHENTICATED', 'an API key is required (header x-api-key or Authorization: Bearer)');
+          return;
+        }
         const record = await verifyApiKey(db.pool, key);
         if (!record) {
+          failed(req);
           res.setHeader('www-authenticate', 'Bearer realm="margin-risk-api", error="invalid_token"');
           sendError(res, 'UNAUTHENTICATED', 'invalid or revoked API key');
           return;
         }
         principal = { apiKeyId: record.id, role: record.role, brokerId: record.brokerId, label: record.label };
-        cache.set(hash, principal);
+        cache.set(hash!, principal);
       }
       res.locals.principal = principal;
       const now = Date.now();
@@ -69,13 +100,12 @@ export function authenticate(db: Database, logger: Logger): express.RequestHandl
 }
 
 /**
- * Rate limit per API key: `points` requests per `durationS` seconds.
- * In-memory, per process: with N replicas a key gets up to N × points. A multi-replica deployment swaps
- * RateLimiterMemory for rate-limiter-flexible's RateLimiterPostgres (over the same pool) or RateLimiterRedis, which
- * share one counter per key across replicas; the middleware stays the same.
+ * Rate limit per API key: `requests` points per window (src/server/rate-limits.ts: per process, or shared by every
+ * replica with RATE_LIMIT_STORE=postgres).
  */
-export function rateLimit(options: { points: number; durationS: number }): express.RequestHandler {
-  const limiter = new RateLimiterMemory({ points: options.points, duration: options.durationS, keyPrefix: 'graphql' });
+export function rateLimit(limiters: RateLimiters): express.RequestHandler {
+  const limiter = limiters.requests;
+  const options = { points: limiters.options.requestPoints, durationS: limiters.options.durationS };
   return async (_req, res, next) => {
     const principal = res.locals.principal as Principal | undefined;
     if (!principal) {
@@ -89,7 +119,7 @@ export function rateLimit(options: { points: number; durationS: number }): expre
       next();
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes) {
-        res.setHeader('retry-after', String(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000))));
+        retryAfter(res, rejection.msBeforeNext);
         res.setHeader('x-ratelimit-limit', String(options.points));
         res.setHeader('x-ratelimit-remaining', '0');
         sendError(res, 'RATE_LIMITED', `rate limit of ${options.points} requests per ${options.durationS}s exceeded for this API key`);

@@ -98,6 +98,11 @@ function asGraphQLJsError(error: GraphQLError): GraphQLError {
   return located;
 }
 
+/** The schema defines no subscriptions: a `subscription` operation is a client error (HTTP 400, BAD_REQUEST). */
+function unsupportedSubscription(): GraphQLError {
+  return new GraphQLError('subscription operations are not supported by this API', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+}
+
 /**
  * Executes a parsed, validated operation with its compiled form, in a `graphql.execute` span (a no-op while tracing
  * is off, src/server/tracing.ts): graphql-jit's execution is invisible to the graphql instrumentation, and the
@@ -111,7 +116,7 @@ export function compiledExecutor(schema: GraphQLSchema): GatewayExecutor {
       'graphql.execute',
       {
         attributes: {
-          'graphql.operation.type': requestContext.operation.operation,
+          'graphql.operation.type': requestContext.operation?.operation ?? 'unresolved',
           ...(requestContext.operationName ? { 'graphql.operation.name': requestContext.operationName } : {}),
         },
       },
@@ -138,6 +143,13 @@ function executeCompiled(schema: GraphQLSchema): GatewayExecutor {
   return async (requestContext) => {
     const { document, operation, operationName, request, context } = requestContext;
     const variables = request.variables ?? {};
+    // No operation to run (several operations and no operationName, or a name the document does not define):
+    // graphql-js's own resolution error, which Apollo answers as OPERATION_RESOLUTION_FAILURE (HTTP 400).
+    // (With the name the client sent: the context's operationName is that of the resolved operation, null here.)
+    if (operation === undefined || operation === null) {
+      return execute({ schema, document, contextValue: context, variableValues: variables, operationName: request.operationName ?? operationName });
+    }
+    if (operation.operation === 'subscription') return { errors: [unsupportedSubscription()] };
     const compiled = compiledOperation(schema, document, operationName);
     if (compiled === 'INTERPRET') return execute({ schema, document, contextValue: context, variableValues: variables, operationName });
     const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables, { maxErrors: MAX_VARIABLE_ERRORS });

@@ -21,6 +21,10 @@ const ConfigSchema = z.object({
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
   RATE_LIMIT_POINTS: z.coerce.number().int().min(1).default(1200),
   RATE_LIMIT_DURATION_S: z.coerce.number().int().min(1).default(60),
+  RATE_LIMIT_COST_POINTS: z.coerce.number().int().min(10).default(200_000),
+  RATE_LIMIT_STORE: z.enum(['memory', 'postgres']).default('memory'),
+  AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(20),
+  AUTH_FAILURE_DURATION_S: z.coerce.number().int().min(1).default(60),
   QUERY_MAX_DEPTH: z.coerce.number().int().min(2).max(100).default(12),
   QUERY_MAX_ALIASES: z.coerce.number().int().min(1).default(100),
   QUERY_MAX_COST: z.coerce.number().int().min(10).default(20_000),
@@ -39,7 +43,7 @@ export interface Config {
   readonly databaseUrl: string | null;
   readonly dataDir: string;
   readonly embeddedPgPort: number;
-  /** Seed the demo venue when the database is empty (default: on for the embedded database only). */
+  /** Seed the demo venue when the database is empty (default: on for the embedded database only, off in production; demo keys never in production). */
   readonly seedDemo: boolean;
   /** Apply pending migrations at start (default); false: refuse to start while any is pending (a migrate job runs them). */
   readonly migrateOnStart: boolean;
@@ -50,6 +54,13 @@ export interface Config {
   /** Requests per API key per window (RATE_LIMIT_POINTS per RATE_LIMIT_DURATION_S seconds). */
   readonly rateLimitPoints: number;
   readonly rateLimitDurationS: number;
+  /** Query cost per API key per window (RATE_LIMIT_COST_POINTS per RATE_LIMIT_DURATION_S; src/server/limits.ts). */
+  readonly rateLimitCostPoints: number;
+  /** Where the counters live: per process (memory) or shared by every replica (postgres). */
+  readonly rateLimitStore: 'memory' | 'postgres';
+  /** Failed authentications per client address per window, before the address is answered 429 without a lookup. */
+  readonly authFailureLimit: number;
+  readonly authFailureDurationS: number;
   /** Query shape limits, checked before execution (src/server/limits.ts). */
   readonly queryMaxDepth: number;
   readonly queryMaxAliases: number;
@@ -79,7 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: c.DATABASE_URL ?? null,
     dataDir: c.DATA_DIR,
     embeddedPgPort: c.EMBEDDED_PG_PORT,
-    seedDemo: c.SEED_DEMO ?? c.DATABASE_URL === undefined,
+    seedDemo: c.SEED_DEMO ?? (c.DATABASE_URL === undefined && c.NODE_ENV !== 'production'),
     migrateOnStart: c.MIGRATE_ON_START,
     logLevel: c.LOG_LEVEL,
     dbPoolMax: c.DB_POOL_MAX,
@@ -87,6 +98,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBodyBytes: c.MAX_BODY_BYTES,
     rateLimitPoints: c.RATE_LIMIT_POINTS,
     rateLimitDurationS: c.RATE_LIMIT_DURATION_S,
+    rateLimitCostPoints: c.RATE_LIMIT_COST_POINTS,
+    rateLimitStore: c.RATE_LIMIT_STORE,
+    authFailureLimit: c.AUTH_FAILURE_LIMIT,
+    authFailureDurationS: c.AUTH_FAILURE_DURATION_S,
     queryMaxDepth: c.QUERY_MAX_DEPTH,
     queryMaxAliases: c.QUERY_MAX_ALIASES,
     queryMaxCost: c.QUERY_MAX_COST,

@@ -43,6 +43,12 @@ export function variableField(message: string): string | null {
   return match ? match[1]! : null;
 }
 
+/** A Postgres data exception (SQLSTATE class 22), raised by a value rather than by the statement or the server. */
+export function isDataException(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return error instanceof Error && typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
+}
+
 /**
  * Domain errors become their table row; client mistakes pass; anything else is logged with its stack and masked.
  * Production additionally drops validation "did you mean" hints (schema hints) from messages.
@@ -67,6 +73,19 @@ export function createErrorFormatter(logger: Logger, env: string) {
       const message = env === 'production' ? formatted.message.replace(/ Did you mean .*$/, '') : formatted.message;
       const field = code === 'BAD_USER_INPUT' ? variableField(formatted.message) : null;
       return { message, locations: formatted.locations, path: formatted.path, extensions: { code, ...(field ? { field } : {}) } };
+    }
+    // Apollo's own request errors (a persisted-query hash mismatch, …) carry an HTTP 4xx status and sometimes no
+    // code: the client's mistake, passed through with its status and the code BAD_REQUEST.
+    const raw = error instanceof GraphQLError ? error.extensions : undefined;
+    const httpStatus = (raw?.http as { status?: unknown } | undefined)?.status;
+    if (raw !== undefined && raw.code === undefined && typeof httpStatus === 'number' && httpStatus >= 400 && httpStatus < 500) {
+      return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code: 'BAD_REQUEST' } };
+    }
+    // A value Postgres refuses as data (SQLSTATE class 22: a NUL character in text, a number out of range, …) came
+    // from the client: BAD_USER_INPUT, nothing was written (the statement failed).
+    if (isDataException(original)) {
+      logger.info({ sqlstate: (original as { code: string }).code, path: formatted.path }, 'client value refused by the database');
+      return { message: `invalid value: ${(original as Error).message}`, path: formatted.path, extensions: { code: 'BAD_USER_INPUT' } };
     }
     // The database went away mid-request (authentication may have been answered from its cache): a clean 503
     // UNAVAILABLE, as when authentication itself cannot reach the database (src/server/auth.ts).
@@ -180,7 +199,8 @@ export function introspectionEnabled(env: string): boolean {
 export const CSRF_PREFLIGHT_HEADERS = ['x-apollo-operation-name', 'apollo-require-preflight', 'x-api-key', 'authorization'];
 
 export function createApolloServer(args: {
-  httpServer: http.Server;
+  /** When given, Apollo drains this server on stop (src/server/http.ts drains its own: src/server/drain.ts). */
+  httpServer?: http.Server;
   logger: Logger;
   env: string;
   plugins?: ApolloServerPlugin<GraphQLContext>[];
@@ -196,6 +216,6 @@ export function createApolloServer(args: {
     // leave shutdown hanging outside NODE_ENV=test.
     stopOnTerminationSignals: false,
     formatError: createErrorFormatter(args.logger, args.env),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: args.httpServer }), detachRequestContextPlugin, releaseSnapshotPlugin, riskModePlugin, databaseUnavailablePlugin, ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageDisabled(), noStorePlugin, ...(args.plugins ?? [])],
+    plugins: [...(args.httpServer ? [ApolloServerPluginDrainHttpServer({ httpServer: args.httpServer })] : []), detachRequestContextPlugin, releaseSnapshotPlugin, riskModePlugin, databaseUnavailablePlugin, ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageDisabled(), noStorePlugin, ...(args.plugins ?? [])],
   });
 }

@@ -12,6 +12,8 @@ import { forgetApiKey } from './api-key-cache';
 import type { Database } from '../store/database';
 import type { Config } from './config';
 import { authenticate, rateLimit } from './auth';
+import { httpDrain } from './drain';
+import { createRateLimiters } from './rate-limits';
 import { createApolloServer, introspectionEnabled } from './graphql';
 import { costLimitPlugin, queryShapeGuard } from './limits';
 import { graphiqlRouter } from './graphiql';
@@ -74,6 +76,7 @@ export async function startServer(args: { config: Config; db: Database; logger: 
   // responses are never answered 304, and every GraphQL response is `cache-control: no-store` (src/server/graphql.ts).
   app.set('etag', false);
   const httpServer = createHttpServer(app);
+  const drain = httpDrain(httpServer);
   let draining = false;
 
   // The request id (x-request-id), one structured log line (pino-http) and the HTTP metrics per request.
@@ -94,11 +97,18 @@ export async function startServer(args: { config: Config; db: Database; logger: 
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'database unreachable' });
   });
 
+  const limiters = await createRateLimiters(db, {
+    store: config.rateLimitStore,
+    requestPoints: config.rateLimitPoints,
+    costPoints: config.rateLimitCostPoints,
+    durationS: config.rateLimitDurationS,
+    authFailures: config.authFailureLimit,
+    authFailureDurationS: config.authFailureDurationS,
+  });
   const apollo = createApolloServer({
-    httpServer,
     logger,
     env: config.env,
-    plugins: [costLimitPlugin<GraphQLContext>(config.queryMaxCost), metricsPlugin<GraphQLContext>()],
+    plugins: [costLimitPlugin<GraphQLContext>(config.queryMaxCost, limiters), metricsPlugin<GraphQLContext>()],
   });
   await apollo.start();
   // GraphiQL for browsers, outside production (src/server/graphiql.ts); before authentication, which a page needs none
@@ -108,8 +118,8 @@ export async function startServer(args: { config: Config; db: Database; logger: 
   app.use(
     '/graphql',
     // Who is calling (401) and how often (429), before the body is read.
-    authenticate(db, logger),
-    rateLimit({ points: config.rateLimitPoints, durationS: config.rateLimitDurationS }),
+    authenticate(db, logger, limiters),
+    rateLimit(limiters),
     express.json({ limit: config.maxBodyBytes }),
     queryShapeGuard({ maxDepth: config.queryMaxDepth, maxAliases: config.queryMaxAliases, introspection: introspectionEnabled(config.env) }),
     expressMiddleware(apollo, {
@@ -151,13 +161,17 @@ export async function startServer(args: { config: Config; db: Database; logger: 
     stop() {
       if (!stopping) {
         draining = true;
-        // /readyz answers 503 from now on; during the drain delay requests are still served, so a load balancer
-        // has time to notice and stop routing here before the listener closes.
+        // /readyz answers 503 from now on; during the drain delay requests are still served (each answer with
+        // Connection: close, so clients reconnect elsewhere), giving a load balancer time to stop routing here.
+        drain.beginDrain();
         const delay = config.shutdownDrainDelayMs ?? 0;
         const wait = delay > 0 ? new Promise<void>((resolve) => setTimeout(resolve, delay)) : Promise.resolve();
-        // apollo.stop() drains the HTTP server: stops accepting, waits for in-flight requests, then closes idle
-        // keep-alive connections.
-        stopping = wait.then(() => apollo.stop()).finally(untrackPool);
+        // Then the listener closes: idle connections are refused, in-flight requests answered (src/server/drain.ts),
+        // and Apollo stops.
+        stopping = wait
+          .then(() => drain.close(config.shutdownTimeoutMs))
+          .then(() => apollo.stop())
+          .finally(untrackPool);
       }
       return stopping;
     },

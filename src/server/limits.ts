@@ -23,7 +23,12 @@ import {
 } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
+import { HeaderMap } from '@apollo/server';
+import { RateLimiterRes } from 'rate-limiter-flexible';
 import { ERROR_TABLE } from '../api/errors';
+import type { Principal } from '../api/principal';
+import type { RateLimiters } from './rate-limits';
+import { DEFAULT_MAX_ROUNDS, MAX_ROUNDS_CAP } from '../risk/stress';
 
 /** Upper bound on the tokens of a document: parsing stops there (graphql-js `maxTokens`). */
 export const MAX_QUERY_TOKENS = 20_000;
@@ -115,10 +120,45 @@ function tooComplex(message: string, details: Record<string, unknown> = {}): Gra
   return new GraphQLError(message, { extensions: { code: row.extensionsCode, ...details, http: { status: row.httpStatus } } });
 }
 
-/** What the guard learns from a query text: too many tokens, not parsable (Apollo reports it), or its shape. */
-type ShapeOutcome = 'TOO_MANY_TOKENS' | 'UNPARSABLE' | QueryShape;
+/**
+ * Deepest bracket nesting ({ [ ( ) a parser would recurse into: the parser recurses once per level of selection
+ * sets and of literal lists and objects, and overflows the stack at a few thousand levels. Counted on the raw text
+ * before anything is parsed; strings, block strings and comments are skipped.
+ */
+export const MAX_NESTING = 64;
+
+export function nestingDepth(query: string): number {
+  let depth = 0;
+  let max = 0;
+  const n = query.length;
+  for (let i = 0; i < n; i++) {
+    const c = query.charCodeAt(i);
+    if (c === 0x23 /* # */) {
+      while (i < n && query.charCodeAt(i) !== 0x0a && query.charCodeAt(i) !== 0x0d) i++;
+    } else if (c === 0x22 /* " */) {
+      if (query.startsWith('"""', i)) {
+        i += 3;
+        while (i < n && !query.startsWith('"""', i)) i += query.charCodeAt(i) === 0x5c && query.startsWith('"""', i + 1) ? 4 : 1;
+        i += 2;
+      } else {
+        i++;
+        while (i < n && query.charCodeAt(i) !== 0x22 && query.charCodeAt(i) !== 0x0a) i += query.charCodeAt(i) === 0x5c ? 2 : 1;
+      }
+    } else if (c === 0x7b || c === 0x5b || c === 0x28) {
+      depth += 1;
+      if (depth > max) max = depth;
+    } else if (c === 0x7d || c === 0x5d || c === 0x29) {
+      depth -= 1;
+    }
+  }
+  return max;
+}
+
+/** What the guard learns from a query text: too many tokens, nested too deep to parse, not parsable (Apollo reports it), or its shape. */
+type ShapeOutcome = 'TOO_MANY_TOKENS' | 'TOO_DEEP' | 'UNPARSABLE' | QueryShape;
 
 function shapeOf(query: string): ShapeOutcome {
+  if (nestingDepth(query) > MAX_NESTING) return 'TOO_DEEP';
   let document: DocumentNode;
   try {
     document = parse(query, { maxTokens: MAX_QUERY_TOKENS, noLocation: true });
@@ -169,6 +209,10 @@ export function queryShapeGuard(limits: { maxDepth: number; maxAliases: number; 
       refuse(`query has more than ${MAX_QUERY_TOKENS} tokens`);
       return;
     }
+    if (shape === 'TOO_DEEP') {
+      refuse(`query nests brackets deeper than ${MAX_NESTING} levels`);
+      return;
+    }
     if (shape === 'UNPARSABLE') {
       next();
       return;
@@ -190,8 +234,66 @@ export function queryShapeGuard(limits: { maxDepth: number; maxAliases: number; 
   };
 }
 
-/** Field cost: 1 (10 for a mutation) plus the children, × the page size (`first`, else `last`) on paginated fields. */
+/**
+ * Engine work, in cost units, priced by argument (documented beside each field in schema.graphql):
+ * - `whatIf`: per scenario, its selection + WHATIF_SCENARIO_COST + WHATIF_ENTRY_COST × its entries (trades, price
+ *   moves, deposits, …: each is applied and re-evaluated);
+ * - `stressTest`: STRESS_ROUND_COST × `maxRounds` (default 10; every round re-evaluates every account of the venue);
+ * - the solvers (`maxTradeSize`, `maxWithdrawable`, `depositToReach`, `minReductionToExitLiquidation`): SOLVER_COST
+ *   each (a search of many evaluations); `valueAtRisk`: VALUE_AT_RISK_COST (a revaluation per historical window);
+ *   `liquidationOutcome`: LIQUIDATION_OUTCOME_COST.
+ * With the default QUERY_MAX_COST of 20,000: two stress tests, or ~4 full 20-scenario × 100-entry what-ifs, per
+ * request; per key, RATE_LIMIT_COST_POINTS per window (src/server/rate-limits.ts).
+ */
+export const WHATIF_SCENARIO_COST = 20;
+export const WHATIF_ENTRY_COST = 2;
+export const STRESS_ROUND_COST = 1_000;
+export const SOLVER_COST = 100;
+export const VALUE_AT_RISK_COST = 100;
+export const LIQUIDATION_OUTCOME_COST = 50;
+
+const SOLVERS = new Set(['maxTradeSize', 'maxWithdrawable', 'depositToReach', 'minReductionToExitLiquidation']);
+const SCENARIO_LISTS = ['priceMoves', 'volatilityShifts', 'trades', 'deposits', 'withdrawals', 'leverageChanges', 'isolatedMarginTransfers'] as const;
+
+/** Entries of one what-if scenario (the lists it applies). */
+function scenarioEntries(scenario: unknown): number {
+  if (scenario === null || typeof scenario !== 'object') return 0;
+  let n = 0;
+  for (const list of SCENARIO_LISTS) {
+    const value = (scenario as Record<string, unknown>)[list];
+    if (Array.isArray(value)) n += value.length;
+  }
+  return n;
+}
+
+/** The engine work a field asks for, or null when it is not an engine field. */
+function engineCost(parent: string, field: string, args: Record<string, unknown>, childComplexity: number): number | null {
+  if (parent === 'Query' && field === 'whatIf') {
+    const scenarios = Array.isArray(args.scenarios) ? args.scenarios : [];
+    let cost = 1;
+    for (const scenario of scenarios) cost += childComplexity + WHATIF_SCENARIO_COST + WHATIF_ENTRY_COST * scenarioEntries(scenario);
+    return cost;
+  }
+  if (parent === 'Query' && field === 'stressTest') {
+    const scenario = args.scenario as { maxRounds?: unknown } | undefined;
+    // An invalid maxRounds is priced as the default, so that the resolver refuses it as BAD_USER_INPUT naming the field.
+    const asked = scenario?.maxRounds;
+    const rounds = typeof asked === 'number' && Number.isInteger(asked) && asked >= 1 && asked <= MAX_ROUNDS_CAP ? asked : DEFAULT_MAX_ROUNDS;
+    return 1 + childComplexity + STRESS_ROUND_COST * rounds;
+  }
+  if (parent === 'Account' && SOLVERS.has(field)) return SOLVER_COST + childComplexity;
+  if (parent === 'Account' && field === 'valueAtRisk') return VALUE_AT_RISK_COST + childComplexity;
+  if (field === 'liquidationOutcome') return LIQUIDATION_OUTCOME_COST + childComplexity;
+  return null;
+}
+
+/**
+ * Field cost: the engine work of engine fields (above); otherwise 1 (10 for a mutation) plus the children, × the
+ * page size (`first`, else `last`) on paginated fields.
+ */
 export const costEstimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
+  const engine = engineCost(type.name, field.name, args, childComplexity);
+  if (engine !== null) return engine;
   const own = type.name === 'Mutation' ? 10 : 1;
   if (!field.args.some((a) => a.name === 'first')) return own + childComplexity;
   const size = typeof args.first === 'number' ? args.first : args.last;
@@ -243,17 +345,35 @@ function costOutcome(schema: GraphQLSchema, document: DocumentNode, operationNam
   return outcome;
 }
 
-/** Refuses an operation whose cost exceeds `maxCost`, after validation and before execution. */
-export function costLimitPlugin<C extends object>(maxCost: number): ApolloServerPlugin<C> {
+/**
+ * Refuses an operation whose cost exceeds `maxCost`, after validation and before execution; with `limiters`, charges
+ * the cost to the caller's key (RATE_LIMIT_COST_POINTS per window) and refuses it with RATE_LIMITED (HTTP 429,
+ * Retry-After) once the key's budget is spent.
+ */
+export function costLimitPlugin<C extends { principal?: Principal }>(maxCost: number, limiters?: RateLimiters): ApolloServerPlugin<C> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document, schema, operationName }) {
+        async didResolveOperation({ request, document, schema, operationName, contextValue }) {
           const outcome = costOutcome(schema, document, operationName ?? undefined, request.variables ?? {});
           if (outcome.kind === 'SKIP') return;
           if (outcome.kind === 'FAILED') throw tooComplex(`query cost could not be computed: ${outcome.message}`);
           const cost = outcome.cost;
           if (cost > maxCost) throw tooComplex(`query cost ${cost} exceeds the maximum of ${maxCost}`, { cost, maxCost });
+          const principal = contextValue.principal;
+          if (limiters && principal && cost > 0) {
+            try {
+              await limiters.cost.consume(principal.apiKeyId, cost);
+            } catch (rejection) {
+              if (!(rejection instanceof RateLimiterRes)) throw rejection;
+              const row = ERROR_TABLE.RATE_LIMITED;
+              const seconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+              throw new GraphQLError(
+                `query cost budget of ${limiters.options.costPoints} per ${limiters.options.durationS}s exceeded for this API key (this query costs ${cost})`,
+                { extensions: { code: row.extensionsCode, cost, http: { status: row.httpStatus, headers: new HeaderMap([['retry-after', String(seconds)]]) } } },
+              );
+            }
+          }
         },
       };
     },

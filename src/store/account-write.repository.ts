@@ -9,10 +9,17 @@ import type { AccountRecord, BalanceRecord, LedgerEntryRecord, LedgerKind, Margi
 import { toDecimal } from './records';
 import type { Queryable } from './queryable';
 
-/** The account row, locked FOR UPDATE until the transaction ends; null when the id does not exist. */
-export async function lockAccount(q: Queryable, id: string): Promise<AccountRecord | null> {
+/**
+ * The account row, locked FOR UPDATE until the transaction ends; null when the id does not exist or (with
+ * `brokerId`) belongs to another broker. Tenancy is part of the locking statement: another broker's account is
+ * never locked, so a refused write never waits on its row lock (no timing oracle, no lock waits added to it).
+ */
+export async function lockAccount(q: Queryable, id: string, brokerId: string | null = null): Promise<AccountRecord | null> {
   if (!isAccountId(id)) return null;
-  const { rows } = await q.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM account WHERE id = $1 FOR UPDATE`, [id]);
+  const { rows } =
+    brokerId === null
+      ? await q.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM account WHERE id = $1 FOR UPDATE`, [id])
+      : await q.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM account WHERE id = $1 AND broker_id = $2 FOR UPDATE`, [id, brokerId]);
   return rows[0] ? toAccount(rows[0]) : null;
 }
 
@@ -97,21 +104,22 @@ export async function positionOf(q: Queryable, accountId: string, market: string
   return rows[0] ? toPosition(rows[0]) : null;
 }
 
-/** The columns a fill writes: a position record without its id, leverage and version. */
+/** The columns a fill writes: a position record without its id and version (leverage null when absent). */
 export type PositionWrite = Pick<
   PositionRecord,
   'accountId' | 'marketSymbol' | 'size' | 'entryPrice' | 'realizedPnl' | 'fundingIndex' | 'marginType' | 'isolatedMargin'
->;
+> & { readonly leverage?: Decimal | null };
 
 /** Creates or overwrites the account's position in a market (version + 1 on update). */
 export async function savePosition(q: Queryable, p: PositionWrite): Promise<PositionRecord> {
   const { rows } = await q.query<PositionRow>(
-    `INSERT INTO position (account_id, market_symbol, size, entry_price, realized_pnl, funding_index, margin_type, isolated_margin)
-     VALUES ($1, $2, $3::numeric, $4::numeric, $5::numeric, $6::numeric, $7::"MarginType", $8::numeric)
+    `INSERT INTO position (account_id, market_symbol, size, entry_price, realized_pnl, funding_index, margin_type, isolated_margin, leverage)
+     VALUES ($1, $2, $3::numeric, $4::numeric, $5::numeric, $6::numeric, $7::"MarginType", $8::numeric, $9::numeric)
      ON CONFLICT (account_id, market_symbol) DO UPDATE SET
        size = EXCLUDED.size, entry_price = EXCLUDED.entry_price, realized_pnl = EXCLUDED.realized_pnl,
        funding_index = EXCLUDED.funding_index, margin_type = EXCLUDED.margin_type,
-       isolated_margin = EXCLUDED.isolated_margin, version = position.version + 1, updated_at = now()
+       isolated_margin = EXCLUDED.isolated_margin, leverage = EXCLUDED.leverage,
+       version = position.version + 1, updated_at = now()
      RETURNING ${POSITION_COLUMNS}`,
     [
       p.accountId,
@@ -122,7 +130,49 @@ export async function savePosition(q: Queryable, p: PositionWrite): Promise<Posi
       p.fundingIndex.toFixed(),
       p.marginType,
       p.isolatedMargin.toFixed(),
+      p.leverage === null || p.leverage === undefined ? null : p.leverage.toFixed(),
     ],
   );
   return toPosition(rows[0]!);
+}
+
+/** Sets the account's margin mode (the caller bumps its version). */
+export async function saveMarginMode(q: Queryable, id: string, marginMode: MarginMode): Promise<void> {
+  await q.query(`UPDATE account SET margin_mode = $2::"MarginMode" WHERE id = $1`, [id, marginMode]);
+}
+
+/** What an account transition (src/risk/transition.ts) changes, as the store writes it. */
+export interface TransitionWrite {
+  readonly ledger: readonly { readonly asset: string; readonly kind: LedgerKind; readonly amount: Decimal }[];
+  readonly positions: readonly Omit<PositionWrite, 'accountId'>[];
+}
+
+export interface TransitionWritten {
+  readonly ledgerEntries: readonly LedgerEntryRecord[];
+  /** The balances after, by asset (those the transition moved). */
+  readonly balances: ReadonlyMap<string, BalanceRecord>;
+  /** The positions after, by market (those the transition changed). */
+  readonly positions: ReadonlyMap<string, PositionRecord>;
+}
+
+/**
+ * Persists a transition exactly as the engine returned it: one balance change and ledger entry per ledger line (in
+ * order), then every changed position.
+ */
+export async function saveTransition(
+  q: Queryable,
+  accountId: string,
+  change: TransitionWrite,
+  reference: string | null,
+): Promise<TransitionWritten> {
+  const ledgerEntries: LedgerEntryRecord[] = [];
+  const balances = new Map<string, BalanceRecord>();
+  for (const line of change.ledger) {
+    const { balance, ledgerEntry } = await changeBalance(q, { accountId, asset: line.asset, delta: line.amount, kind: line.kind, reference });
+    ledgerEntries.push(ledgerEntry);
+    balances.set(line.asset, balance);
+  }
+  const positions = new Map<string, PositionRecord>();
+  for (const p of change.positions) positions.set(p.marketSymbol, await savePosition(q, { ...p, accountId }));
+  return { ledgerEntries, balances, positions };
 }

@@ -140,6 +140,15 @@ export interface DemoApiKey {
   readonly brokerName: string | null;
 }
 
+/** The fixed, public demo keys (DEMO_API_KEYS) that exist in this database and are not revoked. */
+export async function activeDemoApiKeys(q: Queryable): Promise<DemoApiKey[]> {
+  const out: DemoApiKey[] = [];
+  for (const demo of DEMO_API_KEYS) {
+    if (await verifyApiKey(q, demo.key)) out.push({ role: demo.role, key: demo.key, brokerName: demo.brokerName ?? null });
+  }
+  return out;
+}
+
 /** Creates the demo keys that are missing (by prefix; a revoked demo key stays revoked). Returns the usable ones. */
 export async function ensureDemoApiKeys(q: Queryable): Promise<DemoApiKey[]> {
   const out: DemoApiKey[] = [];

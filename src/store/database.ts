@@ -34,6 +34,8 @@ export interface DatabaseOptions {
   maxConnections?: number;
   /** Called for every SQL statement sent (tests count statements to prove there is no N+1). */
   onQuery?: (sql: string) => void;
+  /** Called when a connection (idle or checked out) fails; the process carries on and the pool recovers. */
+  onConnectionError?: (error: Error) => void;
 }
 
 export function createDatabase(options: DatabaseOptions): Database {
@@ -43,8 +45,16 @@ export function createDatabase(options: DatabaseOptions): Database {
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });
-  // A pooled connection that errors while idle (the database went away) must not crash the process.
-  pool.on('error', () => undefined);
+  // A pooled connection that errors while idle (the database went away) must not crash the process: the pool
+  // drops it and opens a fresh one on the next checkout.
+  pool.on('error', (error) => options.onConnectionError?.(error));
+  // A connection that errors while checked out (backend terminated, server stopped, socket reset) emits 'error' on
+  // its client, which the pool only listens to while the client is idle: without a listener of its own, that event
+  // is unhandled and ends the process. Every client gets one for its whole life; the query in flight rejects with the
+  // same error (answered 503 UNAVAILABLE), and the holder releases the client as broken so the pool discards it.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => options.onConnectionError?.(error));
+  });
   if (options.onQuery) {
     const onQuery = options.onQuery;
     pool.on('connect', (client) => {

@@ -1,6 +1,7 @@
 /** Writes to markets, margin tiers and prices (inside a write transaction). */
 import type Decimal from 'decimal.js';
 import type { MarketRecord, MarketStatus } from './records';
+import { takePriceLock } from './price-lock';
 import type { Queryable } from './queryable';
 
 /** Locks the market row; false when it does not exist. */
@@ -124,6 +125,7 @@ export async function putMarkPrice(
   q: Queryable,
   args: { market: string; price: Decimal; source: string; observedAt: Date },
 ): Promise<{ before: StoredPrice | null; applied: boolean }> {
+  await takePriceLock(q);
   const before = await q.query<{ price: string; source: string; observed_at: Date }>(
     `SELECT price, source, observed_at FROM mark_price WHERE market_symbol = $1 FOR UPDATE`,
     [args.market],
@@ -147,6 +149,7 @@ export async function putIndexPrice(
   q: Queryable,
   args: { asset: string; price: Decimal; source: string; observedAt: Date },
 ): Promise<{ before: StoredPrice | null; applied: boolean }> {
+  await takePriceLock(q);
   const before = await q.query<{ price: string; source: string; observed_at: Date }>(
     `SELECT price, source, observed_at FROM index_price WHERE asset_symbol = $1 FOR UPDATE`,
     [args.asset],

@@ -8,6 +8,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Pool } from 'pg';
+import { checkOut } from './pooled-client';
 
 export const MIGRATIONS_DIR = path.resolve(__dirname, '../../prisma/migrations');
 /** Arbitrary constant key of the advisory lock held while migrating. */
@@ -56,7 +57,8 @@ export function readMigrations(dir: string = MIGRATIONS_DIR): MigrationFile[] {
 
 export async function migrate(pool: Pool, dir: string = MIGRATIONS_DIR): Promise<MigrationReport> {
   const migrations = readMigrations(dir);
-  const client = await pool.connect();
+  const held = await checkOut(pool);
+  const client = held.client;
   const applied: string[] = [];
   const skipped: string[] = [];
   try {
@@ -100,7 +102,7 @@ export async function migrate(pool: Pool, dir: string = MIGRATIONS_DIR): Promise
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
     }
   } finally {
-    client.release();
+    held.release();
   }
   return { applied, skipped };
 }

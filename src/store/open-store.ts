@@ -4,7 +4,7 @@
  * seeds the demo venue once when asked.
  */
 import type { Logger } from 'pino';
-import { ensureDemoApiKeys, type DemoApiKey } from './api-key.repository';
+import { activeDemoApiKeys, ensureDemoApiKeys, type DemoApiKey } from './api-key.repository';
 import { createDatabase, type Database } from './database';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres';
 import { migrate, pendingMigrations } from './migrate';
@@ -18,6 +18,22 @@ export interface OpenStoreOptions {
   readonly poolMax: number;
   /** Apply pending migrations at start (MIGRATE_ON_START); false: only check that none is pending. */
   readonly migrate?: boolean;
+  /**
+   * NODE_ENV=production: the demo keys are never created (not even on the embedded database), and the store refuses
+   * to open while one of them is present and unrevoked (they are public: anyone could use them).
+   */
+  readonly production?: boolean;
+}
+
+/** The store refuses to open in production while a public demo key works. */
+export class DemoKeyInProductionError extends Error {
+  constructor(readonly keys: readonly DemoApiKey[]) {
+    super(
+      `refusing to start under NODE_ENV=production: the public demo API key(s) ${keys.map((k) => `${k.role} ${k.key.slice(0, 16)}…`).join(', ')} ` +
+        'are present and unrevoked; revoke them (mutation revokeApiKey, or UPDATE api_key SET revoked_at = now()) first',
+    );
+    this.name = 'DemoKeyInProductionError';
+  }
 }
 
 export interface OpenedStore {
@@ -41,7 +57,11 @@ export async function openStore(options: OpenStoreOptions, logger: Logger): Prom
     });
     url = embedded.url;
   }
-  const db = createDatabase({ url, maxConnections: options.poolMax });
+  const db = createDatabase({
+    url,
+    maxConnections: options.poolMax,
+    onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost; the pool replaces it'),
+  });
   let demoKeys: DemoApiKey[] = [];
   try {
     if (options.migrate === false) {
@@ -60,8 +80,13 @@ export async function openStore(options: OpenStoreOptions, logger: Logger): Prom
     if (options.seedDemo) {
       const seeded = await seedDemoVenue(db.prisma);
       if (seeded.seeded) logger.info({ accounts: seeded.accounts, markets: seeded.markets }, 'seeded demo venue');
-      // Fixed, publicly known keys: only ever with the demo venue (never against a DATABASE_URL without SEED_DEMO).
-      demoKeys = await ensureDemoApiKeys(db.pool);
+      // Fixed, publicly known keys: only ever with the demo venue (never against a DATABASE_URL without SEED_DEMO),
+      // and never in production.
+      if (!options.production) demoKeys = await ensureDemoApiKeys(db.pool);
+    }
+    if (options.production) {
+      const present = await activeDemoApiKeys(db.pool);
+      if (present.length > 0) throw new DemoKeyInProductionError(present);
     }
   } catch (error) {
     await db.close();

@@ -3,32 +3,33 @@
  * transaction on one pooled connection; every later read of that request (every DataLoader, the risk engine's
  * snapshot) sees the same database state. `release()` ends it when the response has been sent.
  */
-import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import type { Pool, QueryResultRow } from 'pg';
+import { checkOut, type CheckedOut } from './pooled-client';
 import type { Queryable, QueryText } from './queryable';
 
 /** The empty queue of a snapshot (nothing in flight). */
 const SETTLED: Promise<unknown> = Promise.resolve();
 
 export class ReadSnapshot implements Queryable {
-  private client: Promise<PoolClient> | null = null;
+  private client: Promise<CheckedOut> | null = null;
   private released = false;
   /** Queries of one connection run one after another (loaders fire in parallel; pg wants one at a time). */
   private queue: Promise<unknown> = SETTLED;
 
   constructor(private readonly pool: Pool) {}
 
-  private connection(): Promise<PoolClient> {
+  private connection(): Promise<CheckedOut> {
     if (this.released) return Promise.reject(new Error('read snapshot already released'));
     if (!this.client) {
       this.client = (async () => {
-        const client = await this.pool.connect();
+        const held = await checkOut(this.pool);
         try {
-          await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+          await held.client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
         } catch (error) {
-          client.release(error as Error);
+          held.release(error as Error);
           throw error;
         }
-        return client;
+        return held;
       })();
       // A failed begin must not be cached as a rejected promise forever.
       this.client.catch(() => {
@@ -40,8 +41,8 @@ export class ReadSnapshot implements Queryable {
 
   async query<R extends QueryResultRow = QueryResultRow>(text: QueryText, values?: unknown[]): Promise<{ rows: R[] }> {
     const run = this.queue.then(async () => {
-      const client = await this.connection();
-      return client.query<R>(text, values);
+      const held = await this.connection();
+      return held.client.query<R>(text, values);
     });
     this.queue = run.catch(() => undefined);
     return run;
@@ -70,17 +71,17 @@ export class ReadSnapshot implements Queryable {
     const pending = this.client;
     this.client = null;
     if (!pending) return;
-    let client: PoolClient;
+    let held: CheckedOut;
     try {
-      client = await pending;
+      held = await pending;
     } catch {
       return;
     }
     try {
-      await client.query('COMMIT');
-      client.release();
+      await held.client.query('COMMIT');
+      held.release();
     } catch (error) {
-      client.release(error as Error);
+      held.release(error as Error);
     }
   }
 }

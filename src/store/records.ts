@@ -133,7 +133,8 @@ export type LedgerKind =
   | 'REALIZED_PNL'
   | 'FUNDING'
   | 'ISOLATED_TRANSFER'
-  | 'LIQUIDATION_FEE';
+  | 'LIQUIDATION_FEE'
+  | 'OPTION_PREMIUM';
 
 export interface LedgerEntryRecord {
   /** BIGSERIAL, as a string. */

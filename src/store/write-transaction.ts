@@ -4,6 +4,7 @@
  * make rare, but a concurrent updatePrices batch can still hit) are retried a few times from the start.
  */
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import { checkOut } from './pooled-client';
 import type { Queryable, QueryText } from './queryable';
 
 export class Rollback<T> {
@@ -38,7 +39,8 @@ export class TransactionClient implements Queryable {
 
 export async function inWriteTransaction<T>(pool: Pool, fn: (tx: TransactionClient) => Promise<T | Rollback<T>>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    const client = await pool.connect();
+    const held = await checkOut(pool);
+    const client = held.client;
     let broken: Error | undefined;
     try {
       await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
@@ -63,7 +65,7 @@ export async function inWriteTransaction<T>(pool: Pool, fn: (tx: TransactionClie
       }
       throw error;
     } finally {
-      client.release(broken);
+      held.release(broken);
     }
   }
 }

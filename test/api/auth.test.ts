@@ -75,6 +75,8 @@ function inputs(): Record<keyof typeof MUTATIONS, Record<string, unknown>> {
     withdraw: { accountId: ownAccount, asset: 'USDC', amount: '0.01' },
     applyFill: { accountId: ownAccount, market: 'BTC-PERP', size: '0.001', price: '60000' },
     transferIsolatedMargin: { accountId: ownAccount, market: 'BTC-PERP', amount: '1' },
+    setLeverage: { accountId: ownAccount, market: 'BTC-PERP', leverage: '5' },
+    setMarginMode: { accountId: ownAccount, marginMode: 'CROSS' },
     updatePrices: { indexes: [{ asset: 'USDT', price: '1', observedAt }] },
     upsertMarket: { symbol: 'BTC-PERP', kind: 'PERPETUAL', contractType: 'LINEAR', baseAsset: 'BTC', quoteAsset: 'USDC', settlementAsset: 'USDC', contractSize: '1', tickSize: '0.1' },
     setMarginTiers: { market: 'NOPE', tiers: [{ notionalFloor: '0', initialMarginRate: '0.1', maintenanceMarginRate: '0.05' }] },
@@ -84,9 +86,9 @@ function inputs(): Record<keyof typeof MUTATIONS, Record<string, unknown>> {
 }
 
 const ALLOWED: Record<KeyName, readonly (keyof typeof MUTATIONS)[]> = {
-  admin: ['createAccount', 'deposit', 'withdraw', 'applyFill', 'transferIsolatedMargin', 'upsertMarket', 'setMarginTiers', 'createApiKey', 'revokeApiKey'],
-  broker: ['createAccount', 'deposit', 'withdraw', 'applyFill', 'transferIsolatedMargin'],
-  otherBroker: ['createAccount', 'deposit', 'withdraw', 'applyFill', 'transferIsolatedMargin'],
+  admin: ['createAccount', 'deposit', 'withdraw', 'applyFill', 'transferIsolatedMargin', 'setLeverage', 'setMarginMode', 'upsertMarket', 'setMarginTiers', 'createApiKey', 'revokeApiKey'],
+  broker: ['createAccount', 'deposit', 'withdraw', 'applyFill', 'transferIsolatedMargin', 'setLeverage', 'setMarginMode'],
+  otherBroker: ['createAccount', 'deposit', 'withdraw', 'applyFill', 'transferIsolatedMargin', 'setLeverage', 'setMarginMode'],
   oracle: ['updatePrices'],
   monitor: [],
 };

@@ -128,10 +128,10 @@ describe('applyFill', () => {
   ]);
   rejectsScalar('applyFill', 'broker', [['a malformed price', fill({ price: '5e' })]]);
 
-  it('refuses option fills (not supported yet) and changes nothing', async () => {
+  it('refuses an ISOLATED option fill (options are CROSS only) and changes nothing', async () => {
     const { rows } = await api.database.db.pool.query(`SELECT symbol FROM market WHERE kind = 'OPTION' LIMIT 1`);
-    const { payload } = await mutate(api, 'broker', 'applyFill', fill({ market: rows[0].symbol, price: '100' })());
-    expect(payload.userErrors).toEqual([{ field: 'market', code: 'UNSUPPORTED', message: expect.any(String) }]);
+    const { payload } = await mutate(api, 'broker', 'applyFill', fill({ market: rows[0].symbol, price: '100', marginType: 'ISOLATED' })());
+    expect(payload.userErrors).toEqual([{ field: 'marginType', code: 'BAD_USER_INPUT', message: expect.any(String) }]);
   });
 });
 

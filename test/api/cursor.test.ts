@@ -1,5 +1,6 @@
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodeCursor, encodeCursor, pageSize } from '../../src/api/cursor';
 import { DomainError } from '../../src/api/errors';
+import { isAccountId } from '../../src/store/account.repository';
 
 describe('cursors', () => {
   it('round-trip and are opaque', () => {
@@ -7,13 +8,13 @@ describe('cursors', () => {
     const cursor = encodeCursor(id);
     expect(cursor).not.toContain(id);
     expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
-    expect(decodeCursor(cursor)).toBe(id);
+    expect(decodeCursor(cursor, 'after', isAccountId)).toBe(id);
   });
 
-  it.each(['', 'not a cursor', '!!!', Buffer.from('x:abc').toString('base64url'), encodeCursor('').slice(0, 4)])('refuses %j as BAD_USER_INPUT', (c) => {
-    expect(() => decodeCursor(c)).toThrow(DomainError);
+  it.each(['', 'not a cursor', '!!!', Buffer.from('x:abc').toString('base64url'), encodeCursor('').slice(0, 4), encodeCursor('not-a-uuid'), encodeCursor('\u0000'), 'A'.repeat(600)])('refuses %j as BAD_USER_INPUT', (c) => {
+    expect(() => decodeCursor(c, 'after', isAccountId)).toThrow(DomainError);
     try {
-      decodeCursor(c);
+      decodeCursor(c, 'after', isAccountId);
     } catch (error) {
       expect((error as DomainError).code).toBe('BAD_USER_INPUT');
     }

@@ -2,6 +2,7 @@
 import Decimal from 'decimal.js';
 import fc from 'fast-check';
 import { evaluateAccount, evaluateAccountWithPrices } from '../../src/risk';
+import { adverseBoundary as adverse } from '../../src/risk/liquidation';
 import type { AccountRisk, AccountSnapshot, ContractType, PositionRisk } from '../../src/risk';
 import * as F from './fixtures';
 
@@ -280,6 +281,105 @@ describe('properties', () => {
       { ...RUNS, numRuns: 150 },
     );
     expect(checked).toBeGreaterThan(50);
+  });
+
+  test('every liquidation and bankruptcy price holds at the price and fails one tick further on its own market’s tick', () => {
+    // Three markets on BTC with different ticks and marks (the reference grid is the largest notional's).
+    const TICK_MARKS: Record<string, number> = { BTCUSDT: 30000, BTCUSD: 30012.5, BTCFUT: 30153, ETHUSDT: 2000 };
+    const tickMarkets = [
+      { ...markets[0]!, tickSize: d('0.1') },
+      { ...markets[1]!, tickSize: d('0.01') },
+      { ...markets[2]!, tickSize: d('0.5') },
+      F.market('BTCFUT', { base: 'BTC', tiers: F.BINANCE_BTC_TIERS, tick: '1' }),
+    ];
+    const tickBook = fc.record({
+      positions: fc.uniqueArray(
+        fc.record({
+          market: fc.constantFrom('BTCUSDT', 'BTCUSD', 'BTCFUT', 'ETHUSDT'),
+          size: decimalIn(-20, 20, 3),
+          entryMove: decimalIn(0.8, 1.2, 3),
+          isolated: fc.integer({ min: 0, max: 3 }).map((i) => i === 0),
+          margin: decimalIn(0, 5000, 2),
+        }),
+        { minLength: 2, maxLength: 6, selector: (p) => `${p.market}${p.isolated}` },
+      ),
+      usdt: decimalIn(-5000, 50000, 2),
+      btc: decimalIn(-1, 3, 4),
+    });
+    const build = (a: any): AccountSnapshot =>
+      F.snapshot({
+        balances: { USDT: a.usdt, BTC: a.btc },
+        positions: a.positions.map((p: any, i: number) =>
+          F.position(`pos-${i}`, p.market, p.size, d(TICK_MARKS[p.market]!).mul(p.entryMove).toDecimalPlaces(2), {
+            marginType: p.isolated ? 'ISOLATED' : 'CROSS',
+            isolatedMargin: p.isolated ? (p.market === 'BTCUSD' ? p.margin.div(30000) : p.margin) : 0,
+          }),
+        ),
+        markets: tickMarkets,
+        assets: [
+          F.asset('USDT', 6, { initLiab: '1.1', maintLiab: '1.05' }),
+          F.asset('BTC', 8, { init: '0.9', maint: '0.95', initLiab: '1.2', maintLiab: '1.1' }),
+          F.asset('ETH', 8),
+          F.asset('USD', 2),
+        ],
+        marks: TICK_MARKS,
+        indexes: { BTC: 30010, ETH: 1999, USDT: '0.9998' },
+        valuationAsset: 'USD',
+      });
+    /** Every mark on u and u's index × (price / the market's mark): the cross boundary's own move. */
+    const crossAt = (snap: AccountSnapshot, u: string, market: string, price: Decimal): AccountRisk => {
+      const s = price.div(TICK_MARKS[market]!);
+      const markPrices: Record<string, Decimal> = {};
+      for (const m of tickMarkets) if (m.baseAsset === u) markPrices[m.symbol] = d(TICK_MARKS[m.symbol]!).mul(s);
+      return evaluateAccountWithPrices(snap, { markPrices, indexPrices: { [u]: d(30010).mul(s) } }, { liquidationPrices: 'SKIP' });
+    };
+    const isolatedAt = (snap: AccountSnapshot, market: string, price: Decimal): AccountRisk =>
+      evaluateAccountWithPrices(snap, { markPrices: { [market]: price } }, { liquidationPrices: 'SKIP' });
+    let cross = 0;
+    let isolated = 0;
+    fc.assert(
+      fc.property(tickBook, (a) => {
+        const snap = build(a);
+        const r = evaluateAccount(snap);
+        for (const p of r.positions) {
+          const tick = tickMarkets.find((m) => m.symbol === p.market)!.tickSize;
+          if (p.marginType === 'ISOLATED') {
+            const liqOf = (x: AccountRisk) => x.positionsById[p.positionId]!;
+            for (const [price, holds] of [
+              [p.liquidationPrice, (x: AccountRisk) => liqOf(x).isolatedEquity!.gte(liqOf(x).maintenanceMargin)],
+              [p.bankruptcyPrice, (x: AccountRisk) => liqOf(x).isolatedEquity!.gte(0)],
+            ] as const) {
+              if (price === null) continue;
+              const into = p.size.isPos() ? tick.neg() : tick;
+              if (price.add(into).lte(0)) continue;
+              expect([p.market, 'at', holds(isolatedAt(snap, p.market, price))]).toEqual([p.market, 'at', true]);
+              expect([p.market, 'beyond', holds(isolatedAt(snap, p.market, price.add(into)))]).toEqual([p.market, 'beyond', false]);
+              isolated++;
+            }
+            continue;
+          }
+          const ul = r.liquidationPrices.find((u) => u.underlying === p.underlying)!;
+          const liq = adverse(ul.exposure, ul.below, ul.above);
+          const bank = adverse(ul.exposure, ul.bankruptcyBelow, ul.bankruptcyAbove);
+          for (const [b, price, holds] of [
+            [liq, p.liquidationPrice, (x: AccountRisk) => x.marginEquity.gte(x.maintenanceMargin)],
+            [bank, p.bankruptcyPrice, (x: AccountRisk) => x.crossEquity.gte(0)],
+          ] as const) {
+            if (b === null || price === null) continue;
+            const into = b.liquidatableSide === 'BELOW' ? tick.neg() : tick;
+            if (price.add(into).lte(0)) continue;
+            expect(price.div(tick).isInteger()).toBe(true);
+            expect([p.market, 'at', holds(crossAt(snap, p.underlying, p.market, price))]).toEqual([p.market, 'at', true]);
+            expect([p.market, 'beyond', holds(crossAt(snap, p.underlying, p.market, price.add(into)))]).toEqual([p.market, 'beyond', false]);
+            cross++;
+          }
+        }
+        return true;
+      }),
+      { ...RUNS, numRuns: 120 },
+    );
+    expect(cross).toBeGreaterThan(100);
+    expect(isolated).toBeGreaterThan(10);
   });
 
   test("an underlying's exposure is the direction cross equity moves with it (central difference of re-evaluations)", () => {

@@ -29,9 +29,11 @@ describe('solvers', () => {
   });
 
   it('maxTradeSize from a restricted account: only a reducing side qualifies', () => {
-    // Equity 7,000, IM 8,000. Selling BTC: flat at 1 → IM 3,000; then short s: 3,000 + 5,000·s ≤ 7,000 → s = 0.8.
+    // Equity 7,000, IM 8,000. Selling BTC is accepted by the applyFill rule while it does not add risk: reducing to
+    // flat at 1, then flipping up to short 1 (same size, same IM: not adding risk); 2 + one step grows |q| and IM with
+    // free collateral negative: refused.
     const s = snap(7000);
-    expect(maxTradeSize(s, 'BTC-PERP', 'SHORT').answer!.toFixed()).toBe('1.8');
+    expect(maxTradeSize(s, 'BTC-PERP', 'SHORT').answer!.toFixed()).toBe('2');
     const buy = maxTradeSize(s, 'BTC-PERP', 'LONG');
     expect(buy.feasible).toBe(false);
     expect(buy.answer!.toFixed()).toBe('0');

@@ -1,32 +1,41 @@
 /**
- * Account writes: createAccount, deposit, withdraw, applyFill, transferIsolatedMargin. Each locks its account row
- * (SELECT … FOR UPDATE) before reading the state it checks, and checks margin by evaluating the risk engine on the
- * after-state inside the same transaction, so concurrent writes on one account cannot both pass a check that only
- * one should (DESIGN section 6, "Consistency").
+ * Account writes: createAccount, deposit, withdraw, applyFill, transferIsolatedMargin, setLeverage, setMarginMode.
+ * Each locks its account row (SELECT … FOR UPDATE), reads the account's engine snapshot inside the same transaction,
+ * applies the engine's account transition (src/risk/transition.ts: the same functions `whatIf` applies) and persists
+ * exactly what it returns — ledger lines, changed positions, margin mode — or answers its refusal. Concurrent writes on
+ * one account cannot both pass a check that only one should (DESIGN section 6, "Consistency").
  */
 import type Decimal from 'decimal.js';
 import type { LedgerEntryResolvers, MutationResolvers } from '../../generated/graphql';
-import { D, fillArithmetic, toD, type AccountRisk } from '../../risk';
+import {
+  depositTransition,
+  fillArithmetic,
+  fillTransition,
+  isolatedTransferTransition,
+  leverageTransition,
+  marginModeTransition,
+  toD,
+  withdrawalTransition,
+  type PositionSnapshot,
+} from '../../risk';
+import { withPosition } from '../../risk/fills';
 import { brokerExists } from '../../store/api-key.repository';
 import {
   balanceOf,
   bumpAccountVersion,
-  changeBalance,
   insertAccount,
   lockAccount,
   positionOf,
-  savePosition,
+  saveMarginMode,
+  saveTransition,
 } from '../../store/account-write.repository';
 import { assetsBySymbols } from '../../store/asset.repository';
 import { marketsBySymbols } from '../../store/market.repository';
-import type { AccountRecord, AssetRecord, LedgerEntryRecord, MarketRecord, PositionRecord } from '../../store/records';
+import type { AccountRecord, AssetRecord, MarketRecord, PositionRecord } from '../../store/records';
 import { DomainError } from '../errors';
 import { InputChecks, LIMITS } from '../input';
-
-/** Decimal places an averaged entry price is stored with. */
-const ENTRY_PRICE_DECIMALS = 20;
 import { ACCOUNT_WRITERS, canAccessAccount } from '../principal';
-import { evaluateInTransaction, refuse, Refusal, runWrite, type WriteScope } from '../write';
+import { decideTransition, positionWrites, refuse, Refusal, runWrite, snapshotInTransaction, type WriteScope } from '../write';
 
 /** The account, locked, when the caller may write it; NOT_FOUND (same as a missing one) otherwise. */
 async function lockWritableAccount(
@@ -34,7 +43,7 @@ async function lockWritableAccount(
   accountId: string,
   allow: { frozen?: boolean } = {},
 ): Promise<AccountRecord | Refusal> {
-  const account = await lockAccount(scope.tx, accountId);
+  const account = await lockAccount(scope.tx, accountId, scope.principal.role === 'BROKER' ? scope.principal.brokerId : null);
   if (!account || !canAccessAccount(scope.principal, account)) {
     return refuse('NOT_FOUND', 'accountId', `account ${accountId.slice(0, 64)} not found`);
   }
@@ -60,15 +69,6 @@ function withinDecimals(field: string, value: Decimal, asset: AssetRecord): Refu
     : null;
 }
 
-/** Rounds a credit (or debit) toward −∞ at the asset's decimals: the venue never pays out a fraction it lacks. */
-function floorTo(value: Decimal, decimals: number): Decimal {
-  return toD(value).toDecimalPlaces(decimals, D.ROUND_FLOOR);
-}
-
-function ceilTo(value: Decimal, decimals: number): Decimal {
-  return toD(value).toDecimalPlaces(decimals, D.ROUND_CEIL);
-}
-
 const balanceView = (asset: string, amount: Decimal) => ({ asset, amount });
 const positionView = (p: PositionRecord | null) =>
   p && {
@@ -82,17 +82,9 @@ const positionView = (p: PositionRecord | null) =>
     version: p.version,
   };
 
-function insufficientMargin(risk: AccountRisk, what: string): Refusal {
-  return refuse(
-    'INSUFFICIENT_MARGIN',
-    'amount',
-    `${what} would leave free collateral at ${risk.freeCollateral.toFixed()} ${risk.valuationAsset} (below zero)`,
-  );
-}
-
 export const accountMutations: Pick<
   MutationResolvers,
-  'createAccount' | 'deposit' | 'withdraw' | 'applyFill' | 'transferIsolatedMargin'
+  'createAccount' | 'deposit' | 'withdraw' | 'applyFill' | 'transferIsolatedMargin' | 'setLeverage' | 'setMarginMode'
 > = {
   createAccount: (_parent, { input }, ctx) =>
     runWrite(ctx, {
@@ -140,13 +132,12 @@ export const accountMutations: Pick<
         const target = await balanceMoveTarget(scope, input, { frozen: true });
         if (target instanceof Refusal) return target;
         const { account, asset } = target;
-        const { balance, ledgerEntry } = await changeBalance(scope.tx, {
-          accountId: account.id,
-          asset: asset.symbol,
-          delta: input.amount,
-          kind: 'DEPOSIT',
-          reference: input.reference ?? null,
-        });
+        const snapshot = await snapshotInTransaction(scope.tx, account.id, scope.nowMs);
+        const t = decideTransition(() => depositTransition(snapshot, { asset: asset.symbol, amount: input.amount }));
+        if (t instanceof Refusal) return t;
+        const written = await saveTransition(scope.tx, account.id, { ledger: t.ledger, positions: [] }, input.reference ?? null);
+        const balance = written.balances.get(asset.symbol)!;
+        const ledgerEntry = written.ledgerEntries[0]!;
         const updated = await bumpAccountVersion(scope.tx, account.id);
         await scope.audit({
           accountId: account.id,
@@ -168,17 +159,15 @@ export const accountMutations: Pick<
         const target = await balanceMoveTarget(scope, input);
         if (target instanceof Refusal) return target;
         const { account, asset } = target;
-        const { balance, ledgerEntry } = await changeBalance(scope.tx, {
-          accountId: account.id,
-          asset: asset.symbol,
-          delta: toD(input.amount).neg(),
-          kind: 'WITHDRAWAL',
-          reference: input.reference ?? null,
-        });
-        // The check reads the after-state: the engine values a negative balance at its liability weight, so a
-        // withdrawal may borrow exactly as far as margin allows and no further.
-        const after = await evaluateInTransaction(scope.tx, account.id, scope.nowMs);
-        if (after.freeCollateral.isNegative()) return insufficientMargin(after, `withdrawing ${input.amount.toFixed()} ${asset.symbol}`);
+        // The engine values a negative balance at its liability weight, so a withdrawal may borrow exactly as far as
+        // margin allows and no further (transition.ts).
+        const snapshot = await snapshotInTransaction(scope.tx, account.id, scope.nowMs);
+        const t = decideTransition(() => withdrawalTransition(snapshot, { asset: asset.symbol, amount: input.amount }));
+        if (t instanceof Refusal) return t;
+        const written = await saveTransition(scope.tx, account.id, { ledger: t.ledger, positions: [] }, input.reference ?? null);
+        const balance = written.balances.get(asset.symbol)!;
+        const ledgerEntry = written.ledgerEntries[0]!;
+        const freeCollateral = t.risk!.freeCollateral;
         const updated = await bumpAccountVersion(scope.tx, account.id);
         await scope.audit({
           accountId: account.id,
@@ -188,10 +177,10 @@ export const accountMutations: Pick<
             version: updated.version,
             balance: balanceView(asset.symbol, balance.amount),
             ledgerEntryId: ledgerEntry.id,
-            freeCollateral: after.freeCollateral,
+            freeCollateral,
           },
         });
-        return { account: updated, balance, ledgerEntry, freeCollateral: after.freeCollateral };
+        return { account: updated, balance, ledgerEntry, freeCollateral };
       },
     }),
 
@@ -216,7 +205,9 @@ export const accountMutations: Pick<
         if (account instanceof Refusal) return account;
         const market = await knownMarket(scope, input.market);
         if (market instanceof Refusal) return market;
-        if (market.kind === 'OPTION') return refuse('UNSUPPORTED', 'market', 'fills on option markets are not supported yet');
+        if (market.kind === 'OPTION' && market.contractType !== 'LINEAR') {
+          return refuse('UNSUPPORTED', 'market', 'fills on INVERSE option markets are not supported');
+        }
         if (market.status === 'SETTLED') return refuse('MARKET_INACTIVE', 'market', `market ${market.symbol} is settled`);
         const settlement = await knownAsset(scope, market.settlementAsset, 'market');
         if (settlement instanceof Refusal) return settlement;
@@ -226,105 +217,47 @@ export const accountMutations: Pick<
 
         const existing = await positionOf(scope.tx, account.id, market.symbol);
         const open = existing !== null && !existing.size.isZero();
-        if (open && input.marginType && input.marginType !== existing.marginType) {
-          return refuse('BAD_USER_INPUT', 'marginType', `the open position is ${existing.marginType}; close it to change its margin type`);
-        }
-        const marginType = open ? existing.marginType : (input.marginType ?? 'CROSS');
-        const arithmetic = fillArithmetic({
-          size: existing?.size ?? toD(0),
-          entryPrice: existing?.entryPrice ?? toD(0),
+        const reducesOnly = fillArithmetic({
+          size: open ? existing.size : toD(0),
+          entryPrice: open ? existing.entryPrice : input.price,
           fillSize: input.size,
           fillPrice: input.price,
           contractSize: market.contractSize,
           contractType: market.contractType,
-        });
-        // The stored average entry keeps ENTRY_PRICE_DECIMALS places.
-        const fill = { ...arithmetic, entryPrice: arithmetic.entryPrice.toDecimalPlaces(ENTRY_PRICE_DECIMALS, D.ROUND_HALF_EVEN) };
-        if (!fill.reducesOnly) {
+        }).reducesOnly;
+        if (!reducesOnly) {
           if (market.status === 'REDUCE_ONLY') return refuse('MARKET_INACTIVE', 'size', `market ${market.symbol} accepts reducing fills only`);
           if (market.expiry && market.expiry.getTime() <= scope.nowMs) {
             return refuse('MARKET_INACTIVE', 'market', `market ${market.symbol} expired at ${market.expiry.toISOString()}`);
           }
         }
-        // A fill that only reduces risk is always allowed and needs no evaluation (it passes even on stale prices).
-        const before = fill.reducesOnly ? null : await evaluateInTransaction(scope.tx, account.id, scope.nowMs, [market.symbol]);
-
-        const ledgerEntries: LedgerEntryRecord[] = [];
-        const credit = async (delta: Decimal, kind: LedgerEntryRecord['kind']) => {
-          if (delta.isZero()) return;
-          const { ledgerEntry } = await changeBalance(scope.tx, {
-            accountId: account.id,
-            asset: settlement.symbol,
-            delta,
-            kind,
-            reference: input.reference ?? `fill:${market.symbol}`,
-          });
-          ledgerEntries.push(ledgerEntry);
-        };
-        const balanceBefore = await balanceOf(scope.tx, account.id, settlement.symbol);
-        // Funding accrued on the old size is settled first, so the new size starts from the current index.
-        if (open) await credit(floorTo(existing.size.mul(market.contractSize).mul(toD(existing.fundingIndex).sub(market.fundingIndex)), settlement.decimals), 'FUNDING');
-        const realizedPnl = floorTo(fill.realizedPnl, settlement.decimals);
-        await credit(realizedPnl, 'REALIZED_PNL');
-        await credit(fee.neg(), 'TRADE_FEE');
-        let isolatedMargin = existing?.isolatedMargin ?? toD(0);
-        if (fill.size.isZero() && isolatedMargin.gt(0)) {
-          // A closed isolated position hands its margin back to the cross balance.
-          await credit(isolatedMargin, 'ISOLATED_TRANSFER');
-          isolatedMargin = toD(0);
-        }
-        let position = await savePosition(scope.tx, {
-          accountId: account.id,
-          marketSymbol: market.symbol,
-          size: fill.size,
-          entryPrice: fill.entryPrice,
-          realizedPnl: toD(existing?.realizedPnl ?? 0).add(realizedPnl),
-          fundingIndex: market.fundingIndex,
-          marginType,
-          isolatedMargin,
-        });
-
-        let after: AccountRisk | null = null;
-        if (before) {
-          after = await evaluateInTransaction(scope.tx, account.id, scope.nowMs, [market.symbol]);
-          if (marginType === 'ISOLATED' && !fill.size.isZero()) {
-            // An isolated position carries its own initial margin: the shortfall moves over from the cross balance.
-            const pr = after.positionsById[position.id]!;
-            const shortfall = ceilTo(pr.initialMargin.sub(pr.isolatedEquity ?? 0), settlement.decimals);
-            if (shortfall.gt(0)) {
-              await credit(shortfall.neg(), 'ISOLATED_TRANSFER');
-              position = await savePosition(scope.tx, { ...position, isolatedMargin: position.isolatedMargin.add(shortfall) });
-              after = await evaluateInTransaction(scope.tx, account.id, scope.nowMs, [market.symbol]);
-            }
-          }
-          const imBefore = before.positionsById[existing?.id ?? '']?.initialMargin ?? toD(0);
-          const imAfter = after.positionsById[position.id]?.initialMargin ?? toD(0);
-          const increasesRisk =
-            after.initialMargin.gt(before.initialMargin) || fill.size.abs().gt(toD(existing?.size ?? 0).abs()) || imAfter.gt(imBefore);
-          if (increasesRisk && after.freeCollateral.isNegative()) {
-            return refuse(
-              'INSUFFICIENT_MARGIN',
-              'size',
-              `the fill increases risk and would leave free collateral at ${after.freeCollateral.toFixed()} ${after.valuationAsset} (below initial margin)`,
-            );
-          }
-        }
+        let snapshot = await snapshotInTransaction(scope.tx, account.id, scope.nowMs, [market.symbol]);
+        // A closed position's row is reopened in place (its id and realized PnL carry on).
+        if (existing !== null && !open) snapshot = withPosition(snapshot, positionSnapshotOf(existing));
+        const t = decideTransition(() =>
+          fillTransition(snapshot, { market: market.symbol, size: input.size, price: input.price, fee, marginType: input.marginType ?? null }),
+        );
+        if (t instanceof Refusal) return t;
+        const written = await saveTransition(scope.tx, account.id, { ledger: t.ledger, positions: positionWrites(t.positions) }, input.reference ?? `fill:${market.symbol}`);
+        const position = written.positions.get(market.symbol)!;
+        const freeCollateral = t.risk?.freeCollateral ?? null;
         const updated = await bumpAccountVersion(scope.tx, account.id);
         const balanceAfter = await balanceOf(scope.tx, account.id, settlement.symbol);
+        const moved = t.ledger.filter((l) => l.asset === settlement.symbol).reduce((a, l) => a.add(l.amount), toD(0));
         await scope.audit({
           accountId: account.id,
           brokerId: account.brokerId,
-          before: { version: account.version, position: positionView(existing), balance: balanceView(settlement.symbol, balanceBefore) },
+          before: { version: account.version, position: positionView(existing), balance: balanceView(settlement.symbol, balanceAfter.sub(moved)) },
           after: {
             version: updated.version,
             position: positionView(position),
             balance: balanceView(settlement.symbol, balanceAfter),
             fill: { size: input.size, price: input.price, fee },
-            ledgerEntryIds: ledgerEntries.map((e) => e.id),
-            freeCollateral: after?.freeCollateral ?? null,
+            ledgerEntryIds: written.ledgerEntries.map((e) => e.id),
+            freeCollateral,
           },
         });
-        return { account: updated, position, realizedPnl, ledgerEntries, freeCollateral: after?.freeCollateral ?? null };
+        return { account: updated, position, realizedPnl: t.realizedPnl, ledgerEntries: written.ledgerEntries, freeCollateral };
       },
     });
   },
@@ -347,56 +280,119 @@ export const accountMutations: Pick<
         if (market instanceof Refusal) return market;
         const settlement = await knownAsset(scope, market.settlementAsset, 'market');
         if (settlement instanceof Refusal) return settlement;
-        const tooPrecise = withinDecimals('amount', input.amount.abs(), settlement);
-        if (tooPrecise) return tooPrecise;
         const existing = await positionOf(scope.tx, account.id, market.symbol);
-        if (!existing || existing.size.isZero() || existing.marginType !== 'ISOLATED') {
-          return refuse('BAD_USER_INPUT', 'market', `the account has no open ISOLATED position in ${market.symbol}`);
-        }
-        const amount = toD(input.amount);
-        const isolatedMargin = toD(existing.isolatedMargin).add(amount);
-        if (isolatedMargin.isNegative()) {
-          return refuse('INSUFFICIENT_MARGIN', 'amount', `the position holds only ${existing.isolatedMargin.toFixed()} ${settlement.symbol} of isolated margin`);
-        }
-        const balanceBefore = await balanceOf(scope.tx, account.id, settlement.symbol);
-        const { balance, ledgerEntry } = await changeBalance(scope.tx, {
-          accountId: account.id,
-          asset: settlement.symbol,
-          delta: amount.neg(),
-          kind: 'ISOLATED_TRANSFER',
-          reference: `isolated:${market.symbol}`,
-        });
-        const position = await savePosition(scope.tx, { ...existing, isolatedMargin });
-        const after = await evaluateInTransaction(scope.tx, account.id, scope.nowMs, [market.symbol]);
-        // Each side is checked when it gives margin away: the cross account for a transfer in, the position for one out.
-        if (amount.isPositive() && after.freeCollateral.isNegative()) return insufficientMargin(after, 'the transfer');
-        if (amount.isNegative()) {
-          const pr = after.positionsById[position.id]!;
-          if (toD(pr.isolatedEquity ?? 0).lt(pr.initialMargin)) {
-            return refuse(
-              'INSUFFICIENT_MARGIN',
-              'amount',
-              `the isolated position would keep ${toD(pr.isolatedEquity ?? 0).toFixed()} ${settlement.symbol} of equity, below its initial margin ${pr.initialMargin.toFixed()}`,
-            );
-          }
-        }
+        const snapshot = await snapshotInTransaction(scope.tx, account.id, scope.nowMs, [market.symbol]);
+        const t = decideTransition(() => isolatedTransferTransition(snapshot, { market: market.symbol, amount: input.amount }));
+        if (t instanceof Refusal) return t;
+        const written = await saveTransition(scope.tx, account.id, { ledger: t.ledger, positions: positionWrites(t.positions) }, `isolated:${market.symbol}`);
+        const position = written.positions.get(market.symbol)!;
+        const balance = written.balances.get(settlement.symbol)!;
+        const ledgerEntry = written.ledgerEntries[0]!;
+        const freeCollateral = t.risk!.freeCollateral;
         const updated = await bumpAccountVersion(scope.tx, account.id);
         await scope.audit({
           accountId: account.id,
           brokerId: account.brokerId,
-          before: { version: account.version, position: positionView(existing), balance: balanceView(settlement.symbol, balanceBefore) },
+          before: {
+            version: account.version,
+            position: positionView(existing),
+            balance: balanceView(settlement.symbol, toD(balance.amount).add(input.amount)),
+          },
           after: {
             version: updated.version,
             position: positionView(position),
             balance: balanceView(settlement.symbol, balance.amount),
             ledgerEntryId: ledgerEntry.id,
-            freeCollateral: after.freeCollateral,
+            freeCollateral,
           },
         });
-        return { account: updated, position, balance, ledgerEntry, freeCollateral: after.freeCollateral };
+        return { account: updated, position, balance, ledgerEntry, freeCollateral };
+      },
+    }),
+
+  setLeverage: (_parent, { input }, ctx) =>
+    runWrite(ctx, {
+      operation: 'setLeverage',
+      input,
+      roles: ACCOUNT_WRITERS,
+      validate: () => {
+        const checks = new InputChecks();
+        checks.symbol('market', input.market);
+        if (input.leverage !== null && input.leverage !== undefined) checks.positive('leverage', input.leverage, MAX_LEVERAGE);
+        return checks.errors;
+      },
+      execute: async (scope) => {
+        const account = await lockWritableAccount(scope, input.accountId);
+        if (account instanceof Refusal) return account;
+        const market = await knownMarket(scope, input.market);
+        if (market instanceof Refusal) return market;
+        const existing = await positionOf(scope.tx, account.id, market.symbol);
+        const snapshot = await snapshotInTransaction(scope.tx, account.id, scope.nowMs, [market.symbol]);
+        const leverage = input.leverage ?? null;
+        const t = decideTransition(() => leverageTransition(snapshot, { market: market.symbol, leverage }));
+        if (t instanceof Refusal) return t;
+        const written = await saveTransition(scope.tx, account.id, { ledger: t.ledger, positions: positionWrites(t.positions) }, `leverage:${market.symbol}`);
+        const position = written.positions.get(market.symbol)!;
+        const freeCollateral = t.risk!.freeCollateral;
+        const updated = await bumpAccountVersion(scope.tx, account.id);
+        await scope.audit({
+          accountId: account.id,
+          brokerId: account.brokerId,
+          before: { version: account.version, position: positionView(existing), leverage: existing?.leverage ?? null },
+          after: {
+            version: updated.version,
+            position: positionView(position),
+            leverage: position.leverage,
+            ledgerEntryIds: written.ledgerEntries.map((e) => e.id),
+            freeCollateral,
+          },
+        });
+        return { account: updated, position, ledgerEntries: written.ledgerEntries, freeCollateral };
+      },
+    }),
+
+  setMarginMode: (_parent, { input }, ctx) =>
+    runWrite(ctx, {
+      operation: 'setMarginMode',
+      input,
+      roles: ACCOUNT_WRITERS,
+      execute: async (scope) => {
+        const account = await lockWritableAccount(scope, input.accountId);
+        if (account instanceof Refusal) return account;
+        const snapshot = await snapshotInTransaction(scope.tx, account.id, scope.nowMs);
+        const t = decideTransition(() => marginModeTransition(snapshot, input.marginMode));
+        if (t instanceof Refusal) return t;
+        const freeCollateral = t.risk?.freeCollateral ?? null;
+        if (t.snapshot.marginMode !== account.marginMode) await saveMarginMode(scope.tx, account.id, t.snapshot.marginMode);
+        const updated = await bumpAccountVersion(scope.tx, account.id);
+        await scope.audit({
+          accountId: account.id,
+          brokerId: account.brokerId,
+          before: { version: account.version, marginMode: account.marginMode },
+          after: { version: updated.version, marginMode: updated.marginMode, freeCollateral },
+        });
+        return { account: updated, freeCollateral };
       },
     }),
 };
+
+/** Highest user leverage accepted (dimensionless). */
+const MAX_LEVERAGE = '1000';
+
+/** A store position row as the engine's position (a flat row reopened by a fill). */
+function positionSnapshotOf(p: PositionRecord): PositionSnapshot {
+  return {
+    id: p.id,
+    market: p.marketSymbol,
+    size: p.size,
+    entryPrice: p.entryPrice,
+    realizedPnl: p.realizedPnl,
+    fundingIndex: p.fundingIndex,
+    marginType: p.marginType,
+    isolatedMargin: p.isolatedMargin,
+    leverage: p.leverage,
+  };
+}
 
 export const LedgerEntry: LedgerEntryResolvers = {
   asset: async (entry, _args, ctx) => {

@@ -2,6 +2,7 @@
 import { isAccountId, listAccounts } from '../../store/account.repository';
 import type { AccountResolvers, BalanceResolvers, PositionResolvers, QueryResolvers } from '../../generated/graphql';
 import { connectionOf, emptyConnection, keyDecoder, pageRequest } from '../connection';
+import { requirePlainText } from '../input';
 import { badInput, DomainError } from '../errors';
 import type { GraphQLContext } from '../context';
 import type { PositionRecord } from '../../store/records';
@@ -21,6 +22,7 @@ export const accountQueries: Pick<QueryResolvers, 'account' | 'accounts'> = {
     requireAccountReader(ctx.principal);
     const page = pageRequest({ first, after, last, before }, keyDecoder(isAccountId));
     if (filter?.brokerId && !isAccountId(filter.brokerId)) throw badInput('filter.brokerId is not a valid id', 'filter.brokerId');
+    if (filter?.externalRef !== null && filter?.externalRef !== undefined) requirePlainText(filter.externalRef, 'filter.externalRef', 128);
     // A BROKER lists its own accounts only: a filter on another broker matches nothing.
     const own = ctx.principal.role === 'BROKER' ? ctx.principal.brokerId : null;
     if (own !== null && filter?.brokerId && filter.brokerId !== own) return emptyConnection();

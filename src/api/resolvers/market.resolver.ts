@@ -2,6 +2,7 @@
 import { listAssets } from '../../store/asset.repository';
 import { listMarkets } from '../../store/market.repository';
 import type { AssetResolvers, MarketResolvers, QueryResolvers } from '../../generated/graphql';
+import { requireSymbol } from '../input';
 import { required } from './account.resolver';
 
 export const marketQueries: Pick<QueryResolvers, 'markets' | 'market' | 'assets'> = {
@@ -10,7 +11,10 @@ export const marketQueries: Pick<QueryResolvers, 'markets' | 'market' | 'assets'
     for (const market of markets) ctx.loaders.market.prime(market.symbol, market);
     return markets;
   },
-  market: (_parent, { symbol }, ctx) => ctx.loaders.market.load(symbol),
+  market: (_parent, { symbol }, ctx) => {
+    requireSymbol(symbol, 'symbol');
+    return ctx.loaders.market.load(symbol);
+  },
   assets: async (_parent, _args, ctx) => {
     const assets = await listAssets(ctx.snapshot);
     for (const asset of assets) ctx.loaders.asset.prime(asset.symbol, asset);

@@ -32,6 +32,7 @@ import { isAccountId } from '../../store/account.repository';
 import { listMarkets } from '../../store/market.repository';
 import { badInput } from '../errors';
 import { connectionOf, pageRequest } from '../connection';
+import { requireSymbol } from '../input';
 import type { GraphQLContext } from '../context';
 import { requireRole } from '../principal';
 import { VALUATION_ASSET } from '../../snapshot/snapshot.loader';
@@ -52,8 +53,14 @@ function riskCursorKey(key: RiskPageKey): string {
   return `r:${key.ratioKey}|${key.accountId}`;
 }
 
+/**
+ * A risk page key: the margin-ratio key as `toFixed()` writes it (plain digits, no exponent: `1e999999` would
+ * overflow NUMERIC in the page query) and an account id.
+ */
+const RISK_CURSOR_KEY = /^r:(-?\d{1,80}(?:\.\d{1,80})?)\|(.+)$/;
+
 function decodeRiskCursor(key: string, field: 'after' | 'before'): RiskPageKey {
-  const match = /^r:(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)\|(.+)$/i.exec(key);
+  const match = RISK_CURSOR_KEY.exec(key);
   if (!match || !isAccountId(match[2]!)) throw badInput('not a valid cursor for this connection', field);
   return { ratioKey: match[1]!, accountId: match[2]! };
 }
@@ -136,6 +143,12 @@ export const monitoringQueries: Pick<QueryResolvers, 'accountsAtRisk' | 'riskSum
 
   stressTest: async (_parent, { scenario }, ctx) => {
     requireMonitor(ctx);
+    scenario.shocks.forEach((s, i) => {
+      for (const key of ['underlying', 'asset', 'market'] as const) {
+        const v = s[key];
+        if (v !== null && v !== undefined) requireSymbol(v, `scenario.shocks[${i}].${key}`);
+      }
+    });
     const input: StressScenario = {
       shocks: scenario.shocks.map((s) => ({ underlying: s.underlying ?? null, asset: s.asset ?? null, market: s.market ?? null, relative: s.relative })),
       maxRounds: scenario.maxRounds ?? undefined,

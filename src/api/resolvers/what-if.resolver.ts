@@ -29,6 +29,7 @@ import type { SolverResult } from '../../risk/solvers';
 import { insuranceFundBalances } from '../../store/insurance-fund.repository';
 import type { GraphQLContext } from '../context';
 import { badInput, toDomainError } from '../errors';
+import { LIMITS, requireSymbol } from '../input';
 import { accountNotFound, canAccessAccount, requireAccountReader } from '../principal';
 import { loadAccountSnapshots } from '../../snapshot/snapshot.loader';
 
@@ -36,8 +37,13 @@ import { loadAccountSnapshots } from '../../snapshot/snapshot.loader';
 export const DEFAULT_WHATIF_MAX_SCENARIOS = 20;
 /** Most entries of one list inside a scenario (trades, price moves, …): bounds the work of one request. */
 export const WHATIF_MAX_LIST_ITEMS = 100;
-/** Longest symbol accepted in a scenario (market or asset). */
-const MAX_SYMBOL_LENGTH = 64;
+/** Bounds of the numbers inside a scenario's entries, by input field name. */
+const VALUE_BOUNDS: readonly (readonly [string, string])[] = [
+  ['size', LIMITS.maxSize],
+  ['price', LIMITS.maxPrice],
+  ['amount', LIMITS.maxAmount],
+  ['leverage', LIMITS.maxPrice],
+];
 
 /** Runs engine code, turning its input and engine errors into client-facing domain errors (field prefixed). */
 function engine<T>(prefix: string, fn: () => T): T {
@@ -69,9 +75,12 @@ function toScenario(input: ScenarioInput, field: string): Scenario {
     list.forEach((item, i) => {
       for (const key of ['market', 'asset', 'underlying']) {
         const v = item[key];
-        if (typeof v === 'string' && (v.length === 0 || v.length > MAX_SYMBOL_LENGTH)) {
-          throw badInput(`${key} must be 1 to ${MAX_SYMBOL_LENGTH} characters`, `${field}.${name}[${i}].${key}`);
-        }
+        if (typeof v === 'string') requireSymbol(v, `${field}.${name}[${i}].${key}`);
+      }
+      // The same bounds as the writes (src/api/input.ts LIMITS): sizes and prices below 1e18, amounts below 1e24.
+      for (const [key, max] of VALUE_BOUNDS) {
+        const v = item[key] as Decimal | null | undefined;
+        if (v !== null && v !== undefined && v.abs().gte(max)) throw badInput(`${key} is too large (at most ${max} in absolute value)`, `${field}.${name}[${i}].${key}`);
       }
     });
   }
@@ -86,6 +95,7 @@ function toScenario(input: ScenarioInput, field: string): Scenario {
     withdrawals: input.withdrawals ?? null,
     leverageChanges: (input.leverageChanges ?? []).map((l) => ({ market: l.market, leverage: (l.leverage ?? null) as Decimal | null })),
     isolatedMarginTransfers: input.isolatedMarginTransfers ?? null,
+    marginModeChange: input.marginModeChange ?? null,
   };
 }
 
@@ -128,15 +138,19 @@ export const accountWhatIfFields: Pick<
   'maxTradeSize' | 'maxWithdrawable' | 'depositToReach' | 'minReductionToExitLiquidation' | 'liquidationOutcome'
 > = {
   maxTradeSize: async (account, { market, side }, ctx) => {
+    requireSymbol(market, 'market');
     const snapshot = await snapshotOf(ctx, account.id, [market]);
     return reported(engine('', () => maxTradeSize(snapshot, market, side)), snapshot);
   },
   maxWithdrawable: async (account, { asset }, ctx) => {
+    requireSymbol(asset, 'asset');
     const snapshot = await snapshotOf(ctx, account.id);
     return reported(engine('', () => maxWithdrawable(snapshot, asset, { borrowable: true })), snapshot);
   },
   depositToReach: async (account, { targetLiquidationPrice, market }, ctx) => {
     if (!targetLiquidationPrice.gt(0)) throw badInput('targetLiquidationPrice must be positive', 'targetLiquidationPrice');
+    if (targetLiquidationPrice.gte(LIMITS.maxPrice)) throw badInput(`targetLiquidationPrice is too large (below ${LIMITS.maxPrice})`, 'targetLiquidationPrice');
+    requireSymbol(market, 'market');
     const snapshot = await snapshotOf(ctx, account.id, [market]);
     return reported(engine('', () => depositToReach(snapshot, targetLiquidationPrice, market)), snapshot);
   },

@@ -19,6 +19,7 @@ import { D, ONE, ZERO, toD } from '../decimal';
 import { prepareAccount, type PreparedAccount } from '../model';
 import { equityContributionOf, valuePosition } from '../valuation';
 import { historicalVar, parametricVar, type PriceHistory, type ReturnScenario } from './value-at-risk';
+import { own } from '../lookup';
 
 export type VarMethod = 'HISTORICAL' | 'PARAMETRIC';
 
@@ -62,7 +63,7 @@ export function accountRiskAssets(snapshot: AccountSnapshot): string[] {
   for (const b of snapshot.balances) if (b.asset !== snapshot.valuationAsset && !toD(b.amount).isZero()) out.add(b.asset);
   for (const p of snapshot.positions) {
     if (toD(p.size).isZero()) continue;
-    const m = snapshot.markets[p.market];
+    const m = own(snapshot.markets, p.market);
     if (m === undefined) continue;
     if (m.baseAsset !== snapshot.valuationAsset) out.add(m.baseAsset);
     if (m.settlementAsset !== snapshot.valuationAsset) out.add(m.settlementAsset);
