@@ -27,8 +27,7 @@ function memory(): { heapMb: number; rssMb: number } {
   return { heapMb: m.heapUsed / 2 ** 20, rssMb: m.rss / 2 ** 20 };
 }
 
-function line(label: string, requests: number, errors: number): string {
-  const m = memory();
+function line(label: string, requests: number, errors: number, m = memory()): string {
   return `${label.padEnd(8)} heap ${m.heapMb.toFixed(1)} MB  rss ${m.rssMb.toFixed(1)} MB  requests ${requests}  errors ${errors}`;
 }
 
@@ -88,7 +87,7 @@ async function main(): Promise<void> {
     const loops = Array.from({ length: CONNECTIONS }, (_, c) => loop(c));
     await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
     const start = memory();
-    process.stdout.write(`${line('start', requests, errors)}\n`);
+    process.stdout.write(`${line('start', requests, errors, start)}\n`);
     const began = Date.now();
     const timer = setInterval(() => process.stdout.write(`${line(`${Math.round((Date.now() - began) / 60_000)} min`, requests, errors)}\n`), 60_000);
     await new Promise((r) => setTimeout(r, SECONDS * 1000));
@@ -96,7 +95,7 @@ async function main(): Promise<void> {
     running = false;
     await Promise.all(loops);
     const end = memory();
-    process.stdout.write(`${line('end', requests, errors)}\n`);
+    process.stdout.write(`${line('end', requests, errors, end)}\n`);
     process.stdout.write(`retained heap ${start.heapMb.toFixed(1)} → ${end.heapMb.toFixed(1)} MB (${(end.heapMb - start.heapMb >= 0 ? '+' : '') + (end.heapMb - start.heapMb).toFixed(1)}), rss ${start.rssMb.toFixed(1)} → ${end.rssMb.toFixed(1)} MB over ${SECONDS} s\n`);
     await server.stop();
   } finally {

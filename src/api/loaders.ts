@@ -11,6 +11,7 @@ import DataLoader from 'dataloader';
 import { accountsByIds, balancesByAccounts, positionsByAccounts } from '../store/account.repository';
 import { assetsBySymbols, indexPricesByAssets, markPricesByMarkets } from '../store/asset.repository';
 import { marketsBySymbols, tiersByMarkets } from '../store/market.repository';
+import { currentParameterVersion } from '../store/parameter-version.repository';
 import type { Queryable } from '../store/queryable';
 import type {
   AccountRecord,
@@ -35,6 +36,8 @@ export interface Loaders {
   readonly indexPrice: DataLoader<string, PriceRecord | null>;
   /** Engine snapshot per account id (null: no such account), evaluated at the request's time. */
   readonly snapshot: DataLoader<string, LoadedAccount | null>;
+  /** The latest risk-parameter version in the request's snapshot (one key, `current`; null before any change). */
+  readonly parametersVersion: DataLoader<'current', string | null>;
 }
 
 function byKey<V, D>(fetch: (keys: readonly string[]) => Promise<Map<string, V>>, missing: D) {
@@ -72,5 +75,9 @@ export function createLoaders(
     markPrice: new DataLoader(byKey((symbols) => markPricesByMarkets(q, symbols), null)),
     indexPrice: new DataLoader(byKey((symbols) => indexPricesByAssets(q, symbols), null)),
     snapshot,
+    parametersVersion: new DataLoader<'current', string | null>(async (keys) => {
+      const version = await currentParameterVersion(q);
+      return keys.map(() => version);
+    }),
   };
 }

@@ -21,32 +21,33 @@ export interface HttpDrain {
 
 export function httpDrain(server: http.Server): HttpDrain {
   let draining = false;
-  let inFlight = 0;
+  /** Responses in flight (no per-response wrapper: node's response objects keep their shape). */
+  const inFlight = new Set<http.ServerResponse>();
   let onIdle: (() => void) | null = null;
+  const closeAfter = (res: http.ServerResponse): void => {
+    if (!res.headersSent) res.setHeader('connection', 'close');
+  };
   // Registered first, so the header is set before any handler writes the response.
   server.prependListener('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
-    inFlight += 1;
-    if (draining) res.setHeader('connection', 'close');
+    inFlight.add(res);
+    if (draining) closeAfter(res);
     res.once('close', () => {
-      inFlight -= 1;
-      if (inFlight === 0 && onIdle) onIdle();
+      inFlight.delete(res);
+      if (inFlight.size === 0 && onIdle) onIdle();
     });
-    // A response begun before the drain started but written after it still closes its connection.
-    const writeHead = res.writeHead;
-    res.writeHead = function (this: http.ServerResponse, ...args: unknown[]) {
-      if (draining && !this.headersSent) this.setHeader('connection', 'close');
-      return (writeHead as (...a: unknown[]) => http.ServerResponse).apply(this, args);
-    } as typeof res.writeHead;
   });
+  const beginDrain = (): void => {
+    draining = true;
+    // Responses begun before the drain but not yet written close their connection too.
+    for (const res of inFlight) closeAfter(res);
+  };
   return {
-    beginDrain() {
-      draining = true;
-    },
+    beginDrain,
     async close(graceMs) {
-      draining = true;
+      beginDrain();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      if (inFlight > 0) {
+      if (inFlight.size > 0) {
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([
           new Promise<void>((resolve) => {

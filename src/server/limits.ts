@@ -26,9 +26,9 @@ import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexit
 import { HeaderMap } from '@apollo/server';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { ERROR_TABLE } from '../api/errors';
+import { DEFAULT_MAX_ROUNDS, MAX_ROUNDS_CAP } from '../risk/stress';
 import type { Principal } from '../api/principal';
 import type { RateLimiters } from './rate-limits';
-import { DEFAULT_MAX_ROUNDS, MAX_ROUNDS_CAP } from '../risk/stress';
 
 /** Upper bound on the tokens of a document: parsing stops there (graphql-js `maxTokens`). */
 export const MAX_QUERY_TOKENS = 20_000;
@@ -238,16 +238,19 @@ export function queryShapeGuard(limits: { maxDepth: number; maxAliases: number; 
  * Engine work, in cost units, priced by argument (documented beside each field in schema.graphql):
  * - `whatIf`: per scenario, its selection + WHATIF_SCENARIO_COST + WHATIF_ENTRY_COST × its entries (trades, price
  *   moves, deposits, …: each is applied and re-evaluated);
- * - `stressTest`: STRESS_ROUND_COST × `maxRounds` (default 10; every round re-evaluates every account of the venue);
+ * - `stressTest`: STRESS_BASE_COST + STRESS_ROUND_COST × `maxRounds` (default 10; each round re-evaluates every account
+ *   of the venue; a `maxRounds` outside 1..MAX_ROUNDS_CAP is priced as the default and refused by the resolver);
  * - the solvers (`maxTradeSize`, `maxWithdrawable`, `depositToReach`, `minReductionToExitLiquidation`): SOLVER_COST
  *   each (a search of many evaluations); `valueAtRisk`: VALUE_AT_RISK_COST (a revaluation per historical window);
  *   `liquidationOutcome`: LIQUIDATION_OUTCOME_COST.
- * With the default QUERY_MAX_COST of 20,000: two stress tests, or ~4 full 20-scenario × 100-entry what-ifs, per
+ * With the default QUERY_MAX_COST of 20,000: four default stress tests (one of 50 rounds), or ~4 full
+ * 20-scenario × 100-entry what-ifs, per
  * request; per key, RATE_LIMIT_COST_POINTS per window (src/server/rate-limits.ts).
  */
 export const WHATIF_SCENARIO_COST = 20;
 export const WHATIF_ENTRY_COST = 2;
-export const STRESS_ROUND_COST = 1_000;
+export const STRESS_BASE_COST = 2_000;
+export const STRESS_ROUND_COST = 300;
 export const SOLVER_COST = 100;
 export const VALUE_AT_RISK_COST = 100;
 export const LIQUIDATION_OUTCOME_COST = 50;
@@ -276,10 +279,9 @@ function engineCost(parent: string, field: string, args: Record<string, unknown>
   }
   if (parent === 'Query' && field === 'stressTest') {
     const scenario = args.scenario as { maxRounds?: unknown } | undefined;
-    // An invalid maxRounds is priced as the default, so that the resolver refuses it as BAD_USER_INPUT naming the field.
-    const asked = scenario?.maxRounds;
-    const rounds = typeof asked === 'number' && Number.isInteger(asked) && asked >= 1 && asked <= MAX_ROUNDS_CAP ? asked : DEFAULT_MAX_ROUNDS;
-    return 1 + childComplexity + STRESS_ROUND_COST * rounds;
+    const given = scenario?.maxRounds;
+    const rounds = typeof given === 'number' && Number.isInteger(given) && given >= 1 && given <= MAX_ROUNDS_CAP ? given : DEFAULT_MAX_ROUNDS;
+    return 1 + childComplexity + STRESS_BASE_COST + STRESS_ROUND_COST * rounds;
   }
   if (parent === 'Account' && SOLVERS.has(field)) return SOLVER_COST + childComplexity;
   if (parent === 'Account' && field === 'valueAtRisk') return VALUE_AT_RISK_COST + childComplexity;

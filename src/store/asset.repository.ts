@@ -4,7 +4,7 @@ import type { DecimalClass } from './decimal-text';
 import { toDecimal } from './records';
 import type { Queryable } from './queryable';
 
-export const ASSET_COLUMNS = `symbol, decimals, initial_weight, maintenance_weight, initial_liability_weight, maintenance_liability_weight`;
+export const ASSET_COLUMNS = `symbol, decimals, initial_weight, maintenance_weight, initial_liability_weight, maintenance_liability_weight, borrowable`;
 
 export interface AssetRow {
   symbol: string;
@@ -13,6 +13,8 @@ export interface AssetRow {
   maintenance_weight: string;
   initial_liability_weight: string;
   maintenance_liability_weight: string;
+  /** Absent in risk snapshots (which do not select it). */
+  borrowable?: boolean;
 }
 
 export function toAsset(row: AssetRow, decimal?: DecimalClass): AssetRecord {
@@ -23,6 +25,7 @@ export function toAsset(row: AssetRow, decimal?: DecimalClass): AssetRecord {
     maintenanceWeight: toDecimal(row.maintenance_weight, decimal),
     initialLiabilityWeight: toDecimal(row.initial_liability_weight, decimal),
     maintenanceLiabilityWeight: toDecimal(row.maintenance_liability_weight, decimal),
+    ...(row.borrowable === undefined ? {} : { borrowable: row.borrowable }),
   };
 }
 

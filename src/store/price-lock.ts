@@ -4,11 +4,13 @@
  * - a margin-checked write takes the lock SHARED (after locking its account row, before reading any price); its
  *   READ COMMITTED statements then read every price committed before it got the lock, and it holds the lock until
  *   it commits: a price write that arrives meanwhile waits for that commit (the write is ordered before it);
- * - a price write (mark or index price) takes the lock EXCLUSIVE before changing a price and holds it until it
- *   commits: a margin check that arrives meanwhile waits, then reads the new price.
+ * - a market-data write (mark or index price, funding index, implied volatility, a market's parameters or tiers)
+ *   takes the lock EXCLUSIVE before changing anything and holds it until it commits: a margin check that arrives
+ *   meanwhile waits, then reads the new data.
  * Margin checks do not wait for one another (shared), only for a price batch in progress, which is a short
- * transaction; price writes wait for the margin checks in flight. Price writes touch no account rows, so an account
- * lock (taken first by writes) and this lock cannot deadlock.
+ * transaction; price writes wait for the margin checks in flight. Market-data writes touch no account rows, so an
+ * account lock (taken first by writes) and this lock cannot deadlock; a settlement, which does lock accounts, does
+ * not take it.
  */
 import type { Queryable } from './queryable';
 

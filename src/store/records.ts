@@ -20,6 +20,8 @@ export interface AssetRecord {
   readonly maintenanceWeight: Decimal;
   readonly initialLiabilityWeight: Decimal;
   readonly maintenanceLiabilityWeight: Decimal;
+  /** Whether a balance may go negative (column borrowable; absent = true, as in risk snapshots that do not read it). */
+  readonly borrowable?: boolean;
 }
 
 export interface MarginTierRecord {
@@ -64,6 +66,9 @@ export interface MarketRecord {
   readonly optionGamma: Decimal | null;
   /** Notional basis of MM (column maintenance_basis; absent = MARK). */
   readonly maintenanceBasis?: 'MARK' | 'ENTRY';
+  /** SETTLED markets: the price positions were closed at, and when (absent where a reader does not select them). */
+  readonly settlementPrice?: Decimal | null;
+  readonly settledAt?: Date | null;
   readonly version: number;
 }
 
@@ -144,6 +149,22 @@ export interface LedgerEntryRecord {
   readonly kind: LedgerKind;
   readonly amount: Decimal;
   readonly reference: string | null;
+  readonly createdAt: Date;
+}
+
+export interface BrokerRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly createdAt: Date;
+}
+
+export interface InsuranceFundEntryRecord {
+  /** BIGSERIAL, as a string. */
+  readonly id: string;
+  readonly asset: string;
+  readonly amount: Decimal;
+  readonly balanceAfter: Decimal;
+  readonly reason: string;
   readonly createdAt: Date;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Bounded fuzzing over HTTP (fast-check, ~2,500 requests): valid operations with mutated arguments, malformed bodies
+ * Bounded fuzzing over HTTP (fast-check, ~2,000 requests): valid operations with mutated arguments, malformed bodies
  * and hostile documents. Every answer: no HTTP 5xx, no INTERNAL_SERVER_ERROR, every error with an
  * `extensions.code`; every refused write leaves the state digest (balances, positions, ledger, audit) unchanged.
  */
@@ -173,7 +173,7 @@ const malformedBody = fc.oneof(
 
 // ---------------------------------------------------------------------------------------------------------------------
 
-jest.setTimeout(120_000);
+jest.setTimeout(180_000);
 
 it('valid operations with mutated arguments: clean client errors, refused writes change nothing', async () => {
   await fc.assert(
@@ -181,7 +181,7 @@ it('valid operations with mutated arguments: clean client errors, refused writes
       const body = JSON.stringify({ query: READS[i]!.query, variables: substitute(vars) });
       check(`read ${i} ${body.slice(0, 200)}`, await send(body, headersFor(api.keys.broker.key)));
     }),
-    { numRuns: 900 },
+    { numRuns: 700 },
   );
   let before = await digest();
   await fc.assert(
@@ -196,7 +196,7 @@ it('valid operations with mutated arguments: clean client errors, refused writes
       if (refused && after !== before) failures.push(`${name}: refused but changed the state: ${body.slice(0, 300)}`);
       before = after;
     }),
-    { numRuns: 500 },
+    { numRuns: 300 },
   );
   expect(failures).toEqual([]);
 });
@@ -207,7 +207,7 @@ it('hostile documents and malformed bodies: no 5xx, every error with a code, not
     fc.asyncProperty(hostileDocument, fc.constantFrom('broker', 'monitor', 'admin'), async (query, who) => {
       check(`doc ${query.slice(0, 120)}`, await send(JSON.stringify({ query }), headersFor(api.keys[who as 'broker'].key)));
     }),
-    { numRuns: 500 },
+    { numRuns: 400 },
   );
   await fc.assert(
     fc.asyncProperty(
@@ -221,7 +221,7 @@ it('hostile documents and malformed bodies: no 5xx, every error with a code, not
         check(`body ${contentType} ${body.slice(0, 120)}`, await send(body, headers));
       },
     ),
-    { numRuns: 500 },
+    { numRuns: 450 },
   );
   await fc.assert(
     fc.asyncProperty(hostileString, hostileString, async (query, variables) => {
@@ -230,7 +230,7 @@ it('hostile documents and malformed bodies: no 5xx, every error with a code, not
       const qs = `?query=${encode(query)}&variables=${encode(variables)}`;
       check(`GET ${qs.slice(0, 120)}`, await send('', { 'x-api-key': api.keys.monitor.key, 'apollo-require-preflight': 'true' }, 'GET', qs));
     }),
-    { numRuns: 200 },
+    { numRuns: 150 },
   );
   expect(await digest()).toBe(before);
   expect(failures).toEqual([]);

@@ -93,6 +93,8 @@ describe('schema.prisma vs migrated database', () => {
     const balance = await p.balance.create({ data: { accountId: account.id, assetSymbol: 'QQ', amount: dec('-123.000000000000000000000000000001') } });
     const position = await p.position.create({ data: { accountId: account.id, marketSymbol: 'BB-OPT', size: dec('-2.5'), entryPrice: dec('10'), marginType: 'ISOLATED', isolatedMargin: dec('5'), leverage: dec('10') } });
     const fund = await p.insuranceFund.create({ data: { assetSymbol: 'QQ', balance: dec('1000') } });
+    const fundEntry = await p.insuranceFundEntry.create({ data: { assetSymbol: 'QQ', amount: dec('1000'), balanceAfter: dec('1000'), reason: 'seed' } });
+    const paramVersion = await p.riskParameterVersion.create({ data: { action: 'upsertMarket', requestId: 'req-0', apiKeyId: key.id, parameters: { markets: [], tiers: [] } } });
     const ledger = await p.ledgerEntry.create({ data: { accountId: account.id, assetSymbol: 'QQ', kind: 'DEPOSIT', amount: dec('5'), reference: 'r' } });
     const idem = await p.idempotencyRecord.create({ data: { scope: broker.id, key: 'k1', operation: 'deposit', requestHash: 'x', response: { ok: true, n: [1, 2] } } });
     const risk = await p.accountRisk.create({ data: { accountId: account.id, status: 'LIQUIDATABLE', marginRatio: dec('1.000000000000000000000000000001'), ratioKey: dec('1.000000000000000000000000000001'), equity: dec('-5'), initialMarginEquity: dec('1'), marginEquity: dec('2'), initialMargin: dec('3'), maintenanceMargin: dec('4'), freeCollateral: dec('-2'), totalNotional: dec('100'), pricesAsOf: at, evaluatedAt: at, errorCode: null } });
@@ -111,6 +113,8 @@ describe('schema.prisma vs migrated database', () => {
     expect(await p.balance.findUniqueOrThrow({ where: { accountId_assetSymbol: { accountId: account.id, assetSymbol: 'QQ' } } })).toEqual(balance);
     expect(await p.position.findUniqueOrThrow({ where: { id: position.id } })).toEqual(position);
     expect(await p.insuranceFund.findUniqueOrThrow({ where: { assetSymbol: 'QQ' } })).toEqual(fund);
+    expect(await p.insuranceFundEntry.findUniqueOrThrow({ where: { id: fundEntry.id } })).toEqual(fundEntry);
+    expect(await p.riskParameterVersion.findUniqueOrThrow({ where: { id: paramVersion.id } })).toEqual(paramVersion);
     expect(await p.ledgerEntry.findUniqueOrThrow({ where: { id: ledger.id } })).toEqual(ledger);
     expect(await p.idempotencyRecord.findUniqueOrThrow({ where: { id: idem.id } })).toEqual(idem);
     expect(await p.auditEvent.findUniqueOrThrow({ where: { id: audit.id } })).toEqual(audit);
@@ -126,7 +130,7 @@ describe('schema.prisma vs migrated database', () => {
     expect(new Decimal(balance.amount.toString()).toFixed()).toBe('-123.000000000000000000000000000001');
     expect(mark.price.toString()).toBe('12.345678901234567890123');
     // Every model was exercised.
-    const exercised = ['Broker', 'ApiKey', 'Asset', 'Market', 'MarginTier', 'MarkPrice', 'IndexPrice', 'PriceHistory', 'PortfolioMarginParams', 'Account', 'Balance', 'Position', 'InsuranceFund', 'LedgerEntry', 'IdempotencyRecord', 'AuditEvent', 'AccountRisk', 'MarketDataVersion', 'MarketOpenInterest'];
+    const exercised = ['Broker', 'ApiKey', 'Asset', 'Market', 'MarginTier', 'MarkPrice', 'IndexPrice', 'PriceHistory', 'PortfolioMarginParams', 'Account', 'Balance', 'Position', 'InsuranceFund', 'InsuranceFundEntry', 'LedgerEntry', 'IdempotencyRecord', 'AuditEvent', 'AccountRisk', 'RiskParameterVersion', 'MarketDataVersion', 'MarketOpenInterest'];
     expect(schema.models.map((m) => m.name).filter((m) => !exercised.includes(m))).toEqual([]);
   });
 });

@@ -6,6 +6,9 @@ import { Account, accountQueries, Balance, Position } from './account.resolver';
 import { accountMutations, LedgerEntry } from './account.mutation';
 import { apiKeyMutations } from './api-key.mutation';
 import { marketMutations } from './market.mutation';
+import { oracleMutations } from './oracle.mutation';
+import { settlementMutations } from './settlement.mutation';
+import { AssetAdministration, venueMutations, venueQueries } from './venue.mutation';
 import { Asset, Market, marketQueries } from './market.resolver';
 import { AccountRisk, Greeks, OptionValuation, PositionRisk, PriceBoundary, RiskBreakdown, UnderlyingGreeks, ValueAtRisk } from './risk.resolver';
 import { AccountAtRisk, monitoringQueries, StressRound, StressTestResult } from './monitoring.resolver';
@@ -16,8 +19,8 @@ import { Node, PageInfo, relayQueries } from './relay.resolver';
 export const resolvers: Resolvers = {
   Decimal: DecimalScalar,
   DateTime: DateTimeScalar,
-  Query: { ...accountQueries, ...marketQueries, ...monitoringQueries, ...whatIfQueries, ...relayQueries, ...historyQueries },
-  Mutation: { ...accountMutations, ...marketMutations, ...apiKeyMutations },
+  Query: { ...accountQueries, ...marketQueries, ...monitoringQueries, ...whatIfQueries, ...relayQueries, ...historyQueries, ...venueQueries },
+  Mutation: { ...accountMutations, ...marketMutations, ...apiKeyMutations, ...venueMutations, ...oracleMutations, ...settlementMutations },
   LedgerEntry,
   Account: { ...Account, ...accountWhatIfFields, ...historyAccountFields },
   Node,
@@ -25,8 +28,8 @@ export const resolvers: Resolvers = {
   Balance,
   Position,
   Market,
-  Asset,
-  AccountRisk,
+  Asset: { ...Asset, ...AssetAdministration },
+  AccountRisk: { ...AccountRisk, parametersVersion: (_risk, _args, ctx) => ctx.loaders.parametersVersion.load('current') },
   RiskBreakdown,
   PositionRisk,
   PriceBoundary,

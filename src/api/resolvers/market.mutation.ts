@@ -1,6 +1,6 @@
 /** Reference-data writes: updatePrices (ORACLE), upsertMarket and setMarginTiers (ADMIN). */
 import type Decimal from 'decimal.js';
-import type { MarginTierInput, MutationResolvers } from '../../generated/graphql';
+import type { MarginTierInput, MutationResolvers, UpsertMarketInput } from '../../generated/graphql';
 import { computeMaintenanceAmounts, toD, validateTierSchedule, type MarginTierParams } from '../../risk';
 import { assetsBySymbols } from '../../store/asset.repository';
 import { marketsBySymbols, tiersByMarkets } from '../../store/market.repository';
@@ -11,11 +11,14 @@ import {
   putMarkPrice,
   replaceTiers,
   updateMarket,
+  type MarketEngineParams,
   type StoredPrice,
 } from '../../store/market-write.repository';
 import type { MarketRecord } from '../../store/records';
 import { InputChecks, LIMITS } from '../input';
+import { recordParameterVersion } from '../parameter-version';
 import { refuse, Refusal, runWrite, userError, type UserError } from '../write';
+import { takePriceLock } from '../../store/price-lock';
 
 /** An oracle's clock may run a little ahead of ours; anything further ahead is refused. */
 export const MAX_CLOCK_SKEW_MS = 5_000;
@@ -68,6 +71,74 @@ const tierView = (t: { notionalFloor: Decimal; notionalCap: Decimal | null; init
 /** Thrown when a concurrent create won the race for a symbol: the write transaction retries as an update. */
 function retryable(): Error {
   return Object.assign(new Error('concurrent market create'), { code: '40001' });
+}
+
+/** Upper bounds of the engine parameters (beyond them a venue is misconfigured, not bold). */
+const ENGINE_BOUNDS = { zScore: 10, horizonDays: 365, lambda: 10, slippageBaseRate: 0.5, impactFactor: 100, minLookback: 2, maxLookback: 3650 } as const;
+
+type FeatureGroup = 'OPEN_INTEREST_SCALING' | 'VOLATILITY_ADJUSTMENT' | 'LIQUIDITY_ADDON' | 'OPTION_PARAMS';
+const FEATURE_FIELDS: { readonly [G in FeatureGroup]: readonly (keyof UpsertMarketInput)[] } = {
+  OPEN_INTEREST_SCALING: ['oiLowerCap', 'oiUpperCap'],
+  VOLATILITY_ADJUSTMENT: ['volAdjZScore', 'volAdjHorizonDays', 'volAdjLookbackDays'],
+  LIQUIDITY_ADDON: ['liquidityLambda'],
+  OPTION_PARAMS: ['optionAlpha', 'optionBeta', 'optionGamma'],
+};
+const given = (v: unknown): boolean => v !== null && v !== undefined;
+
+/** Pure checks of the engine parameters of upsertMarket (each group given whole, within its bounds). */
+function checkEngineParams(input: UpsertMarketInput, checks: InputChecks): void {
+  const disabled = new Set(input.disable ?? []);
+  for (const group of disabled) {
+    const clash = FEATURE_FIELDS[group].find((f) => given(input[f]));
+    if (clash) checks.fail(clash, `${clash} is given while ${group} is disabled`);
+  }
+  const { oiLowerCap: lo, oiUpperCap: hi } = input;
+  if (given(lo) !== given(hi)) checks.fail(given(lo) ? 'oiUpperCap' : 'oiLowerCap', 'oiLowerCap and oiUpperCap are given together');
+  else if (lo && hi && checks.nonNegative('oiLowerCap', lo, LIMITS.maxAmount) && checks.positive('oiUpperCap', hi, LIMITS.maxAmount) && hi.lte(lo)) {
+    checks.fail('oiUpperCap', 'oiUpperCap must be greater than oiLowerCap');
+  }
+  const { volAdjZScore: z, volAdjHorizonDays: h } = input;
+  if (given(z) !== given(h)) checks.fail(given(z) ? 'volAdjHorizonDays' : 'volAdjZScore', 'volAdjZScore and volAdjHorizonDays are given together');
+  if (z) checks.rate('volAdjZScore', z, { positive: true, max: ENGINE_BOUNDS.zScore });
+  if (h) checks.rate('volAdjHorizonDays', h, { positive: true, max: ENGINE_BOUNDS.horizonDays });
+  const lookback = input.volAdjLookbackDays;
+  if (given(lookback) && (lookback! < ENGINE_BOUNDS.minLookback || lookback! > ENGINE_BOUNDS.maxLookback)) {
+    checks.fail('volAdjLookbackDays', `volAdjLookbackDays must be between ${ENGINE_BOUNDS.minLookback} and ${ENGINE_BOUNDS.maxLookback}`);
+  }
+  if (input.liquidityLambda) checks.rate('liquidityLambda', input.liquidityLambda, { positive: true, max: ENGINE_BOUNDS.lambda });
+  if (input.slippageBaseRate) checks.rate('slippageBaseRate', input.slippageBaseRate, { max: ENGINE_BOUNDS.slippageBaseRate });
+  if (input.slippageImpactFactor) checks.rate('slippageImpactFactor', input.slippageImpactFactor, { max: ENGINE_BOUNDS.impactFactor });
+  const { optionAlpha: a, optionBeta: b, optionGamma: g } = input;
+  const optionCount = [a, b, g].filter(given).length;
+  if (optionCount > 0 && input.kind !== 'OPTION') checks.fail('optionAlpha', 'optionAlpha, optionBeta and optionGamma apply to OPTION markets');
+  else if (optionCount > 0 && optionCount < 3) checks.fail(given(a) ? (given(b) ? 'optionGamma' : 'optionBeta') : 'optionAlpha', 'optionAlpha, optionBeta and optionGamma are given together');
+  else if (a && b && g) {
+    const ok = [checks.rate('optionAlpha', a, { positive: true }), checks.rate('optionBeta', b, { positive: true }), checks.rate('optionGamma', g, { positive: true })];
+    if (ok.every(Boolean) && b.gt(a)) checks.fail('optionBeta', 'optionBeta must not exceed optionAlpha');
+  }
+  if (input.status === 'SETTLED') checks.fail('status', 'a market becomes SETTLED only through settleMarket, at a settlement price');
+}
+
+/** The engine parameters after an upsert: given values, disabled groups null, the rest as they were (or defaults). */
+function engineParamsOf(input: UpsertMarketInput, current: MarketRecord | null): MarketEngineParams {
+  const off = new Set(input.disable ?? []);
+  const pick = <T>(group: FeatureGroup | null, value: T | null | undefined, was: T | null): T | null =>
+    group && off.has(group) ? null : value ?? was;
+  const zero = toD(0);
+  return {
+    oiLowerCap: pick('OPEN_INTEREST_SCALING', input.oiLowerCap, current?.oiLowerCap ?? null),
+    oiUpperCap: pick('OPEN_INTEREST_SCALING', input.oiUpperCap, current?.oiUpperCap ?? null),
+    volAdjZScore: pick('VOLATILITY_ADJUSTMENT', input.volAdjZScore, current?.volAdjZScore ?? null),
+    volAdjHorizonDays: pick('VOLATILITY_ADJUSTMENT', input.volAdjHorizonDays, current?.volAdjHorizonDays ?? null),
+    volAdjLookbackDays: pick('VOLATILITY_ADJUSTMENT', input.volAdjLookbackDays, current?.volAdjLookbackDays ?? null),
+    liquidityLambda: pick('LIQUIDITY_ADDON', input.liquidityLambda, current?.liquidityLambda ?? null),
+    slippageBaseRate: input.slippageBaseRate ?? current?.slippageBaseRate ?? zero,
+    slippageImpactFactor: input.slippageImpactFactor ?? current?.slippageImpactFactor ?? zero,
+    optionAlpha: pick('OPTION_PARAMS', input.optionAlpha, current?.optionAlpha ?? null),
+    optionBeta: pick('OPTION_PARAMS', input.optionBeta, current?.optionBeta ?? null),
+    optionGamma: pick('OPTION_PARAMS', input.optionGamma, current?.optionGamma ?? null),
+    maintenanceBasis: input.maintenanceBasis ?? current?.maintenanceBasis ?? 'MARK',
+  };
 }
 
 export const marketMutations: Pick<MutationResolvers, 'updatePrices' | 'upsertMarket' | 'setMarginTiers'> = {
@@ -124,8 +195,8 @@ export const marketMutations: Pick<MutationResolvers, 'updatePrices' | 'upsertMa
         for (const x of [...indexes].sort((a, b) => a.asset.localeCompare(b.asset))) {
           const r = await putIndexPrice(scope.tx, { asset: x.asset, price: x.price, source, observedAt: x.observedAt });
           before[`index:${x.asset}`] = r.before;
-          after[`index:${x.asset}`] = { price: x.price, observedAt: x.observedAt, applied: r.applied };
-          indexOut.push({ symbol: x.asset, price: x.price, observedAt: x.observedAt, source, applied: r.applied });
+          after[`index:${x.asset}`] = { price: x.price, observedAt: x.observedAt, applied: r.applied, recordedInHistory: r.recordedInHistory };
+          indexOut.push({ symbol: x.asset, price: x.price, observedAt: x.observedAt, source, applied: r.applied, recordedInHistory: r.recordedInHistory });
         }
         await scope.audit({ before, after });
         return { marks: markOut, indexes: indexOut };
@@ -172,6 +243,7 @@ export const marketMutations: Pick<MutationResolvers, 'updatePrices' | 'upsertMa
         if (input.kind === 'OPTION' && (!input.expiry || !input.strike || !input.optionType)) {
           checks.fail('kind', 'an OPTION market needs expiry, strike and optionType');
         }
+        checkEngineParams(input, checks);
         if (input.tiers) checks.errors.push(...checkTierSchedule(input.tiers).errors);
         return checks.errors;
       },
@@ -180,6 +252,7 @@ export const marketMutations: Pick<MutationResolvers, 'updatePrices' | 'upsertMa
         for (const field of ['baseAsset', 'quoteAsset', 'settlementAsset'] as const) {
           if (!assets.has(input[field])) return refuse('BAD_USER_INPUT', field, `unknown asset ${input[field]}`);
         }
+        await takePriceLock(scope.tx);
         const exists = await lockMarket(scope.tx, input.symbol);
         const current = exists ? (await marketsBySymbols(scope.tx, [input.symbol])).get(input.symbol)! : null;
         const tiersBefore = exists ? (await tiersByMarkets(scope.tx, [input.symbol])).get(input.symbol) ?? [] : [];
@@ -196,6 +269,7 @@ export const marketMutations: Pick<MutationResolvers, 'updatePrices' | 'upsertMa
             ['strike', current.strike?.toFixed() ?? null, input.strike?.toFixed() ?? null],
             ['optionType', current.optionType, input.optionType ?? null],
           ];
+          if (current.status === 'SETTLED') return refuse('MARKET_INACTIVE', 'symbol', `market ${input.symbol} is settled (final)`);
           const changed = immutable.filter(([, was, now]) => was !== now);
           if (changed.length) {
             return new Refusal(changed.map(([field]) => userError('BAD_USER_INPUT', field, `${field} of an existing market cannot change`)));
@@ -208,6 +282,7 @@ export const marketMutations: Pick<MutationResolvers, 'updatePrices' | 'upsertMa
             maxPriceAgeSeconds: input.maxPriceAgeSeconds ?? current.maxPriceAgeSeconds,
             bookDepth: input.bookDepth ?? current.bookDepth,
             impliedVolatility: input.impliedVolatility ?? current.impliedVolatility,
+            ...engineParamsOf(input, current),
           });
         } else {
           const missing = (
@@ -240,15 +315,17 @@ export const marketMutations: Pick<MutationResolvers, 'updatePrices' | 'upsertMa
             maxPriceAgeSeconds: input.maxPriceAgeSeconds ?? 60,
             bookDepth: input.bookDepth!,
             impliedVolatility: input.impliedVolatility ?? null,
+            ...engineParamsOf(input, null),
           });
           if (!inserted) throw retryable();
         }
         if (schedule) await replaceTiers(scope.tx, input.symbol, schedule);
         const market = (await marketsBySymbols(scope.tx, [input.symbol])).get(input.symbol)!;
         const tiersAfter = (await tiersByMarkets(scope.tx, [input.symbol])).get(input.symbol) ?? [];
+        const parametersVersion = await recordParameterVersion(scope, 'upsertMarket');
         await scope.audit({
           before: current ? { market: current, tiers: tiersBefore.map(tierView) } : null,
-          after: { market, tiers: tiersAfter.map(tierView) },
+          after: { market, tiers: tiersAfter.map(tierView), parametersVersion },
         });
         return { market, created: !current };
       },
@@ -265,12 +342,16 @@ export const marketMutations: Pick<MutationResolvers, 'updatePrices' | 'upsertMa
         return [...checks.errors, ...checkTierSchedule(input.tiers).errors];
       },
       execute: async (scope) => {
+        await takePriceLock(scope.tx);
         if (!(await lockMarket(scope.tx, input.market))) return refuse('BAD_USER_INPUT', 'market', `unknown market ${input.market}`);
+        const settled = (await marketsBySymbols(scope.tx, [input.market])).get(input.market)!.status === 'SETTLED';
+        if (settled) return refuse('MARKET_INACTIVE', 'market', `market ${input.market} is settled (final)`);
         const before = (await tiersByMarkets(scope.tx, [input.market])).get(input.market) ?? [];
         await replaceTiers(scope.tx, input.market, checkTierSchedule(input.tiers).schedule);
         const tiers = (await tiersByMarkets(scope.tx, [input.market])).get(input.market) ?? [];
         const market = (await marketsBySymbols(scope.tx, [input.market])).get(input.market)!;
-        await scope.audit({ before: { tiers: before.map(tierView) }, after: { tiers: tiers.map(tierView) } });
+        const parametersVersion = await recordParameterVersion(scope, 'setMarginTiers');
+        await scope.audit({ before: { tiers: before.map(tierView) }, after: { tiers: tiers.map(tierView), parametersVersion } });
         return { market, tiers };
       },
     }),

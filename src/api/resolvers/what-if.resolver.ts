@@ -27,6 +27,7 @@ import {
 import { DEFAULT_VALUATION_DECIMALS, reportedAccountFigures, reportedFigureChange, reportedVerificationValue } from '../../risk/precision';
 import type { SolverResult } from '../../risk/solvers';
 import { insuranceFundBalances } from '../../store/insurance-fund.repository';
+import { nonBorrowableAssets } from '../../store/venue.repository';
 import type { GraphQLContext } from '../context';
 import { badInput, toDomainError } from '../errors';
 import { LIMITS, requireSymbol } from '../input';
@@ -108,9 +109,14 @@ export const whatIfQueries: Pick<QueryResolvers, 'whatIf'> = {
     if (!account || !canAccessAccount(ctx.principal, account)) throw accountNotFound(accountId);
     const converted = scenarios.map((s, i) => toScenario(s, `scenarios[${i}]`));
     const extra = [...new Set(converted.flatMap(scenarioMarkets))];
-    const [snapshot, insuranceFunds] = await Promise.all([snapshotOf(ctx, accountId, extra), insuranceFundBalances(ctx.snapshot)]);
+    const [snapshot, insuranceFunds, fixed] = await Promise.all([
+      snapshotOf(ctx, accountId, extra),
+      insuranceFundBalances(ctx.snapshot),
+      nonBorrowableAssets(ctx.snapshot),
+    ]);
+    const borrowable = (asset: string) => !fixed.has(asset);
     // Each scenario starts from the same snapshot: they are independent.
-    return converted.map((scenario, i) => engine(`scenarios[${i}]`, () => whatIf(snapshot, scenario, { insuranceFunds })));
+    return converted.map((scenario, i) => engine(`scenarios[${i}]`, () => whatIf(snapshot, scenario, { insuranceFunds, borrowable })));
   },
 };
 
@@ -144,8 +150,8 @@ export const accountWhatIfFields: Pick<
   },
   maxWithdrawable: async (account, { asset }, ctx) => {
     requireSymbol(asset, 'asset');
-    const snapshot = await snapshotOf(ctx, account.id);
-    return reported(engine('', () => maxWithdrawable(snapshot, asset, { borrowable: true })), snapshot);
+    const [snapshot, fixed] = await Promise.all([snapshotOf(ctx, account.id), nonBorrowableAssets(ctx.snapshot)]);
+    return reported(engine('', () => maxWithdrawable(snapshot, asset, { borrowable: !fixed.has(asset) })), snapshot);
   },
   depositToReach: async (account, { targetLiquidationPrice, market }, ctx) => {
     if (!targetLiquidationPrice.gt(0)) throw badInput('targetLiquidationPrice must be positive', 'targetLiquidationPrice');
