@@ -3,7 +3,8 @@
 #   - the runtime image holds no dev tools (typescript, Prisma CLI, PGlite) and no embedded Postgres;
 #   - without DATABASE_URL the service exits with the message saying so (no EACCES);
 #   - MIGRATE_ON_START=false on a database with pending migrations: refused; the migrate command applies them;
-#   - the service then answers /readyz 200 and a GraphQL request, and Docker's HEALTHCHECK reports healthy.
+#   - the service then answers /readyz 200 and a GraphQL request (with a key from the admin bootstrap command), and
+#     Docker's HEALTHCHECK reports healthy.
 # Usage: DATABASE_URL=postgresql://… scripts/image-check.sh   (an empty database, reachable from the host: the
 # containers use the host network). NODE_IMAGE overrides the base image (e.g. one built locally when Docker Hub is
 # out of reach). Needs a Docker daemon (DOCKER_HOST is honoured).
@@ -56,8 +57,10 @@ echo "ok: HEALTHCHECK healthy"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz")
 [ "$code" = 200 ] || { echo "FAIL: /readyz $code"; docker logs "$name"; exit 1; }
 echo "ok: /readyz 200"
+# Production never creates the public demo keys: the first ADMIN key comes from the bootstrap command.
+admin_key=$(docker run --rm --network host -e DATABASE_URL="$DATABASE_URL" "$image" node dist/src/cli/admin.js bootstrap --label image-check | tail -1)
 body=$(curl -s "http://127.0.0.1:$port/graphql" -H 'content-type: application/json' \
-  -H 'x-api-key: rk_demomonitor_demo-only-monitor-key-not-secret' -d '{"query":"{ markets { symbol } }"}')
+  -H "x-api-key: $admin_key" -d '{"query":"{ markets { symbol } }"}')
 echo "$body" | grep -q '"symbol"' || { echo "FAIL: GraphQL: $body"; docker logs "$name"; exit 1; }
 echo "ok: GraphQL answers"
 docker stop -t 20 "$name" >/dev/null

@@ -7,6 +7,7 @@
  */
 import Decimal from 'decimal.js';
 import { createHash } from 'node:crypto';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { UserError, UserErrorCode } from '../generated/graphql';
 import { ScenarioInputError, type AccountSnapshot, type PositionSnapshot } from '../risk';
 import type { Transition } from '../risk/transition';
@@ -254,11 +255,16 @@ export async function snapshotInTransaction(
  */
 export function decideTransition<T extends Transition>(run: () => T): T | Refusal {
   let out: T;
+  // The transition's engine span (a no-op while tracing is off, src/server/tracing.ts).
+  const span = trace.getTracer('margin-risk-api').startSpan('risk.evaluate_account', { attributes: { 'risk.source': 'write' } });
   try {
     out = run();
   } catch (error) {
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
     if (error instanceof ScenarioInputError) return refuse('BAD_USER_INPUT', error.field, error.message);
     throw toDomainError(error);
+  } finally {
+    span.end();
   }
   if (out.refusals.length > 0) return new Refusal(out.refusals.map((r) => userError('INSUFFICIENT_MARGIN', r.input, r.message)));
   return out;

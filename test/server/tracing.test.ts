@@ -5,6 +5,7 @@
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { startTracing, tracesExporterFromEnv, type Tracing } from '../../src/server/tracing';
 import { startApi, type ApiHarness } from '../helpers/api-server';
+import { ok } from '../helpers/writes';
 
 describe('tracesExporterFromEnv', () => {
   it('is off unless an exporter or an OTLP endpoint is configured', () => {
@@ -66,5 +67,18 @@ describe('spans of one request', () => {
     expect(engine!.spanContext().traceId).toBe(execute!.spanContext().traceId);
     expect(engine!.parentSpanContext?.spanId).toBe(execute!.spanContext().spanId);
     expect(execute!.resource.attributes['service.name']).toBe('margin-risk-api');
+  });
+
+  it("records the engine evaluation of a write's margin check", async () => {
+    const created = await ok(api, 'broker', 'createAccount', { externalRef: 'traced-1' });
+    const id = created.account.id as string;
+    await ok(api, 'broker', 'deposit', { accountId: id, asset: 'USDC', amount: '1000' });
+    memory.reset();
+    await ok(api, 'broker', 'withdraw', { accountId: id, asset: 'USDC', amount: '100' });
+    const checks = memory.getFinishedSpans().filter((s) => s.name === 'risk.evaluate_account' && s.attributes['risk.source'] === 'write');
+    expect(checks.length).toBeGreaterThanOrEqual(1);
+    const [execute] = memory.getFinishedSpans().filter((s) => s.name === 'graphql.execute');
+    expect(execute!.attributes['graphql.operation.type']).toBe('mutation');
+    expect(checks[0]!.spanContext().traceId).toBe(execute!.spanContext().traceId);
   });
 });
