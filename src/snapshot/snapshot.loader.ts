@@ -13,13 +13,14 @@ import type {
   AssetParams,
   MarketParams,
   PortfolioParams,
+  PositionSnapshot,
   PriceQuote,
 } from '../risk/types';
 import { D } from '../risk/decimal';
 import { realizedDailyVolatility } from '../risk/var/value-at-risk';
 import type { Queryable } from '../store/queryable';
 import { decodeMarketData, snapshotRows, versionedMarketDataText, type MarketDataRows, type SnapshotRows } from '../store/snapshot.repository';
-import type { AccountRecord, MarginTierRecord, MarketRecord, PriceRecord } from '../store/records';
+import type { AccountRecord, MarginTierRecord, MarketRecord, PositionRecord, PriceRecord } from '../store/records';
 import { toDecimal } from '../store/records';
 
 /** The asset every account-level figure is expressed in. */
@@ -231,6 +232,23 @@ export interface LoadedAccount {
   readonly snapshot: AccountSnapshot;
 }
 
+/** A store position row as the engine's position. */
+export function positionSnapshotOf(
+  p: Pick<PositionRecord, 'id' | 'marketSymbol' | 'size' | 'entryPrice' | 'realizedPnl' | 'fundingIndex' | 'marginType' | 'isolatedMargin' | 'leverage'>,
+): PositionSnapshot {
+  return {
+    id: p.id,
+    market: p.marketSymbol,
+    size: p.size,
+    entryPrice: p.entryPrice,
+    realizedPnl: p.realizedPnl,
+    fundingIndex: p.fundingIndex,
+    marginType: p.marginType,
+    isolatedMargin: p.isolatedMargin,
+    leverage: p.leverage,
+  };
+}
+
 /** Assembles one account's snapshot from its rows and the shared market context. */
 export function buildSnapshot(
   account: AccountRecord,
@@ -253,17 +271,7 @@ export function buildSnapshot(
     accountId: account.id,
     marginMode: account.marginMode,
     balances: balances.map((b) => ({ asset: b.assetSymbol, amount: b.amount })),
-    positions: positions.map((p) => ({
-      id: p.id,
-      market: p.marketSymbol,
-      size: p.size,
-      entryPrice: p.entryPrice,
-      realizedPnl: p.realizedPnl,
-      fundingIndex: p.fundingIndex,
-      marginType: p.marginType,
-      isolatedMargin: p.isolatedMargin,
-      leverage: p.leverage,
-    })),
+    positions: positions.map(positionSnapshotOf),
     markets: context.markets,
     assets: context.assets,
     markPrices: context.markPrices,

@@ -37,6 +37,7 @@ import { InputChecks, LIMITS } from '../input';
 import { ACCOUNT_WRITERS, canAccessAccount } from '../principal';
 import { decideTransition, positionWrites, refuse, Refusal, runWrite, snapshotInTransaction, type WriteScope } from '../write';
 import { reportedFreeCollateral } from '../../risk/precision';
+import { positionSnapshotOf } from '../../snapshot/snapshot.loader';
 
 /** The account, locked, when the caller may write it; NOT_FOUND (same as a missing one) otherwise. */
 async function lockWritableAccount(
@@ -380,20 +381,6 @@ export const accountMutations: Pick<
 /** Highest user leverage accepted (dimensionless). */
 const MAX_LEVERAGE = '1000';
 
-/** A store position row as the engine's position (a flat row reopened by a fill). */
-function positionSnapshotOf(p: PositionRecord): PositionSnapshot {
-  return {
-    id: p.id,
-    market: p.marketSymbol,
-    size: p.size,
-    entryPrice: p.entryPrice,
-    realizedPnl: p.realizedPnl,
-    fundingIndex: p.fundingIndex,
-    marginType: p.marginType,
-    isolatedMargin: p.isolatedMargin,
-    leverage: p.leverage,
-  };
-}
 
 export const LedgerEntry: LedgerEntryResolvers = {
   asset: async (entry, _args, ctx) => {
