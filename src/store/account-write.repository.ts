@@ -8,6 +8,7 @@ import { ACCOUNT_COLUMNS, POSITION_COLUMNS, isAccountId, toAccount, toPosition, 
 import type { AccountRecord, BalanceRecord, LedgerEntryRecord, LedgerKind, MarginMode, MarginType, PositionRecord } from './records';
 import { toDecimal } from './records';
 import type { Queryable } from './queryable';
+import { toLedgerEntry, type LedgerRow } from './ledger.repository';
 
 /**
  * The account row, locked FOR UPDATE until the transaction ends; null when the id does not exist or (with
@@ -48,28 +49,6 @@ export async function insertAccount(
 export async function balanceOf(q: Queryable, accountId: string, asset: string): Promise<Decimal> {
   const { rows } = await q.query<{ amount: string }>(`SELECT amount FROM balance WHERE account_id = $1 AND asset_symbol = $2`, [accountId, asset]);
   return toDecimal(rows[0]?.amount ?? '0');
-}
-
-interface LedgerRow {
-  id: string;
-  account_id: string;
-  asset_symbol: string;
-  kind: LedgerKind;
-  amount: string;
-  reference: string | null;
-  created_at: Date;
-}
-
-function toLedgerEntry(row: LedgerRow): LedgerEntryRecord {
-  return {
-    id: String(row.id),
-    accountId: row.account_id,
-    assetSymbol: row.asset_symbol,
-    kind: row.kind,
-    amount: toDecimal(row.amount),
-    reference: row.reference,
-    createdAt: row.created_at,
-  };
 }
 
 /** balance += delta (the row is created at 0 when missing) and one ledger entry of `delta`. */

@@ -13,7 +13,8 @@ export interface LedgerListFilter {
   readonly to: Date | null;
 }
 
-interface LedgerRow {
+/** A ledger_entry row as selected (every column). */
+export interface LedgerRow {
   id: string;
   account_id: string;
   asset_symbol: string;
@@ -50,7 +51,12 @@ export async function pageLedger(
       WHERE ${where.join(' AND ')} ORDER BY ${keyset.orderBy} LIMIT $${values.length}`,
     values,
   );
-  return rows.map((row) => ({
+  return rows.map(toLedgerEntry);
+}
+
+/** A ledger_entry row as its record (the amount as a decimal, the id as text). */
+export function toLedgerEntry(row: LedgerRow): LedgerEntryRecord {
+  return {
     id: String(row.id),
     accountId: row.account_id,
     assetSymbol: row.asset_symbol,
@@ -58,5 +64,5 @@ export async function pageLedger(
     amount: toDecimal(row.amount),
     reference: row.reference,
     createdAt: row.created_at,
-  }));
+  };
 }
