@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   const bench = await startBenchDatabase('bench_api');
   try {
     const { key, queries } = await seedApiBench(bench.db);
-    const config = { ...loadConfig({ NODE_ENV: 'production' }), host: '127.0.0.1', port: 0, rateLimitPoints: 1e9 };
+    const config = { ...loadConfig({ NODE_ENV: 'production' }), host: '127.0.0.1', port: 0, rateLimitPoints: 1e9, rateLimitCostPoints: 1e12 };
     const server = await startServer({ config, db: bench.db, logger: createLogger('silent') });
     const headers = { 'content-type': 'application/json', 'x-api-key': key };
     // Sanity: each query answers without errors.
