@@ -749,10 +749,21 @@ export function crossUnderlying(
       markPrices[m.symbol] =
         snapBoundary(mark.mul(ratio), m.tick, liquidatableSide, (p) => g(p.div(mark)).isNeg()) ?? roundToTick(mark.mul(ratio), m.tick, rounding);
     }
+    // The index level at the boundary: on the index grid. Where an option on U reports it as its liquidation
+    // (bankruptcy) price, it is snapped with the same exact check on that grid (every price on U moved by p / index),
+    // so it too holds at the price and fails one index tick further; otherwise it is the reference boundary's level
+    // rounded to the safe side (informational).
+    let indexPrice: Decimal | null = null;
+    if (index !== null && reference === null) indexPrice = snapped;
+    else if (index !== null && hasOptions) {
+      const idx = index;
+      indexPrice =
+        snapBoundary(idx.mul(ratio), INDEX_TICK, liquidatableSide, (p) => g(p.div(idx)).isNeg()) ??
+        roundToTick(idx.mul(ratio), INDEX_TICK, rounding);
+    } else if (index !== null) indexPrice = roundToTick(index.mul(ratio), INDEX_TICK, rounding);
     return Object.freeze({
       ratio,
-      indexPrice:
-        index === null ? null : reference === null ? snapped : roundToTick(index.mul(ratio), INDEX_TICK, rounding),
+      indexPrice,
       markPrices: Object.freeze(markPrices),
       liquidatableSide,
     });

@@ -5,7 +5,8 @@
 import Decimal from 'decimal.js';
 import fc from 'fast-check';
 import { D, evaluateAccount, withPrices } from '../../src/risk';
-import type { AccountSnapshot, PortfolioParams } from '../../src/risk';
+import type { AccountRisk, AccountSnapshot, PortfolioParams } from '../../src/risk';
+import { adverseBoundary } from '../../src/risk/liquidation';
 import { bsm, valueOptionAt } from '../../src/risk/options/black';
 import * as F from './fixtures';
 
@@ -225,6 +226,7 @@ describe('liquidation prices of option books (non-linear equity)', () => {
     );
 
   test('property: at the reported boundary the account is not liquidatable, one tick beyond it is', () => {
+    let optionChecks = 0;
     fc.assert(
       fc.property(
         fc.record({
@@ -260,14 +262,37 @@ describe('liquidation prices of option books (non-linear equity)', () => {
             const gap = safe.marginEquity.sub(safe.maintenanceMargin).sub(hit.marginEquity.sub(hit.maintenanceMargin)).abs();
             if (safe.marginEquity.sub(safe.maintenanceMargin).gt(gap.add('1e-6'))) return false;
           }
-          // Option positions report the underlying's index level at the adverse boundary.
-          const c = r.positionsById['c'];
-          if (c && c.liquidationPrice !== null) expect(c.liquidationPrice.gt(0)).toBe(true);
+          // Option positions report the underlying's index level at the adverse boundary, exact on the index grid
+          // (1e-8): it holds at the price and fails one index tick further (every price on BTC moved by price / index).
+          const index0 = snap.indexPrices['BTC']!.price;
+          const liq = adverseBoundary(btc.exposure, btc.below, btc.above);
+          const bank = adverseBoundary(btc.exposure, btc.bankruptcyBelow, btc.bankruptcyAbove);
+          for (const id of ['c', 'p']) {
+            const o = r.positionsById[id];
+            if (!o) continue;
+            const checks = [
+              [liq, o.liquidationPrice, (x: AccountRisk) => x.marginEquity.gte(x.maintenanceMargin)],
+              [bank, o.bankruptcyPrice, (x: AccountRisk) => x.crossEquity.gte(0)],
+            ] as const;
+            for (const [boundary, price, holds] of checks) {
+              if (boundary === null) {
+                expect(price).toBeNull();
+                continue;
+              }
+              expect(price!.eq(boundary.indexPrice!)).toBe(true);
+              expect(price!.mod('1e-8').isZero()).toBe(true);
+              const beyond = boundary.liquidatableSide === 'BELOW' ? price!.sub('1e-8') : price!.add('1e-8');
+              if (!holds(scaled(snap, price!.div(index0)))) return false;
+              if (holds(scaled(snap, beyond.div(index0)))) return false;
+              optionChecks++;
+            }
+          }
           return true;
         },
       ),
       { numRuns: 12, seed: 7 },
     );
+    expect(optionChecks).toBeGreaterThan(10);
   });
 
   test('a short straddle is liquidated on both sides', () => {
