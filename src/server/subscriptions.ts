@@ -37,6 +37,8 @@ import { forgetApiKey } from './api-key-cache';
 export const CLOSE_UNAUTHORIZED = 4401;
 /** Close code of a server going away (RFC 6455). */
 export const CLOSE_GOING_AWAY = 1001;
+/** How long shutdown waits for clients to answer the close handshake (ms). */
+const CLOSE_GRACE_MS = 1_000;
 
 export interface SubscriptionServer {
   /** Open WebSocket connections. */
@@ -137,7 +139,9 @@ export function startSubscriptionServer(args: {
     async close() {
       hub.close();
       for (const socket of wss.clients) socket.close(CLOSE_GOING_AWAY, 'server shutting down');
-      await server.dispose();
+      // A client that does not answer the close handshake is cut after CLOSE_GRACE_MS.
+      await Promise.race([server.dispose(), new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref())]);
+      for (const socket of wss.clients) socket.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
