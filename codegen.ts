@@ -38,6 +38,7 @@ const config: CodegenConfig = {
           AuditEvent: '../store/audit.repository#AuditEventRecord',
           PriceObservation: '../store/price-history.repository#PriceObservationRecord',
           AccountRisk: '../risk/result#AccountRisk as EngineAccountRisk',
+          RiskEvent: '../monitoring/risk-event.repository#RiskEventRecord',
           PositionRisk: '../risk/result#PositionRisk as EnginePositionRisk',
           BalanceRisk: '../risk/result#BalanceRisk as EngineBalanceRisk',
           RiskBreakdown: '../risk/result#AccountBreakdown as EngineAccountBreakdown',

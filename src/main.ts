@@ -7,6 +7,7 @@ import { parsePartition, startSweeper, type Sweeper } from './monitoring/sweep';
 import { createLogger } from './server/logger';
 import { releaseSignalsToService } from './store/embedded-postgres';
 import { openStore } from './store/open-store';
+import { startNotificationBus } from './store/notification-bus';
 import { activeTracing } from './server/tracing';
 
 async function main(): Promise<void> {
@@ -24,7 +25,9 @@ async function main(): Promise<void> {
     },
     logger,
   );
-  const server = await startServer({ config, db: store.db, logger });
+  // This process's LISTEN connection: subscriptions hear what every process writes.
+  const bus = await startNotificationBus(store.url, logger);
+  const server = await startServer({ config, db: store.db, logger, bus });
   // Account risk sweep: this replica's share of the accounts, at start and every SWEEP_INTERVAL_MS.
   let sweeper: Sweeper | null = null;
   if (config.sweepEnabled) {
@@ -44,6 +47,7 @@ async function main(): Promise<void> {
     timer.unref();
     try {
       await Promise.all([server.stop(), sweeper?.stop()]);
+      await bus.close();
       await store.close();
       await activeTracing()?.shutdown();
       logger.info('shut down cleanly');

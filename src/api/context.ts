@@ -7,6 +7,7 @@ import { createLoaders } from './loaders';
 import { createRiskLoader, type RiskLoader } from './risk.loader';
 import type { Principal } from './principal';
 import type { RiskOptions } from './risk-mode';
+import type { PushHub } from './push';
 
 export interface GraphQLContext {
   readonly requestId: string;
@@ -38,6 +39,8 @@ export interface GraphQLContext {
    * authentication cache's `forget` (src/server/api-key-cache.ts), so the key stops working in this process at once.
    */
   readonly onApiKeyRevoked: (apiKeyId: string) => void;
+  /** Subscription fan-out of this process (src/api/push.ts); absent where subscriptions are not served. */
+  readonly push?: PushHub;
 }
 
 export function createContext(args: {
@@ -48,6 +51,7 @@ export function createContext(args: {
   principal: Principal;
   whatIfMaxScenarios?: number;
   onApiKeyRevoked?: (apiKeyId: string) => void;
+  push?: PushHub;
 }): GraphQLContext {
   const snapshot = new ReadSnapshot(args.db.pool);
   const nowMs = args.nowMs ?? Date.now();
@@ -66,7 +70,23 @@ export function createContext(args: {
     whatIfMaxScenarios: args.whatIfMaxScenarios,
     afterResponse: [],
     onApiKeyRevoked: args.onApiKeyRevoked ?? (() => undefined),
+    push: args.push,
   };
+}
+
+/**
+ * A subscription's context before each message: the previous message's snapshot ends and a fresh snapshot, loaders
+ * and engine results take its place, so every message reads the database as it is now.
+ */
+export function renewRequestState(ctx: GraphQLContext): void {
+  const state = ctx as unknown as { -readonly [K in 'snapshot' | 'loaders' | 'risk' | 'nowMs']: GraphQLContext[K] };
+  void ctx.snapshot?.release();
+  const snapshot = new ReadSnapshot(ctx.db.pool);
+  state.nowMs = Date.now();
+  const loaders = createLoaders(snapshot, { nowMs: state.nowMs, riskOptions: ctx.riskOptions });
+  state.snapshot = snapshot;
+  state.loaders = loaders;
+  state.risk = createRiskLoader(loaders.snapshot, ctx.riskOptions);
 }
 
 /** What a request holds that it no longer needs once its response has been sent. */

@@ -8,6 +8,7 @@ import type { AccountRisk, AccountStatus } from '../risk';
 import { reportedAccountFigures } from '../risk/precision';
 import type { Queryable } from '../store/queryable';
 import { keysetSql, type KeysetPage } from '../store/keyset';
+import { CHANNELS } from '../store/notification-bus';
 
 /** Ordering key of an account whose margin equity is ≤ 0 while it has a requirement (or negative equity). */
 export const RATIO_KEY_UNBOUNDED = new Decimal('1e18');
@@ -104,15 +105,28 @@ export function rowFromError(accountId: string, errorCode: string, stamp: Evalua
 
 const text = (d: Decimal | null): string | null => (d === null ? null : d.toFixed());
 
+/** Ids per notification: 100 UUIDs in JSON stay well under the NOTIFY payload limit (MAX_PAYLOAD_BYTES). */
+export const IDS_PER_NOTIFICATION = 100;
+
 /**
  * One statement for the whole batch (unnest of column arrays). A row is only replaced by an evaluation at least as
  * new in (account_version, market_data_version, evaluated_at) order (see `EvaluationStamp`), so a sweep batch read
  * before a write committed cannot overwrite the write-through refresh that followed it.
+ *
+ * Risk events, in the same statement: the upsert keeps in `prior_status` / `prior_ratio_key` the status and ratio
+ * key of the evaluation it replaced (read under the row lock ON CONFLICT takes, so of the latest committed row;
+ * failed evaluations are skipped), and a row whose status differs from its prior one records a STATUS_CHANGE event
+ * (an account's first evaluation only when it is not HEALTHY). Two evaluators of one account (replicas, a sweep and
+ * a write refresh) serialise on that lock: the second sees the first's status as prior, so a real transition is
+ * recorded exactly once. The statement notifies `CHANNELS.accountRisk` (the written rows' account ids) and
+ * `CHANNELS.riskEvents` (the new events' ids), delivered when the surrounding transaction commits. Returns the ids
+ * of the events recorded.
  */
-export async function upsertAccountRisk(q: Queryable, rows: readonly AccountRiskRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  await q.query(
-    `INSERT INTO account_risk (account_id, status, margin_ratio, ratio_key, equity, initial_margin_equity, margin_equity,
+export async function upsertAccountRisk(q: Queryable, rows: readonly AccountRiskRow[]): Promise<string[]> {
+  if (rows.length === 0) return [];
+  const { rows: result } = await q.query<{ event_ids: string[] | null }>(
+    `WITH upserted AS (
+     INSERT INTO account_risk AS r (account_id, status, margin_ratio, ratio_key, equity, initial_margin_equity, margin_equity,
         initial_margin, maintenance_margin, free_collateral, total_notional, prices_as_of, evaluated_at, error_code,
         account_version, market_data_version)
      SELECT * FROM unnest($1::uuid[], $2::"RiskStatus"[], $3::numeric[], $4::numeric[], $5::numeric[], $6::numeric[],
@@ -125,9 +139,31 @@ export async function upsertAccountRisk(q: Queryable, rows: readonly AccountRisk
         maintenance_margin = EXCLUDED.maintenance_margin, free_collateral = EXCLUDED.free_collateral,
         total_notional = EXCLUDED.total_notional, prices_as_of = EXCLUDED.prices_as_of,
         evaluated_at = EXCLUDED.evaluated_at, error_code = EXCLUDED.error_code,
-        account_version = EXCLUDED.account_version, market_data_version = EXCLUDED.market_data_version
-     WHERE (account_risk.account_version, account_risk.market_data_version, account_risk.evaluated_at)
-        <= (EXCLUDED.account_version, EXCLUDED.market_data_version, EXCLUDED.evaluated_at)`,
+        account_version = EXCLUDED.account_version, market_data_version = EXCLUDED.market_data_version,
+        prior_status = CASE WHEN r.status IS NULL THEN r.prior_status ELSE r.status END,
+        prior_ratio_key = CASE WHEN r.status IS NULL THEN r.prior_ratio_key ELSE r.ratio_key END
+     WHERE (r.account_version, r.market_data_version, r.evaluated_at)
+        <= (EXCLUDED.account_version, EXCLUDED.market_data_version, EXCLUDED.evaluated_at)
+     RETURNING r.account_id, r.status, r.prior_status, r.margin_ratio, r.ratio_key, r.account_version, r.market_data_version
+   ), events AS (
+     INSERT INTO risk_event (account_id, broker_id, kind, from_status, to_status, margin_ratio, ratio_key, account_version,
+        market_data_version, parameter_version)
+     SELECT u.account_id, a.broker_id, 'STATUS_CHANGE', u.prior_status, u.status, u.margin_ratio, u.ratio_key,
+        u.account_version, u.market_data_version, (SELECT max(id) FROM risk_parameter_version)
+     FROM upserted u JOIN account a ON a.id = u.account_id
+     WHERE u.status IS NOT NULL AND u.prior_status IS DISTINCT FROM u.status
+        AND NOT (u.prior_status IS NULL AND u.status = 'HEALTHY')
+     ORDER BY u.account_id
+     RETURNING id
+   ), risk_notes AS (
+     SELECT pg_notify('${CHANNELS.riskEvents}', json_build_object('ids', array_agg(id))::text)
+     FROM (SELECT id, (row_number() OVER ()) / ${IDS_PER_NOTIFICATION} AS chunk FROM events) e GROUP BY chunk
+   ), row_notes AS (
+     SELECT pg_notify('${CHANNELS.accountRisk}', json_build_object('accountIds', array_agg(account_id))::text)
+     FROM (SELECT account_id, (row_number() OVER ()) / ${IDS_PER_NOTIFICATION} AS chunk FROM upserted) u GROUP BY chunk
+   )
+   SELECT (SELECT array_agg(id::text) FROM events) AS event_ids,
+          (SELECT count(*) FROM risk_notes) + (SELECT count(*) FROM row_notes) AS notes`,
     [
       rows.map((r) => r.accountId),
       rows.map((r) => r.status),
@@ -147,6 +183,7 @@ export async function upsertAccountRisk(q: Queryable, rows: readonly AccountRisk
       rows.map((r) => r.marketDataVersion),
     ],
   );
+  return result[0]?.event_ids ?? [];
 }
 
 interface Row {

@@ -185,3 +185,35 @@ export function timeEngine<T>(source: 'request' | 'sweep' | 'stress', mode: 'COM
     end();
   }
 }
+
+export const subscriptionsActive = new Gauge({
+  name: 'graphql_subscriptions_active',
+  help: 'GraphQL subscriptions open on this process, by field.',
+  labelNames: ['kind'],
+  registers: [registry],
+});
+
+export const webhookDeliveries = new Counter({
+  name: 'webhook_deliveries_total',
+  help: 'Webhook delivery attempts of this process, by outcome (DELIVERED, FAILED: will retry, GAVE_UP: last attempt failed).',
+  labelNames: ['outcome'],
+  registers: [registry],
+});
+
+/** Accounts by cross status in account_risk (ERROR: last evaluation failed), read from `q` at each scrape. */
+export function trackAccountsByStatus(q: { query(text: string): Promise<{ rows: { status: string | null; n: string }[] }> }): () => void {
+  const name = 'account_risk_accounts';
+  if (registry.getSingleMetric(name)) registry.removeSingleMetric(name);
+  new Gauge({
+    name,
+    help: 'Accounts in the precomputed risk table by status (ERROR: the last evaluation failed).',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      const { rows } = await q.query(`SELECT status::text AS status, count(*)::text AS n FROM account_risk GROUP BY status`);
+      this.reset();
+      for (const r of rows) this.set({ status: r.status ?? 'ERROR' }, Number(r.n));
+    },
+  });
+  return () => registry.removeSingleMetric(name);
+}

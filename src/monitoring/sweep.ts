@@ -260,7 +260,7 @@ export async function sweepAccountRisk(db: Database, options: SweepOptions = {})
   let errors = 0;
   let batches = 0;
   let aborted = false;
-  let writing: Promise<void> = Promise.resolve();
+  let writing: Promise<unknown> = Promise.resolve();
   const stream = streamAccountSnapshots(db, {
     asOfMs,
     batchSize: options.batchSize,

@@ -23,10 +23,33 @@ function retryAfter(res: express.Response, ms: number): void {
 
 /** `x-api-key: <key>` or `Authorization: Bearer <key>`; null when neither is present. */
 export function presentedKey(req: express.Request): string | null {
-  const header = req.header('x-api-key');
-  if (header && header.trim()) return header.trim();
-  const authorization = req.header('authorization');
-  const bearer = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
+  return keyOfHeaders(req.header('x-api-key'), req.header('authorization'));
+}
+
+function principalOf(record: { id: string; role: Principal['role']; brokerId: string | null; label: string }): Principal {
+  return { apiKeyId: record.id, role: record.role, brokerId: record.brokerId, label: record.label };
+}
+
+/**
+ * The principal of a presented key, through the same verification cache as HTTP requests (src/server/api-key-cache.ts);
+ * null when the key is unknown or revoked. For transports outside express (WebSocket subscriptions).
+ */
+export async function principalOfKey(db: Database, key: string): Promise<Principal | null> {
+  const cache = apiKeyCacheFor(db);
+  const hash = hashApiKey(key);
+  const cached = cache.get(hash);
+  if (cached !== null) return cached;
+  const record = await verifyApiKey(db.pool, key);
+  if (!record) return null;
+  const principal = principalOf(record);
+  cache.set(hash, principal);
+  return principal;
+}
+
+/** The key of a header pair (`x-api-key: <key>` or `authorization: Bearer <key>`); null when neither holds one. */
+export function keyOfHeaders(apiKey: unknown, authorization: unknown): string | null {
+  if (typeof apiKey === 'string' && apiKey.trim()) return apiKey.trim();
+  const bearer = typeof authorization === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
   return bearer ? bearer[1]! : null;
 }
 
@@ -82,7 +105,7 @@ export function authenticate(db: Database, logger: Logger, limiters?: RateLimite
           sendError(res, 'UNAUTHENTICATED', 'invalid or revoked API key');
           return;
         }
-        principal = { apiKeyId: record.id, role: record.role, brokerId: record.brokerId, label: record.label };
+        principal = principalOf(record);
         cache.set(hash!, principal);
       }
       res.locals.principal = principal;

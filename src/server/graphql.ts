@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { dropRequestState, type GraphQLContext } from '../api/context';
 import { DomainError, ERROR_TABLE, toGraphQLError } from '../api/errors';
@@ -198,14 +198,21 @@ export function introspectionEnabled(env: string): boolean {
  */
 export const CSRF_PREFLIGHT_HEADERS = ['x-apollo-operation-name', 'apollo-require-preflight', 'x-api-key', 'authorization'];
 
+/** The executable schema: the contract with its resolvers (one per server; Apollo and the WebSocket server share it). */
+export function createSchema(): GraphQLSchema {
+  return makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as never });
+}
+
 export function createApolloServer(args: {
   /** When given, Apollo drains this server on stop (src/server/http.ts drains its own: src/server/drain.ts). */
   httpServer?: http.Server;
   logger: Logger;
   env: string;
   plugins?: ApolloServerPlugin<GraphQLContext>[];
+  /** The executable schema (default: a new one from createSchema). */
+  schema?: GraphQLSchema;
 }): ApolloServer<GraphQLContext> {
-  const schema = makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as never });
+  const schema = args.schema ?? createSchema();
   return new ApolloServer<GraphQLContext>({
     // Execution by graphql-jit (src/server/compiled.executor.ts); parsing, validation and plugins stay Apollo's.
     gateway: compiledExecutionGateway(schema),

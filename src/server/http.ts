@@ -14,10 +14,13 @@ import type { Config } from './config';
 import { authenticate, rateLimit } from './auth';
 import { httpDrain } from './drain';
 import { createRateLimiters } from './rate-limits';
-import { createApolloServer, introspectionEnabled } from './graphql';
+import { createApolloServer, createSchema, introspectionEnabled } from './graphql';
+import { startSubscriptionServer, type SubscriptionServer } from './subscriptions';
+import { createPushHub } from '../api/push';
+import type { NotificationBus } from '../store/notification-bus';
 import { costLimitPlugin, queryShapeGuard } from './limits';
 import { graphiqlRouter } from './graphiql';
-import { trackPool } from '../monitoring/metrics';
+import { trackAccountsByStatus, trackPool } from '../monitoring/metrics';
 import { bindResponse, metricsHandler, metricsPlugin, requestLog } from './observability';
 
 const READINESS_TIMEOUT_MS = 2_000;
@@ -68,7 +71,14 @@ export function createHttpServer(app: express.Express): http.Server {
   return http.createServer({ IncomingMessage: AppRequest, ServerResponse: AppResponse }, app);
 }
 
-export async function startServer(args: { config: Config; db: Database; logger: Logger; now?: () => number }): Promise<RunningServer> {
+export async function startServer(args: {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  now?: () => number;
+  /** This process's notification listener: with it, subscriptions are served over WebSocket on /graphql. */
+  bus?: NotificationBus;
+}): Promise<RunningServer> {
   const { config, db, logger } = args;
   const app = express();
   app.disable('x-powered-by');
@@ -82,6 +92,7 @@ export async function startServer(args: { config: Config; db: Database; logger: 
   // The request id (x-request-id), one structured log line (pino-http) and the HTTP metrics per request.
   app.use(requestLog(logger));
   const untrackPool = trackPool(db.pool);
+  const untrackStatuses = trackAccountsByStatus(db.pool);
   // Prometheus text format; bounded labels only (no account ids, no keys).
   app.get('/metrics', metricsHandler);
 
@@ -105,7 +116,9 @@ export async function startServer(args: { config: Config; db: Database; logger: 
     authFailures: config.authFailureLimit,
     authFailureDurationS: config.authFailureDurationS,
   });
+  const schema = createSchema();
   const apollo = createApolloServer({
+    schema,
     logger,
     env: config.env,
     plugins: [costLimitPlugin<GraphQLContext>(config.queryMaxCost, limiters), metricsPlugin<GraphQLContext>()],
@@ -149,6 +162,13 @@ export async function startServer(args: { config: Config; db: Database; logger: 
     res.status(status).json({ errors: [{ message: status === 500 ? 'Internal server error' : error.message, extensions: { code } }] });
   });
 
+  // Subscriptions over WebSocket on the same server and path (src/server/subscriptions.ts).
+  let subscriptions: SubscriptionServer | null = null;
+  if (args.bus) {
+    const hub = await createPushHub(args.bus, db.pool, logger);
+    subscriptions = startSubscriptionServer({ httpServer, schema, db, logger, config, hub, limiters });
+  }
+
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
   const port = (httpServer.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
@@ -168,10 +188,15 @@ export async function startServer(args: { config: Config; db: Database; logger: 
         const wait = delay > 0 ? new Promise<void>((resolve) => setTimeout(resolve, delay)) : Promise.resolve();
         // Then the listener closes: idle connections are refused, in-flight requests answered (src/server/drain.ts),
         // and Apollo stops.
+        // Subscriptions end (every listener removed, sockets closed with 1001) before the listener closes.
         stopping = wait
+          .then(() => subscriptions?.close())
           .then(() => drain.close(config.shutdownTimeoutMs))
           .then(() => apollo.stop())
-          .finally(untrackPool);
+          .finally(() => {
+            untrackPool();
+            untrackStatuses();
+          });
       }
       return stopping;
     },

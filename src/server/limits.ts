@@ -381,3 +381,25 @@ export function costLimitPlugin<C extends { principal?: Principal }>(maxCost: nu
     },
   };
 }
+
+/**
+ * The shape and cost limits of one operation outside HTTP (a subscription over WebSocket, src/server/subscriptions.ts):
+ * the refusal the HTTP path would answer (QUERY_TOO_COMPLEX), or null when the operation is within every limit.
+ */
+export function operationLimitError(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | undefined,
+  variables: Record<string, unknown>,
+  limits: { maxDepth: number; maxAliases: number; maxCost: number },
+): GraphQLError | null {
+  const shape = measureDocument(document);
+  if (shape.depth > limits.maxDepth) return tooComplex(`query depth ${shape.depth} exceeds the maximum of ${limits.maxDepth}`);
+  if (shape.aliases > limits.maxAliases) return tooComplex(`query uses ${shape.aliases} aliases; the maximum is ${limits.maxAliases}`);
+  const outcome = costOutcome(schema, document, operationName, variables);
+  if (outcome.kind === 'FAILED') return tooComplex(`query cost could not be computed: ${outcome.message}`);
+  if (outcome.kind === 'COST' && outcome.cost > limits.maxCost) {
+    return tooComplex(`query cost ${outcome.cost} exceeds the maximum of ${limits.maxCost}`, { cost: outcome.cost, maxCost: limits.maxCost });
+  }
+  return null;
+}

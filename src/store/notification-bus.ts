@@ -22,6 +22,8 @@ export const CHANNELS = {
   accounts: 'margin_accounts',
   /** Risk events recorded (status transitions, threshold crossings): payload = JSON { ids }. */
   riskEvents: 'margin_risk_events',
+  /** account_risk rows written (every upsert that replaced or inserted a row): payload = JSON { accountIds }. */
+  accountRisk: 'margin_account_risk',
 } as const;
 
 export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];

@@ -6,6 +6,7 @@ import { createLogger } from '../../src/server/logger';
 import { generateApiKey, insertApiKey } from '../../src/store/api-key.repository';
 import { createDatabase, type Database } from '../../src/store/database';
 import type { Queryable } from '../../src/store/queryable';
+import { startNotificationBus, type NotificationBus } from '../../src/store/notification-bus';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 /** The API keys every harness creates in its test database: one per role, and a second broker. */
@@ -87,6 +88,8 @@ export async function startApi(options: {
    */
   shareWith?: ApiHarness;
   poolMax?: number;
+  /** Serve subscriptions over WebSocket (starts this instance's notification listener). */
+  subscriptions?: boolean;
 } = {}): Promise<ApiHarness> {
   const owner = options.shareWith;
   const database = owner
@@ -95,7 +98,8 @@ export async function startApi(options: {
   const db: Database = owner ? createDatabase({ url: owner.database.url, maxConnections: options.poolMax ?? 10 }) : database.db;
   const { keys, brokers } = owner ? { keys: owner.keys, brokers: owner.brokers } : await createTestKeys(database.db.pool);
   const config: Config = { ...loadConfig({ NODE_ENV: 'test' }), host: '127.0.0.1', port: 0, ...options.config };
-  const server = await startServer({ config, db, logger: createLogger('silent'), now: options.now });
+  const bus: NotificationBus | undefined = options.subscriptions ? await startNotificationBus(database.url, createLogger('silent')) : undefined;
+  const server = await startServer({ config, db, logger: createLogger('silent'), now: options.now, bus });
   const baseUrl = server.url.replace(/\/graphql$/, '');
   const defaultKey = options.defaultKey ?? 'monitor';
   const post = async (query: string, variables: Record<string, unknown> | undefined, headers: Record<string, string>) => {
@@ -123,6 +127,7 @@ export async function startApi(options: {
     },
     async stop() {
       await server.stop();
+      await bus?.close();
       if (owner) await db.close();
       else await database.drop();
     },

@@ -15,12 +15,14 @@ import { AccountAtRisk, monitoringQueries, StressRound, StressTestResult } from 
 import { accountWhatIfFields, LiquidationOutcome, whatIfQueries, WhatIfResult } from './what-if.resolver';
 import { historyAccountFields, historyQueries } from './history.resolver';
 import { Node, PageInfo, relayQueries } from './relay.resolver';
+import { subscriptionResolvers } from './subscription.resolver';
 
 export const resolvers: Resolvers = {
   Decimal: DecimalScalar,
   DateTime: DateTimeScalar,
   Query: { ...accountQueries, ...marketQueries, ...monitoringQueries, ...whatIfQueries, ...relayQueries, ...historyQueries, ...venueQueries },
   Mutation: { ...accountMutations, ...marketMutations, ...apiKeyMutations, ...venueMutations, ...oracleMutations, ...settlementMutations },
+  Subscription: subscriptionResolvers,
   LedgerEntry,
   Account: { ...Account, ...accountWhatIfFields, ...historyAccountFields },
   Node,
