@@ -8,6 +8,7 @@ import { createLogger } from './server/logger';
 import { releaseSignalsToService } from './store/embedded-postgres';
 import { openStore } from './store/open-store';
 import { startNotificationBus } from './store/notification-bus';
+import { startTickEngine, type TickEngine } from './monitoring/tick';
 import { activeTracing } from './server/tracing';
 
 async function main(): Promise<void> {
@@ -35,6 +36,18 @@ async function main(): Promise<void> {
     sweeper = startSweeper({ db: store.db, logger, intervalMs: config.sweepIntervalMs, partition, batchSize: config.sweepBatchSize });
     logger.info({ intervalMs: config.sweepIntervalMs, partition: config.sweepPartition }, 'account risk sweep scheduled');
   }
+  // Tick engine: this replica's accounts exposed to each committed market-data change, re-evaluated at once.
+  let tick: TickEngine | null = null;
+  if (config.tickEnabled) {
+    tick = await startTickEngine({
+      db: store.db,
+      bus,
+      logger,
+      partition: parsePartition(config.sweepPartition),
+      coalesceMs: config.tickCoalesceMs,
+      batchSize: config.sweepBatchSize,
+    });
+  }
   let shuttingDown = false;
   const shutdown = async (signal: string) => {
     if (shuttingDown) return;
@@ -46,7 +59,7 @@ async function main(): Promise<void> {
     }, config.shutdownTimeoutMs + 5_000);
     timer.unref();
     try {
-      await Promise.all([server.stop(), sweeper?.stop()]);
+      await Promise.all([server.stop(), sweeper?.stop(), tick?.stop()]);
       await bus.close();
       await store.close();
       await activeTracing()?.shutdown();

@@ -12,6 +12,7 @@ import type { UserError, UserErrorCode } from '../generated/graphql';
 import { ScenarioInputError, type AccountSnapshot, type PositionSnapshot } from '../risk';
 import type { Transition } from '../risk/transition';
 import { insertAuditEvent } from '../store/audit.repository';
+import { noticeChanges } from '../store/change-notice';
 import { claimIdempotencyKey, storeIdempotentResponse } from '../store/idempotency.repository';
 import type { ApiRole } from '../store/records';
 import { sharePriceLock } from '../store/price-lock';
@@ -189,6 +190,8 @@ export async function runWrite<R extends object>(ctx: GraphQLContext, spec: Writ
     if (outcome instanceof Refusal) return rollback({ userErrors: outcome.errors });
     const payload = { ...outcome, userErrors: [] as readonly UserError[] };
     await storeIdempotentResponse(tx, claim.id, encodeResponse(payload));
+    // What this write changed, announced to every replica's tick engine when it commits (src/store/change-notice.ts).
+    await noticeChanges(tx, [...touchedAccounts]);
     return payload;
   }).catch((error: unknown) => {
     throw busy(error) ?? error;

@@ -130,6 +130,20 @@ export const sweepAccountsLast = new Gauge({
   registers: [registry],
 });
 
+export const tickLatency = new Histogram({
+  name: 'risk_tick_latency_seconds',
+  help: 'Tick-to-evaluation latency: from the receipt of a market-data change notice (its commit) to the upsert of every exposed account of this replica.',
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers: [registry],
+});
+
+export const tickAccounts = new Histogram({
+  name: 'risk_tick_accounts',
+  help: 'Accounts re-evaluated per tick (exposed accounts of this replica\'s partition).',
+  buckets: [0, 1, 10, 100, 1_000, 10_000, 100_000, 1_000_000],
+  registers: [registry],
+});
+
 export const stressDuration = new Histogram({
   name: 'stress_test_duration_seconds',
   help: 'Duration of a venue stress test (all rounds).',
@@ -213,6 +227,22 @@ export function trackAccountsByStatus(q: { query(text: string): Promise<{ rows: 
       const { rows } = await q.query(`SELECT status::text AS status, count(*)::text AS n FROM account_risk GROUP BY status`);
       this.reset();
       for (const r of rows) this.set({ status: r.status ?? 'ERROR' }, Number(r.n));
+    },
+  });
+  return () => registry.removeSingleMetric(name);
+}
+
+/** Age of the oldest evaluation in account_risk (seconds; 0 when the table is empty), read from `q` at each scrape. */
+export function trackOldestEvaluation(q: { query(text: string): Promise<{ rows: { age: string | null }[] }> }): () => void {
+  const name = 'account_risk_oldest_evaluation_age_seconds';
+  if (registry.getSingleMetric(name)) registry.removeSingleMetric(name);
+  new Gauge({
+    name,
+    help: 'Age of the oldest evaluation in the precomputed risk table (now minus the smallest evaluated_at).',
+    registers: [registry],
+    async collect() {
+      const { rows } = await q.query(`SELECT extract(epoch FROM now() - min(evaluated_at))::text AS age FROM account_risk`);
+      this.set(Math.max(0, Number(rows[0]?.age ?? 0)));
     },
   });
   return () => registry.removeSingleMetric(name);

@@ -108,12 +108,16 @@ export async function loadVenueContext(q: Queryable): Promise<MarketContext> {
 }
 
 /** A sweep's market context and the market-data version it was read at. */
-interface CurrentContext {
+export interface CurrentContext {
   current: MarketContext;
   version: string;
 }
 
-async function assemble(
+/**
+ * Engine snapshots of the accounts `ids` read through `q` (balances and positions as the engine's decimals) on the
+ * shared market context (reloaded once when an account holds a market the context lacks). Unknown ids are left out.
+ */
+export async function assembleSnapshots(
   q: Queryable,
   ids: readonly string[],
   context: CurrentContext,
@@ -180,7 +184,7 @@ export async function* streamAccountSnapshots(db: Database | null, options: Stre
       } else {
         ids = await nextAccounts(q, afterId, batchSize, partition);
       }
-      const accounts = ids.length ? await assemble(q, ids, context, options.asOfMs) : [];
+      const accounts = ids.length ? await assembleSnapshots(q, ids, context, options.asOfMs) : [];
       return { ids, batch: { accounts, readAtMs, marketDataVersion: context.version } };
     } finally {
       await snapshot?.release();

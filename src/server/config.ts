@@ -34,6 +34,8 @@ const ConfigSchema = z.object({
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
   SWEEP_PARTITION: z.string().regex(/^\d+\/\d+$/, 'must look like i/n, for example 0/4').default('0/1'),
   SWEEP_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(2_000),
+  TICK_ENABLED: booleanFlag.default(true),
+  TICK_COALESCE_MS: z.coerce.number().int().min(0).max(60_000).default(5),
 });
 
 export interface Config {
@@ -74,6 +76,12 @@ export interface Config {
   readonly sweepIntervalMs: number;
   readonly sweepPartition: string;
   readonly sweepBatchSize: number;
+  /**
+   * Tick engine (src/monitoring/tick.ts): re-evaluates this replica's accounts exposed to each committed market-data
+   * change at once (on by default), after waiting TICK_COALESCE_MS (default 5) to batch a burst of notices.
+   */
+  readonly tickEnabled: boolean;
+  readonly tickCoalesceMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -111,5 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sweepIntervalMs: c.SWEEP_INTERVAL_MS,
     sweepPartition: c.SWEEP_PARTITION,
     sweepBatchSize: c.SWEEP_BATCH_SIZE,
+    tickEnabled: c.TICK_ENABLED,
+    tickCoalesceMs: c.TICK_COALESCE_MS,
   };
 }

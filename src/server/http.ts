@@ -20,7 +20,7 @@ import { createPushHub } from '../api/push';
 import type { NotificationBus } from '../store/notification-bus';
 import { costLimitPlugin, queryShapeGuard } from './limits';
 import { graphiqlRouter } from './graphiql';
-import { trackAccountsByStatus, trackPool } from '../monitoring/metrics';
+import { trackAccountsByStatus, trackOldestEvaluation, trackPool } from '../monitoring/metrics';
 import { bindResponse, metricsHandler, metricsPlugin, requestLog } from './observability';
 
 const READINESS_TIMEOUT_MS = 2_000;
@@ -93,6 +93,7 @@ export async function startServer(args: {
   app.use(requestLog(logger));
   const untrackPool = trackPool(db.pool);
   const untrackStatuses = trackAccountsByStatus(db.pool);
+  const untrackOldest = trackOldestEvaluation(db.pool);
   // Prometheus text format; bounded labels only (no account ids, no keys).
   app.get('/metrics', metricsHandler);
 
@@ -196,6 +197,7 @@ export async function startServer(args: {
           .finally(() => {
             untrackPool();
             untrackStatuses();
+            untrackOldest();
           });
       }
       return stopping;

@@ -31,6 +31,9 @@ export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];
 /** Postgres refuses a NOTIFY payload of 8000 bytes or more; larger hints must be split by the caller. */
 export const MAX_PAYLOAD_BYTES = 7_999;
 
+/** application_name of every listening connection (pg_stat_activity shows which backends are listeners). */
+export const LISTENER_APPLICATION_NAME = 'margin_risk_listener';
+
 /** First reconnect delay, doubled per attempt up to the cap (ms). */
 const RECONNECT_BASE_MS = 100;
 const RECONNECT_CAP_MS = 5_000;
@@ -60,7 +63,7 @@ export async function notify(q: Queryable, channel: Channel, payload: unknown): 
 /** Opens this process's listening connection to `url`. */
 export async function startNotificationBus(url: string, logger: Logger): Promise<NotificationBus> {
   const subscriber: Subscriber = createPostgresSubscriber(
-    { connectionString: url },
+    { connectionString: url, application_name: LISTENER_APPLICATION_NAME },
     {
       retryInterval: (attempt) => Math.min(RECONNECT_CAP_MS, RECONNECT_BASE_MS * 2 ** Math.max(0, attempt - 1)),
       retryLimit: Infinity,

@@ -8,6 +8,8 @@ import { createDatabase, type Database } from '../../src/store/database';
 import type { Queryable } from '../../src/store/queryable';
 import { startNotificationBus, type NotificationBus } from '../../src/store/notification-bus';
 import { createTestDatabase, type TestDatabase } from './test-database';
+import { startTickEngine, type TickEngine } from '../../src/monitoring/tick';
+import type { Partition } from '../../src/monitoring/sweep';
 
 /** The API keys every harness creates in its test database: one per role, and a second broker. */
 export type KeyName = 'admin' | 'oracle' | 'monitor' | 'broker' | 'otherBroker';
@@ -72,6 +74,10 @@ export interface ApiHarness {
   gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
   /** As one of the keys, a raw key string, or with no key at all (null). */
   gqlAs<T = Record<string, any>>(who: KeyName | { key: string } | null, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
+  /** The tick engine, when started with `tick`. */
+  readonly tick?: TickEngine;
+  /** This instance's notification listener, when started (`subscriptions` or `tick`). */
+  readonly bus?: NotificationBus;
   stop(): Promise<void>;
 }
 
@@ -90,6 +96,8 @@ export async function startApi(options: {
   poolMax?: number;
   /** Serve subscriptions over WebSocket (starts this instance's notification listener). */
   subscriptions?: boolean;
+  /** Run the tick engine (src/monitoring/tick.ts) on this instance's notification listener (started for it). */
+  tick?: boolean | { coalesceMs?: number; partition?: Partition };
 } = {}): Promise<ApiHarness> {
   const owner = options.shareWith;
   const database = owner
@@ -98,8 +106,13 @@ export async function startApi(options: {
   const db: Database = owner ? createDatabase({ url: owner.database.url, maxConnections: options.poolMax ?? 10 }) : database.db;
   const { keys, brokers } = owner ? { keys: owner.keys, brokers: owner.brokers } : await createTestKeys(database.db.pool);
   const config: Config = { ...loadConfig({ NODE_ENV: 'test' }), host: '127.0.0.1', port: 0, ...options.config };
-  const bus: NotificationBus | undefined = options.subscriptions ? await startNotificationBus(database.url, createLogger('silent')) : undefined;
-  const server = await startServer({ config, db, logger: createLogger('silent'), now: options.now, bus });
+  const bus: NotificationBus | undefined =
+    options.subscriptions || options.tick ? await startNotificationBus(database.url, createLogger(process.env.TICK_DEBUG ? 'debug' : 'silent')) : undefined;
+  const server = await startServer({ config, db, logger: createLogger('silent'), now: options.now, bus: options.subscriptions ? bus : undefined });
+  const tickOptions = typeof options.tick === 'object' ? options.tick : {};
+  const tick: TickEngine | undefined = options.tick
+    ? await startTickEngine({ db, bus: bus!, logger: createLogger(process.env.TICK_DEBUG ? 'debug' : 'silent'), coalesceMs: tickOptions.coalesceMs, partition: tickOptions.partition, clock: options.now })
+    : undefined;
   const baseUrl = server.url.replace(/\/graphql$/, '');
   const defaultKey = options.defaultKey ?? 'monitor';
   const post = async (query: string, variables: Record<string, unknown> | undefined, headers: Record<string, string>) => {
@@ -125,8 +138,11 @@ export async function startApi(options: {
       if (who === null) return post(query, variables, {});
       return post(query, variables, { 'x-api-key': typeof who === 'string' ? keys[who].key : who.key });
     },
+    tick,
+    bus,
     async stop() {
       await server.stop();
+      await tick?.stop();
       await bus?.close();
       if (owner) await db.close();
       else await database.drop();

@@ -1,0 +1,367 @@
+/**
+ * Tick engine: incremental re-evaluation of account risk on every market-data change (issue 22, item 2).
+ *
+ * Every committed market-data write notifies `CHANNELS.marketData` with the markets and assets it changed
+ * (src/store/change-notice.ts). This replica's tick engine coalesces the notices for `coalesceMs`, finds the
+ * accounts of ITS partition (SWEEP_PARTITION) exposed to what changed, re-evaluates them at once with the shared
+ * engine (the sweep's loaders and `evaluateForTable`, fast mode) on one consistent read snapshot, and upserts their
+ * rows with `upsertAccountRisk` (which records risk events and notifies subscribers).
+ *
+ * Exposure index (an in-memory projection of the partition): for each account its version, the markets it holds
+ * positions in and the assets it holds balances in, with inverted indexes by market and by asset. Kept current from
+ * `CHANNELS.accounts` (the changed accounts are reloaded by id before the next tick is evaluated, so a tick never
+ * uses an index older than the notices received before it). An account is exposed to a change of market M when it
+ * holds M or a market on M's base asset (options on an underlying), and to a change of asset A when it holds a
+ * balance in A or a market whose base, quote or settlement asset is A.
+ *
+ * Postgres stays the source of truth. After the listening connection was lost (`onReconnect`), the engine catches
+ * up from the versions: it rebuilds the index (accounts whose version changed are reloaded with it) and
+ * re-evaluates every partition account whose row is missing, was read at another account version, or at a
+ * market-data version older than the current one. The periodic sweep stays the backstop.
+ */
+import type { Logger } from 'pino';
+import type { Database } from '../store/database';
+import { CHANNELS, type NotificationBus } from '../store/notification-bus';
+import type { AccountsNotice, MarketDataNotice } from '../store/change-notice';
+import type { Queryable } from '../store/queryable';
+import { ReadSnapshot } from '../store/read-snapshot';
+import { loadVersionedMarketContext, type MarketContext } from '../snapshot/snapshot.loader';
+import { upsertAccountRisk } from './account-risk.repository';
+import { tickAccounts, tickLatency } from './metrics';
+import { assembleSnapshots, DEFAULT_SWEEP_BATCH_SIZE, evaluateForTable, partitionPredicate, WHOLE_VENUE, type Partition } from './sweep';
+
+/** Default wait after the first notice of a tick, so a burst of oracle writes becomes one evaluation (ms). */
+export const DEFAULT_TICK_COALESCE_MS = 5;
+
+export interface TickEngineOptions {
+  readonly db: Database;
+  readonly bus: NotificationBus;
+  readonly logger: Logger;
+  readonly partition?: Partition;
+  readonly coalesceMs?: number;
+  readonly batchSize?: number;
+  readonly clock?: () => number;
+}
+
+/** What one tick did. */
+export interface TickResult {
+  readonly accounts: number;
+  /** market_data_version of the snapshot the tick evaluated with. */
+  readonly marketDataVersion: string;
+  readonly catchUp: boolean;
+}
+
+export interface TickEngine {
+  /** Resolves once every notice received so far has been evaluated (tests, benchmarks). */
+  idle(): Promise<void>;
+  /** Highest market_data_version evaluated by this engine (text of a bigint, '0' before the first tick). */
+  lastSeenVersion(): string;
+  /** Accounts of the partition in the exposure index. */
+  indexedAccounts(): number;
+  /** Called after every tick (tests, benchmarks). */
+  onTick(handler: (result: TickResult) => void): () => void;
+  /** Unsubscribes, waits for the running tick. */
+  stop(): Promise<void>;
+}
+
+interface Exposure {
+  readonly version: number;
+  readonly markets: readonly string[];
+  readonly assets: readonly string[];
+}
+
+/** The partition's accounts by market and by asset. */
+class ExposureIndex {
+  private readonly accounts = new Map<string, Exposure>();
+  private readonly byMarket = new Map<string, Set<string>>();
+  private readonly byAsset = new Map<string, Set<string>>();
+
+  get size(): number {
+    return this.accounts.size;
+  }
+
+  ids(): IterableIterator<string> {
+    return this.accounts.keys();
+  }
+
+  set(id: string, exposure: Exposure | null): void {
+    const old = this.accounts.get(id);
+    if (old) {
+      for (const m of old.markets) this.byMarket.get(m)?.delete(id);
+      for (const a of old.assets) this.byAsset.get(a)?.delete(id);
+      this.accounts.delete(id);
+    }
+    if (!exposure) return;
+    this.accounts.set(id, exposure);
+    for (const m of exposure.markets) add(this.byMarket, m, id);
+    for (const a of exposure.assets) add(this.byAsset, a, id);
+  }
+
+  clear(): void {
+    this.accounts.clear();
+    this.byMarket.clear();
+    this.byAsset.clear();
+  }
+
+  /** Accounts holding one of `markets` or a balance in one of `assets`. */
+  exposed(markets: Iterable<string>, assets: Iterable<string>): Set<string> {
+    const out = new Set<string>();
+    for (const m of markets) for (const id of this.byMarket.get(m) ?? []) out.add(id);
+    for (const a of assets) for (const id of this.byAsset.get(a) ?? []) out.add(id);
+    return out;
+  }
+}
+
+function add(map: Map<string, Set<string>>, key: string, id: string): void {
+  let set = map.get(key);
+  if (!set) {
+    set = new Set();
+    map.set(key, set);
+  }
+  set.add(id);
+}
+
+/** Exposure rows of the partition's accounts (`ids` null: all of them). */
+async function loadExposures(
+  q: Queryable,
+  partition: Partition,
+  ids: readonly string[] | null,
+): Promise<Map<string, Exposure>> {
+  const values: unknown[] = [];
+  const where = [partitionPredicate(partition, 'a.id', values)];
+  if (ids) {
+    values.push(ids);
+    where.push(`a.id = ANY($${values.length}::uuid[])`);
+  }
+  const { rows } = await q.query<{ id: string; version: number; markets: string[]; assets: string[] }>(
+    `SELECT a.id, a.version,
+        ARRAY(SELECT DISTINCT p.market_symbol FROM position p WHERE p.account_id = a.id) AS markets,
+        ARRAY(SELECT b.asset_symbol FROM balance b WHERE b.account_id = a.id) AS assets
+       FROM account a WHERE ${where.join(' AND ')}`,
+    values,
+  );
+  return new Map(rows.map((r) => [r.id, { version: r.version, markets: r.markets, assets: r.assets }]));
+}
+
+/** Market symbols whose holders are exposed to a change of `markets` and `assets` (see the module comment). */
+export function exposedMarkets(context: MarketContext, markets: ReadonlySet<string>, assets: ReadonlySet<string>): Set<string> {
+  const bases = new Set<string>();
+  for (const m of markets) {
+    const params = context.markets[m];
+    if (params) bases.add(params.baseAsset);
+  }
+  const out = new Set<string>(markets);
+  for (const params of Object.values(context.markets)) {
+    if (bases.has(params.baseAsset) || assets.has(params.baseAsset) || assets.has(params.quoteAsset) || assets.has(params.settlementAsset)) {
+      out.add(params.symbol);
+    }
+  }
+  return out;
+}
+
+/** Partition accounts whose account_risk row is missing or older than the account or the market data. */
+async function staleAccounts(q: Queryable, partition: Partition, marketDataVersion: string): Promise<string[]> {
+  const values: unknown[] = [marketDataVersion];
+  const where = partitionPredicate(partition, 'a.id', values);
+  const { rows } = await q.query<{ id: string }>(
+    `SELECT a.id FROM account a LEFT JOIN account_risk r ON r.account_id = a.id
+      WHERE ${where} AND (r.account_id IS NULL OR r.account_version <> a.version OR r.market_data_version < $1::bigint)
+      ORDER BY a.id`,
+    values,
+  );
+  return rows.map((r) => r.id);
+}
+
+const maxVersion = (a: string, b: string): string => (BigInt(a) >= BigInt(b) ? a : b);
+
+export async function startTickEngine(options: TickEngineOptions): Promise<TickEngine> {
+  const { db, bus, logger } = options;
+  const partition = options.partition ?? WHOLE_VENUE;
+  const coalesceMs = options.coalesceMs ?? DEFAULT_TICK_COALESCE_MS;
+  const batchSize = options.batchSize ?? DEFAULT_SWEEP_BATCH_SIZE;
+  const clock = options.clock ?? Date.now;
+
+  const index = new ExposureIndex();
+  let lastSeen = '0';
+  let stopped = false;
+  /** No tick before the index is loaded (notices received meanwhile wait). */
+  let started = false;
+  const tickHandlers = new Set<(result: TickResult) => void>();
+
+  // Work received and not yet evaluated.
+  let pendingMarkets = new Set<string>();
+  let pendingAssets = new Set<string>();
+  let pendingAll = false;
+  let pendingAccounts = new Set<string>();
+  let pendingCatchUp = false;
+  /** Receipt time (ms) of the first notice of the pending tick: the latency histogram's start. */
+  let firstNoticeMs: number | null = null;
+
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> | null = null;
+  let idleWaiters: (() => void)[] = [];
+
+  const hasMarketWork = () => pendingAll || pendingMarkets.size > 0 || pendingAssets.size > 0;
+  const hasWork = () => hasMarketWork() || pendingAccounts.size > 0 || pendingCatchUp;
+
+  /** Re-evaluates `ids` on one read snapshot and upserts their rows; returns the snapshot's market-data version. */
+  const evaluate = async (snapshot: Queryable, ids: readonly string[], current: { current: MarketContext; version: string }): Promise<number> => {
+    const asOfMs = clock();
+    let written = 0;
+    let writing: Promise<unknown> = Promise.resolve();
+    try {
+      for (let i = 0; i < ids.length; i += batchSize) {
+        const batch = await assembleSnapshots(snapshot, ids.slice(i, i + batchSize), current, asOfMs);
+        const rows = await evaluateForTable(batch, asOfMs, current.version);
+        await writing;
+        writing = upsertAccountRisk(db.pool, rows);
+        written += rows.length;
+      }
+      await writing;
+    } finally {
+      await writing.catch(() => undefined);
+    }
+    return written;
+  };
+
+  const runOnce = async (): Promise<void> => {
+    // Take the pending work (notices arriving from now on wait for the next tick).
+    const markets = pendingMarkets;
+    const assets = pendingAssets;
+    const all = pendingAll;
+    const accountIds = [...pendingAccounts];
+    const catchUp = pendingCatchUp;
+    const startedAt = firstNoticeMs;
+    pendingMarkets = new Set();
+    pendingAssets = new Set();
+    pendingAll = false;
+    pendingAccounts = new Set();
+    pendingCatchUp = false;
+    firstNoticeMs = null;
+
+    // The index first: a tick must see every account change committed before the notices it evaluates.
+    if (catchUp) {
+      const loaded = await loadExposures(db.pool, partition, null);
+      index.clear();
+      for (const [id, exposure] of loaded) index.set(id, exposure);
+    } else if (accountIds.length > 0) {
+      const loaded = await loadExposures(db.pool, partition, accountIds);
+      for (const id of accountIds) index.set(id, loaded.get(id) ?? null);
+    }
+    if (!catchUp && !(all || markets.size > 0 || assets.size > 0)) return;
+
+    const snapshot = new ReadSnapshot(db.pool);
+    try {
+      const read = await loadVersionedMarketContext(snapshot, null);
+      const current = { current: read.context, version: read.version };
+      let ids: string[];
+      if (catchUp) {
+        ids = await staleAccounts(snapshot, partition, read.version);
+      } else if (all) {
+        ids = [...index.ids()];
+      } else {
+        ids = [...index.exposed(exposedMarkets(read.context, markets, assets), assets)];
+      }
+      ids.sort();
+      const accounts = await evaluate(snapshot, ids, current);
+      lastSeen = maxVersion(lastSeen, read.version);
+      tickAccounts.observe(accounts);
+      if (startedAt !== null) tickLatency.observe((clock() - startedAt) / 1000);
+      const result: TickResult = { accounts, marketDataVersion: read.version, catchUp };
+      for (const handler of tickHandlers) handler(result);
+    } finally {
+      await snapshot.release();
+    }
+  };
+
+  const drain = async (): Promise<void> => {
+    while (hasWork() && !stopped) {
+      try {
+        await runOnce();
+      } catch (error) {
+        logger.warn({ err: error }, 'tick evaluation failed; catching up from the versions');
+        // Whatever was taken is lost from memory: catch up from Postgres on the next round.
+        pendingCatchUp = true;
+        if (stopped) break;
+        await new Promise((resolve) => setTimeout(resolve, 1_000).unref());
+      }
+    }
+  };
+
+  const schedule = (delayMs: number) => {
+    if (stopped || !started || running || timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      running = drain().finally(() => {
+        running = null;
+        if (hasWork() && !stopped) schedule(0);
+        else {
+          const waiters = idleWaiters;
+          idleWaiters = [];
+          for (const w of waiters) w();
+        }
+      });
+    }, delayMs);
+  };
+
+  const onMarketData = (payload: unknown) => {
+    const notice = payload as Partial<MarketDataNotice> | null;
+    if (!notice || typeof notice !== 'object') return;
+    if (firstNoticeMs === null) firstNoticeMs = clock();
+    if (notice.all) pendingAll = true;
+    for (const m of notice.markets ?? []) pendingMarkets.add(m);
+    for (const a of notice.assets ?? []) pendingAssets.add(a);
+    // A notice without anything named still moved the version: treat as everything.
+    if (!notice.all && !(notice.markets?.length || notice.assets?.length)) pendingAll = true;
+    schedule(coalesceMs);
+  };
+
+  const onAccounts = (payload: unknown) => {
+    const notice = payload as Partial<AccountsNotice> | null;
+    for (const id of notice?.accountIds ?? []) pendingAccounts.add(id);
+    // The index is reloaded lazily, before the next market tick; a quiet market still gets it within coalesceMs.
+    schedule(coalesceMs);
+  };
+
+  const unsubscribes = [
+    await bus.subscribe(CHANNELS.accounts, onAccounts),
+    await bus.subscribe(CHANNELS.marketData, onMarketData),
+    bus.onReconnect(() => {
+      logger.info('tick engine catching up after a lost notification connection');
+      pendingCatchUp = true;
+      schedule(0);
+    }),
+  ];
+  // Listening before the first index load: a change committed while it loads is in the next tick.
+  for (const [id, exposure] of await loadExposures(db.pool, partition, null)) index.set(id, exposure);
+  {
+    const { rows } = await db.pool.query<{ version: string }>(`SELECT version::text AS version FROM market_data_version`);
+    lastSeen = rows[0]?.version ?? '0';
+  }
+  started = true;
+  if (hasWork()) schedule(0);
+  logger.info({ partition: `${partition.index}/${partition.count}`, accounts: index.size, coalesceMs }, 'tick engine started');
+
+  return {
+    idle() {
+      if (stopped || (!running && !timer && !hasWork())) return Promise.resolve();
+      return new Promise<void>((resolve) => idleWaiters.push(resolve));
+    },
+    lastSeenVersion: () => lastSeen,
+    indexedAccounts: () => index.size,
+    onTick(handler) {
+      tickHandlers.add(handler);
+      return () => tickHandlers.delete(handler);
+    },
+    async stop() {
+      stopped = true;
+      for (const u of unsubscribes) u();
+      if (timer) clearTimeout(timer);
+      timer = null;
+      await running;
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const w of waiters) w();
+    },
+  };
+}
