@@ -4,11 +4,12 @@
  * Every committed market-data write notifies `CHANNELS.marketData` with the markets and assets it changed
  * (src/store/change-notice.ts). This replica's tick engine coalesces the notices for `coalesceMs`, finds the
  * accounts of ITS partition (SWEEP_PARTITION) exposed to what changed, re-evaluates them at once with the shared
- * engine (the sweep's loaders and `evaluateForTable`, fast mode) on one consistent read snapshot, and upserts their
+ * engine (the sweep's `buildSnapshot` and `evaluateForTable`, fast mode) on one market context read in one snapshot, and upserts their
  * rows with `upsertAccountRisk` (which records risk events and notifies subscribers).
  *
- * Exposure index (an in-memory projection of the partition): for each account its version, the markets it holds
- * positions in and the assets it holds balances in, with inverted indexes by market and by asset. Kept current from
+ * Projection (in memory, this partition's accounts): each account's row (with its version), balances and positions
+ * as last read, indexed by the markets it holds and the assets it holds balances in; a tick builds its snapshots
+ * from it on the freshly read market context, without re-reading positions. Kept current from
  * `CHANNELS.accounts` (the changed accounts are reloaded by id before the next tick is evaluated, so a tick never
  * uses an index older than the notices received before it). An account is exposed to a change of market M when it
  * holds M or a market on M's base asset (options on an underlying), and to a change of asset A when it holds a
@@ -25,13 +26,18 @@ import { CHANNELS, type NotificationBus } from '../store/notification-bus';
 import type { AccountsNotice, MarketDataNotice } from '../store/change-notice';
 import type { Queryable } from '../store/queryable';
 import { ReadSnapshot } from '../store/read-snapshot';
-import { loadVersionedMarketContext, type MarketContext } from '../snapshot/snapshot.loader';
+import { buildSnapshot, loadVersionedMarketContext, type LoadedAccount, type MarketContext } from '../snapshot/snapshot.loader';
+import { accountsByIds, balancesByAccounts, positionsByAccounts } from '../store/account.repository';
+import type { AccountRecord, BalanceRecord, PositionRecord } from '../store/records';
+import { D } from '../risk/decimal';
 import { upsertAccountRisk } from './account-risk.repository';
 import { tickAccounts, tickLatency } from './metrics';
-import { assembleSnapshots, DEFAULT_SWEEP_BATCH_SIZE, evaluateForTable, partitionPredicate, WHOLE_VENUE, type Partition } from './sweep';
+import { DEFAULT_SWEEP_BATCH_SIZE, evaluateForTable, partitionPredicate, WHOLE_VENUE, type Partition } from './sweep';
 
 /** Default wait after the first notice of a tick, so a burst of oracle writes becomes one evaluation (ms). */
 export const DEFAULT_TICK_COALESCE_MS = 5;
+
+export const PROFILE = { load: 0, evaluate: 0, waitWrite: 0 };
 
 export interface TickEngineOptions {
   readonly db: Database;
@@ -64,15 +70,28 @@ export interface TickEngine {
   stop(): Promise<void>;
 }
 
-interface Exposure {
-  readonly version: number;
+/** One account of the projection: its rows as last read (account.version included), and what it is exposed to. */
+interface Projected {
+  readonly account: AccountRecord;
+  readonly balances: readonly BalanceRecord[];
+  readonly positions: readonly PositionRecord[];
   readonly markets: readonly string[];
   readonly assets: readonly string[];
 }
 
-/** The partition's accounts by market and by asset. */
+function projected(account: AccountRecord, balances: readonly BalanceRecord[], positions: readonly PositionRecord[]): Projected {
+  return {
+    account,
+    balances,
+    positions,
+    markets: [...new Set(positions.map((p) => p.marketSymbol))],
+    assets: balances.map((b) => b.assetSymbol),
+  };
+}
+
+/** The partition's accounts (the projection), indexed by market and by asset. */
 class ExposureIndex {
-  private readonly accounts = new Map<string, Exposure>();
+  private readonly accounts = new Map<string, Projected>();
   private readonly byMarket = new Map<string, Set<string>>();
   private readonly byAsset = new Map<string, Set<string>>();
 
@@ -84,7 +103,11 @@ class ExposureIndex {
     return this.accounts.keys();
   }
 
-  set(id: string, exposure: Exposure | null): void {
+  get(id: string): Projected | undefined {
+    return this.accounts.get(id);
+  }
+
+  set(id: string, exposure: Projected | null): void {
     const old = this.accounts.get(id);
     if (old) {
       for (const m of old.markets) this.byMarket.get(m)?.delete(id);
@@ -121,26 +144,39 @@ function add(map: Map<string, Set<string>>, key: string, id: string): void {
   set.add(id);
 }
 
-/** Exposure rows of the partition's accounts (`ids` null: all of them). */
-async function loadExposures(
-  q: Queryable,
-  partition: Partition,
-  ids: readonly string[] | null,
-): Promise<Map<string, Exposure>> {
+/** Accounts read per statement when (re)loading the projection. */
+const LOAD_BATCH = 5_000;
+
+/**
+ * The projection rows of the partition's accounts (`ids` null: all of them): account, balances and positions of
+ * each account read in one REPEATABLE READ snapshot per batch (they agree with the account's version).
+ */
+async function loadProjection(db: Database, partition: Partition, ids: readonly string[] | null): Promise<Map<string, Projected>> {
   const values: unknown[] = [];
-  const where = [partitionPredicate(partition, 'a.id', values)];
+  const where = [partitionPredicate(partition, 'id', values)];
   if (ids) {
     values.push(ids);
-    where.push(`a.id = ANY($${values.length}::uuid[])`);
+    where.push(`id = ANY($${values.length}::uuid[])`);
   }
-  const { rows } = await q.query<{ id: string; version: number; markets: string[]; assets: string[] }>(
-    `SELECT a.id, a.version,
-        ARRAY(SELECT DISTINCT p.market_symbol FROM position p WHERE p.account_id = a.id) AS markets,
-        ARRAY(SELECT b.asset_symbol FROM balance b WHERE b.account_id = a.id) AS assets
-       FROM account a WHERE ${where.join(' AND ')}`,
-    values,
-  );
-  return new Map(rows.map((r) => [r.id, { version: r.version, markets: r.markets, assets: r.assets }]));
+  const { rows } = await db.pool.query<{ id: string }>(`SELECT id FROM account WHERE ${where.join(' AND ')} ORDER BY id`, values);
+  const all = rows.map((r) => r.id);
+  const out = new Map<string, Projected>();
+  for (let i = 0; i < all.length; i += LOAD_BATCH) {
+    const chunk = all.slice(i, i + LOAD_BATCH);
+    const snapshot = new ReadSnapshot(db.pool);
+    try {
+      const accounts = await accountsByIds(snapshot, chunk);
+      const balances = await balancesByAccounts(snapshot, chunk, D);
+      const positions = await positionsByAccounts(snapshot, chunk, D);
+      for (const id of chunk) {
+        const account = accounts.get(id);
+        if (account) out.set(id, projected(account, balances.get(id) ?? [], positions.get(id) ?? []));
+      }
+    } finally {
+      await snapshot.release();
+    }
+  }
+  return out;
 }
 
 /** Market symbols whose holders are exposed to a change of `markets` and `assets` (see the module comment). */
@@ -204,20 +240,35 @@ export async function startTickEngine(options: TickEngineOptions): Promise<TickE
   const hasMarketWork = () => pendingAll || pendingMarkets.size > 0 || pendingAssets.size > 0;
   const hasWork = () => hasMarketWork() || pendingAccounts.size > 0 || pendingCatchUp;
 
-  /** Re-evaluates `ids` on one read snapshot and upserts their rows; returns the snapshot's market-data version. */
-  const evaluate = async (snapshot: Queryable, ids: readonly string[], current: { current: MarketContext; version: string }): Promise<number> => {
+  /**
+   * Re-evaluates `ids` from the projection on the market context `current` (read in one snapshot) and upserts their
+   * rows; returns the number of rows written. Accounts not in the projection are skipped (not this partition's).
+   */
+  const evaluate = async (ids: readonly string[], current: { current: MarketContext; version: string }): Promise<number> => {
     const asOfMs = clock();
     let written = 0;
     let writing: Promise<unknown> = Promise.resolve();
     try {
       for (let i = 0; i < ids.length; i += batchSize) {
-        const batch = await assembleSnapshots(snapshot, ids.slice(i, i + batchSize), current, asOfMs);
+        let t = performance.now();
+        const batch: LoadedAccount[] = [];
+        for (const id of ids.slice(i, i + batchSize)) {
+          const p = index.get(id);
+          if (p) batch.push({ account: p.account, snapshot: buildSnapshot(p.account, p.balances, p.positions, current.current, asOfMs) });
+        }
+        PROFILE.load += performance.now() - t;
+        t = performance.now();
         const rows = await evaluateForTable(batch, asOfMs, current.version);
+        PROFILE.evaluate += performance.now() - t;
+        t = performance.now();
         await writing;
+        PROFILE.waitWrite += performance.now() - t;
         writing = upsertAccountRisk(db.pool, rows);
         written += rows.length;
       }
+      const t = performance.now();
       await writing;
+      PROFILE.waitWrite += performance.now() - t;
     } finally {
       await writing.catch(() => undefined);
     }
@@ -241,11 +292,11 @@ export async function startTickEngine(options: TickEngineOptions): Promise<TickE
 
     // The index first: a tick must see every account change committed before the notices it evaluates.
     if (catchUp) {
-      const loaded = await loadExposures(db.pool, partition, null);
+      const loaded = await loadProjection(db, partition, null);
       index.clear();
       for (const [id, exposure] of loaded) index.set(id, exposure);
     } else if (accountIds.length > 0) {
-      const loaded = await loadExposures(db.pool, partition, accountIds);
+      const loaded = await loadProjection(db, partition, accountIds);
       for (const id of accountIds) index.set(id, loaded.get(id) ?? null);
     }
     if (!catchUp && !(all || markets.size > 0 || assets.size > 0)) return;
@@ -253,17 +304,18 @@ export async function startTickEngine(options: TickEngineOptions): Promise<TickE
     const snapshot = new ReadSnapshot(db.pool);
     try {
       const read = await loadVersionedMarketContext(snapshot, null);
+      await snapshot.release();
       const current = { current: read.context, version: read.version };
       let ids: string[];
       if (catchUp) {
-        ids = await staleAccounts(snapshot, partition, read.version);
+        ids = await staleAccounts(db.pool, partition, read.version);
       } else if (all) {
         ids = [...index.ids()];
       } else {
         ids = [...index.exposed(exposedMarkets(read.context, markets, assets), assets)];
       }
       ids.sort();
-      const accounts = await evaluate(snapshot, ids, current);
+      const accounts = await evaluate(ids, current);
       lastSeen = maxVersion(lastSeen, read.version);
       tickAccounts.observe(accounts);
       if (startedAt !== null) tickLatency.observe((clock() - startedAt) / 1000);
@@ -333,7 +385,7 @@ export async function startTickEngine(options: TickEngineOptions): Promise<TickE
     }),
   ];
   // Listening before the first index load: a change committed while it loads is in the next tick.
-  for (const [id, exposure] of await loadExposures(db.pool, partition, null)) index.set(id, exposure);
+  for (const [id, exposure] of await loadProjection(db, partition, null)) index.set(id, exposure);
   {
     const { rows } = await db.pool.query<{ version: string }>(`SELECT version::text AS version FROM market_data_version`);
     lastSeen = rows[0]?.version ?? '0';
