@@ -37,6 +37,7 @@ import { DEFAULT_SWEEP_BATCH_SIZE, evaluateForTable, partitionPredicate, WHOLE_V
 /** Default wait after the first notice of a tick, so a burst of oracle writes becomes one evaluation (ms). */
 export const DEFAULT_TICK_COALESCE_MS = 5;
 
+/** Cumulative phase times of this process's ticks in ms (snapshot build, engine, waiting for the upsert): bench/tick.ts prints them. */
 export const PROFILE = { load: 0, evaluate: 0, waitWrite: 0 };
 
 export interface TickEngineOptions {
