@@ -146,6 +146,20 @@ describe('tick engine', () => {
     expect((await rowsOf([ethOnly])).get(ethOnly).evaluatedAt).toBe(ethBefore.evaluatedAt);
   });
 
+  it('reports the tick latency, accounts per tick and the age of the oldest evaluation on /metrics', async () => {
+    const text = await (await fetch(`${api.baseUrl}/metrics`)).text();
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    expect(value('risk_tick_latency_seconds_count')).toBeGreaterThan(0);
+    expect(value('risk_tick_latency_seconds_sum')).toBeGreaterThan(0);
+    expect(value('risk_tick_accounts_sum')).toBeGreaterThanOrEqual(btc.length);
+    const { rows } = await api.database.db.pool.query<{ age: string }>(
+      `SELECT extract(epoch FROM now() - min(evaluated_at))::text AS age FROM account_risk`,
+    );
+    const age = value('account_risk_oldest_evaluation_age_seconds');
+    expect(age).toBeGreaterThan(0);
+    expect(Math.abs(age - Number(rows[0]!.age))).toBeLessThan(5);
+  });
+
   it('catches up from the versions after its listening connection is killed while a price update commits', async () => {
     await api.tick!.idle();
     ticks.length = 0;
