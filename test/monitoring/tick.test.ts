@@ -109,6 +109,40 @@ describe('change notices', () => {
     }
   });
 
+  it('funding and implied-volatility writes notify their markets, and the funded account is current at once', async () => {
+    const market: any[] = [];
+    const off = await listener.subscribe(CHANNELS.marketData, (p) => market.push(p));
+    try {
+      const send = async (doc: string, input: Record<string, unknown>) => {
+        const res: any = await api.gqlAs('oracle', doc, { input: { idempotencyKey: newKey('oracle'), ...input } });
+        expect(res.errors).toBeUndefined();
+        expect(Object.values(res.data as object)[0].userErrors).toEqual([]);
+      };
+      const { rows: options } = await api.database.db.pool.query<{ symbol: string }>(
+        `SELECT symbol FROM market WHERE kind = 'OPTION' ORDER BY symbol LIMIT 1`,
+      );
+      const option = options[0]!.symbol;
+      const before = (await rowsOf([ethOnly])).get(ethOnly);
+      await send(`mutation($input: UpdateFundingInput!) { updateFunding(input: $input) { userErrors { code field message } } }`, {
+        updates: [{ market: 'ETH-PERP', rate: '0.01' }],
+      });
+      await send(`mutation($input: SetImpliedVolatilitiesInput!) { setImpliedVolatilities(input: $input) { userErrors { code field message } } }`, {
+        updates: [{ market: option, impliedVolatility: '0.7' }],
+      });
+      const start = Date.now();
+      while (market.length < 2 && Date.now() - start < 5_000) await sleep(10);
+      expect(market.map((m) => [m.markets, m.assets])).toEqual([
+        [['ETH-PERP'], []],
+        [[option], []],
+      ]);
+      await untilCurrent([ethOnly]);
+      // The long paid funding: the row moved without any write to the account.
+      expect((await rowsOf([ethOnly])).get(ethOnly).equity).not.toBe(before.equity);
+    } finally {
+      off();
+    }
+  });
+
   it('splits a large change into payloads under the NOTIFY limit, naming every market once', () => {
     const markets = Array.from({ length: 1_500 }, (_, i) => `MARKET-${i}-PERP`);
     const payloads = marketDataPayloads({ markets, assets: ['BTC'], version: '42' });
