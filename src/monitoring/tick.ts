@@ -11,7 +11,7 @@
  * as last read, indexed by the markets it holds and the assets it holds balances in; a tick builds its snapshots
  * from it on the freshly read market context, without re-reading positions. Kept current from
  * `CHANNELS.accounts` (the changed accounts are reloaded by id before the next tick is evaluated, so a tick never
- * uses an index older than the notices received before it). An account is exposed to a change of market M when it
+ * uses an index older than the notices received before it, and re-evaluated with that tick). An account is exposed to a change of market M when it
  * holds M or a market on M's base asset (options on an underlying), and to a change of asset A when it holds a
  * balance in A or a market whose base, quote or settlement asset is A.
  *
@@ -300,7 +300,6 @@ export async function startTickEngine(options: TickEngineOptions): Promise<TickE
       const loaded = await loadProjection(db, partition, accountIds);
       for (const id of accountIds) index.set(id, loaded.get(id) ?? null);
     }
-    if (!catchUp && !(all || markets.size > 0 || assets.size > 0)) return;
 
     const snapshot = new ReadSnapshot(db.pool);
     try {
@@ -313,7 +312,11 @@ export async function startTickEngine(options: TickEngineOptions): Promise<TickE
       } else if (all) {
         ids = [...index.ids()];
       } else {
-        ids = [...index.exposed(exposedMarkets(read.context, markets, assets), assets)];
+        const exposed = index.exposed(exposedMarkets(read.context, markets, assets), assets);
+        // Reloaded accounts too: the writer's own refresh may have read an older market-data version than this
+        // tick's (a price committed in between), and would then win by its newer account version.
+        for (const id of accountIds) if (index.get(id)) exposed.add(id);
+        ids = [...exposed];
       }
       ids.sort();
       const accounts = await evaluate(ids, current);
