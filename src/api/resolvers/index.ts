@@ -16,12 +16,13 @@ import { accountWhatIfFields, LiquidationOutcome, whatIfQueries, WhatIfResult } 
 import { historyAccountFields, historyQueries } from './history.resolver';
 import { Node, PageInfo, relayQueries } from './relay.resolver';
 import { subscriptionResolvers } from './subscription.resolver';
+import { Webhook, WebhookDelivery, webhookMutations, webhookQueries } from './webhook.mutation';
 
 export const resolvers: Resolvers = {
   Decimal: DecimalScalar,
   DateTime: DateTimeScalar,
-  Query: { ...accountQueries, ...marketQueries, ...monitoringQueries, ...whatIfQueries, ...relayQueries, ...historyQueries, ...venueQueries },
-  Mutation: { ...accountMutations, ...marketMutations, ...apiKeyMutations, ...venueMutations, ...oracleMutations, ...settlementMutations },
+  Query: { ...accountQueries, ...marketQueries, ...monitoringQueries, ...whatIfQueries, ...relayQueries, ...historyQueries, ...venueQueries, ...webhookQueries },
+  Mutation: { ...accountMutations, ...marketMutations, ...apiKeyMutations, ...venueMutations, ...oracleMutations, ...settlementMutations, ...webhookMutations },
   Subscription: subscriptionResolvers,
   LedgerEntry,
   Account: { ...Account, ...accountWhatIfFields, ...historyAccountFields },
@@ -44,4 +45,6 @@ export const resolvers: Resolvers = {
   StressRound,
   LiquidationOutcome,
   WhatIfResult,
+  Webhook,
+  WebhookDelivery,
 };
