@@ -9,7 +9,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { refreshAccountRisk } from '../../src/monitoring/sweep';
-import { retryDelayMs } from '../../src/monitoring/webhook-delivery';
+import { retryDelayMs, startWebhookWorker } from '../../src/monitoring/webhook-delivery';
+import { createLogger } from '../../src/server/logger';
 import { startApi, type ApiHarness } from '../helpers/api-server';
 import { newKey, ok, setPrices } from '../helpers/writes';
 
@@ -201,5 +202,54 @@ describe('webhook deliveries', () => {
     expect(at('/a', eventId)).toHaveLength(0);
     expect([1, 2, 3, 4, 5].map((n) => retryDelayMs(n, 100, 1_000, 1))).toEqual([100, 200, 400, 800, 1_000]);
     expect([1, 2, 3, 4, 5].map((n) => retryDelayMs(n, 100, 1_000, 0))).toEqual([50, 100, 200, 400, 500]);
+  });
+});
+
+describe('webhook worker shutdown', () => {
+  it('stop() lets an attempt in flight finish and records it; nothing is claimed after', async () => {
+    const own = await startApi({ kind: 'MIGRATED', config: CONFIG });
+    const bus = { subscribe: async () => () => undefined, onReconnect: () => () => undefined, close: async () => undefined };
+    let answered = 0;
+    const slow = http.createServer((req, res) => {
+      req.resume();
+      setTimeout(() => {
+        answered += 1;
+        res.writeHead(200).end();
+      }, 700);
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const pool = own.database.db.pool;
+    try {
+      const port = (slow.address() as AddressInfo).port;
+      const res = await own.gqlAs('admin', REGISTER, {
+        input: { idempotencyKey: newKey('slow'), brokerId: own.brokers.a, url: `http://127.0.0.1:${port}/slow`, description: 'slow receiver' },
+      });
+      expect(res.data!.registerWebhook.userErrors).toEqual([]);
+      const account = (await pool.query<{ id: string }>(`INSERT INTO account (broker_id, external_ref) VALUES ($1, 'slow-1') RETURNING id`, [own.brokers.a])).rows[0]!.id;
+      const insertEvent = () =>
+        pool.query(
+          `INSERT INTO risk_event (account_id, broker_id, kind, from_status, to_status, ratio_key, account_version, market_data_version)
+           VALUES ($1, $2, 'STATUS_CHANGE', 'HEALTHY', 'LIQUIDATABLE', 1.2, 1, 1)`,
+          [account, own.brokers.a],
+        );
+      await insertEvent();
+      const worker = await startWebhookWorker({ pool, bus, logger: createLogger('silent'), policy: { allowHttpLoopback: true }, pollIntervalMs: 50 });
+      await until(async () => (await pool.query(`SELECT 1 FROM webhook_delivery WHERE attempts = 1`)).rows.length === 1);
+      expect(answered).toBe(0); // in flight
+      await worker.stop();
+      expect(answered).toBe(1);
+      const row = (await pool.query(`SELECT status, attempts FROM webhook_delivery`)).rows;
+      expect(row).toEqual([{ status: 'DELIVERED', attempts: 1 }]);
+      // Stopped: a new event's delivery stays PENDING, unclaimed, for another worker (or the next start).
+      await insertEvent();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect((await pool.query(`SELECT status, attempts FROM webhook_delivery ORDER BY seq`)).rows).toEqual([
+        { status: 'DELIVERED', attempts: 1 },
+        { status: 'PENDING', attempts: 0 },
+      ]);
+    } finally {
+      await new Promise((resolve) => slow.close(resolve));
+      await own.stop();
+    }
   });
 });
