@@ -173,6 +173,15 @@ describe('webhook deliveries', () => {
     expect(attempts[2]!.at - attempts[1]!.at).toBeGreaterThanOrEqual(retryDelayMs(2, BACKOFF_BASE_MS, 1_000, 0) - 20);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(at('/down', eventId)).toHaveLength(MAX_ATTEMPTS); // nothing after FAILED
+    // Metrics: attempts by outcome (2 + 2 retried failures, 1 given up, deliveries), the pending gauge, the histograms.
+    const metrics = await (await fetch(`${api.baseUrl}/metrics`)).text();
+    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    expect(value('webhook_deliveries_total{outcome="FAILED"}')).toBeGreaterThanOrEqual(4);
+    expect(value('webhook_deliveries_total{outcome="GAVE_UP"}')).toBeGreaterThanOrEqual(1);
+    expect(value('webhook_deliveries_total{outcome="DELIVERED"}')).toBeGreaterThanOrEqual(2);
+    expect(value('webhook_delivery_latency_seconds_count')).toBeGreaterThanOrEqual(2);
+    expect(value('webhook_delivery_attempt_duration_seconds_count{outcome="GAVE_UP"}')).toBeGreaterThanOrEqual(1);
+    expect(value('webhook_deliveries_pending')).toBe(0);
   });
 
   it('two service instances on one database send each delivery exactly once', async () => {
