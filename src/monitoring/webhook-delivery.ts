@@ -187,7 +187,10 @@ export async function startWebhookWorker(options: WebhookWorkerOptions): Promise
     for (;;) {
       if (stopped) return;
       const batch = await claimDueDeliveries(pool, settings.batchSize, leaseMs);
-      await Promise.all(batch.map((claimed) => attempt(claimed)));
+      // Every attempt of the batch settles before the next claim (and before stop() returns); one whose outcome
+      // could not be recorded stays PENDING under its lease and is retried when the lease runs out.
+      const settled = await Promise.allSettled(batch.map((claimed) => attempt(claimed)));
+      for (const s of settled) if (s.status === 'rejected') logger.error({ err: s.reason }, 'webhook attempt could not be recorded; retried after its lease');
       if (batch.length < settings.batchSize) break;
     }
     // The next retry due wakes the worker on time; the poll interval bounds the wait otherwise.
