@@ -10,6 +10,11 @@
  *
  * `allowHttpLoopback` (config WEBHOOK_ALLOW_HTTP_LOOPBACK, for tests; refused in production) admits loopback
  * addresses, over http or https; nothing else changes.
+ *
+ * Residual risk: the HTTP client (built-in fetch) resolves the name again when it connects, so a name whose answers
+ * change between this check and the connection (DNS rebinding with a zero TTL) could reach an address the check did
+ * not see. Pinning the checked address needs a custom connector (an undici dispatcher, not a dependency here); restrict
+ * egress at the network as well.
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
