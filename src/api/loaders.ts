@@ -23,6 +23,7 @@ import type {
   PriceRecord,
 } from '../store/records';
 import type { RiskOptions } from './risk-mode';
+import { riskEventsByIds, type RiskEventRecord } from '../monitoring/risk-event.repository';
 import { loadAccountSnapshotsWithRows, type LoadedAccount } from '../snapshot/snapshot.loader';
 
 export interface Loaders {
@@ -38,6 +39,8 @@ export interface Loaders {
   readonly snapshot: DataLoader<string, LoadedAccount | null>;
   /** The latest risk-parameter version in the request's snapshot (one key, `current`; null before any change). */
   readonly parametersVersion: DataLoader<'current', string | null>;
+  /** Risk events by id (the webhook delivery log's events). */
+  readonly riskEvent: DataLoader<string, RiskEventRecord | null>;
 }
 
 function byKey<V, D>(fetch: (keys: readonly string[]) => Promise<Map<string, V>>, missing: D) {
@@ -79,5 +82,6 @@ export function createLoaders(
       const version = await currentParameterVersion(q);
       return keys.map(() => version);
     }),
+    riskEvent: new DataLoader(byKey(async (ids) => new Map((await riskEventsByIds(q, ids)).map((e) => [e.id, e])), null)),
   };
 }

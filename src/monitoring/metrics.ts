@@ -200,6 +200,38 @@ export const webhookDeliveries = new Counter({
   registers: [registry],
 });
 
+/** Duration of one webhook delivery attempt (the POST until its answer or failure), by outcome as above. */
+export const webhookAttemptDuration = new Histogram({
+  name: 'webhook_delivery_attempt_duration_seconds',
+  help: 'Webhook delivery attempts of this process: time from sending the POST to its answer or failure, by outcome.',
+  labelNames: ['outcome'],
+  buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [registry],
+});
+
+/** Latency of a delivered webhook: from the risk event's recording to the receiver's 2xx (retries included). */
+export const webhookDeliveryLatency = new Histogram({
+  name: 'webhook_delivery_latency_seconds',
+  help: 'Delivered webhooks: seconds from the risk event being recorded to the receiver answering 2xx (retries included).',
+  buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800],
+  registers: [registry],
+});
+
+/** PENDING webhook deliveries (every endpoint, every replica), read from `q` at each scrape. */
+export function trackPendingWebhookDeliveries(count: () => Promise<number>): () => void {
+  const name = 'webhook_deliveries_pending';
+  if (registry.getSingleMetric(name)) registry.removeSingleMetric(name);
+  new Gauge({
+    name,
+    help: 'Webhook deliveries waiting to be sent or retried (PENDING, all endpoints).',
+    registers: [registry],
+    async collect() {
+      this.set(await count());
+    },
+  });
+  return () => registry.removeSingleMetric(name);
+}
+
 /** Accounts by cross status in account_risk (ERROR: last evaluation failed), read from `q` at each scrape. */
 export function trackAccountsByStatus(q: { query(text: string): Promise<{ rows: { status: string | null; n: string }[] }> }): () => void {
   const name = 'account_risk_accounts';

@@ -1,6 +1,7 @@
 /** Starts the real HTTP server in-process (port 0) on a test database, and a small GraphQL client over fetch. */
 import type { Config } from '../../src/server/config';
-import { loadConfig } from '../../src/server/config';
+import { loadConfig, webhookSettings } from '../../src/server/config';
+import { startWebhookWorker, type WebhookWorker } from '../../src/monitoring/webhook-delivery';
 import { startServer, type RunningServer } from '../../src/server/http';
 import { createLogger } from '../../src/server/logger';
 import { generateApiKey, insertApiKey } from '../../src/store/api-key.repository';
@@ -90,6 +91,8 @@ export async function startApi(options: {
   poolMax?: number;
   /** Serve subscriptions over WebSocket (starts this instance's notification listener). */
   subscriptions?: boolean;
+  /** Run this instance's webhook delivery worker (as src/main.ts does; starts the notification listener). */
+  webhooks?: boolean;
 } = {}): Promise<ApiHarness> {
   const owner = options.shareWith;
   const database = owner
@@ -98,8 +101,11 @@ export async function startApi(options: {
   const db: Database = owner ? createDatabase({ url: owner.database.url, maxConnections: options.poolMax ?? 10 }) : database.db;
   const { keys, brokers } = owner ? { keys: owner.keys, brokers: owner.brokers } : await createTestKeys(database.db.pool);
   const config: Config = { ...loadConfig({ NODE_ENV: 'test' }), host: '127.0.0.1', port: 0, ...options.config };
-  const bus: NotificationBus | undefined = options.subscriptions ? await startNotificationBus(database.url, createLogger('silent')) : undefined;
-  const server = await startServer({ config, db, logger: createLogger('silent'), now: options.now, bus });
+  const bus: NotificationBus | undefined =
+    options.subscriptions || options.webhooks ? await startNotificationBus(database.url, createLogger('silent')) : undefined;
+  const server = await startServer({ config, db, logger: createLogger('silent'), now: options.now, bus: options.subscriptions ? bus : undefined });
+  const webhooks: WebhookWorker | null =
+    options.webhooks && bus ? await startWebhookWorker({ pool: db.pool, bus, logger: createLogger('silent'), ...webhookSettings(config) }) : null;
   const baseUrl = server.url.replace(/\/graphql$/, '');
   const defaultKey = options.defaultKey ?? 'monitor';
   const post = async (query: string, variables: Record<string, unknown> | undefined, headers: Record<string, string>) => {
@@ -126,6 +132,7 @@ export async function startApi(options: {
       return post(query, variables, { 'x-api-key': typeof who === 'string' ? keys[who].key : who.key });
     },
     async stop() {
+      await webhooks?.stop();
       await server.stop();
       await bus?.close();
       if (owner) await db.close();

@@ -99,6 +99,8 @@ describe('schema.prisma vs migrated database', () => {
     const idem = await p.idempotencyRecord.create({ data: { scope: broker.id, key: 'k1', operation: 'deposit', requestHash: 'x', response: { ok: true, n: [1, 2] } } });
     const risk = await p.accountRisk.create({ data: { accountId: account.id, status: 'LIQUIDATABLE', marginRatio: dec('1.000000000000000000000000000001'), ratioKey: dec('1.000000000000000000000000000001'), equity: dec('-5'), initialMarginEquity: dec('1'), marginEquity: dec('2'), initialMargin: dec('3'), maintenanceMargin: dec('4'), freeCollateral: dec('-2'), totalNotional: dec('100'), pricesAsOf: at, evaluatedAt: at, errorCode: null } });
     const riskEvent = await p.riskEvent.create({ data: { accountId: account.id, brokerId: broker.id, kind: 'STATUS_CHANGE', fromStatus: 'HEALTHY', toStatus: 'LIQUIDATABLE', marginRatio: dec('1.5'), ratioKey: dec('1.5'), accountVersion: 3, marketDataVersion: 7n, parameterVersion: null } });
+    const webhook = await p.webhookEndpoint.create({ data: { brokerId: broker.id, url: 'https://hooks.example.com/margin', secret: 's'.repeat(64), description: 'rt', eventKinds: ['STATUS_CHANGE'] } });
+    const delivery = await p.webhookDelivery.create({ data: { endpointId: webhook.id, eventId: riskEvent.id, attempts: 2, lastStatusCode: 500, lastError: 'HTTP 500', lastAttemptAt: at } });
     const audit = await p.auditEvent.create({ data: { apiKeyId: key.id, brokerId: broker.id, role: 'BROKER', action: 'deposit', accountId: account.id, requestId: 'req-1', before: { a: 1 }, after: { a: 2 } } });
 
     expect(await p.broker.findUniqueOrThrow({ where: { id: broker.id } })).toEqual(broker);
@@ -121,6 +123,8 @@ describe('schema.prisma vs migrated database', () => {
     expect(await p.auditEvent.findUniqueOrThrow({ where: { id: audit.id } })).toEqual(audit);
     expect(await p.accountRisk.findUniqueOrThrow({ where: { accountId: account.id } })).toEqual(risk);
     expect(await p.riskEvent.findUniqueOrThrow({ where: { id: riskEvent.id } })).toEqual(riskEvent);
+    expect(await p.webhookEndpoint.findUniqueOrThrow({ where: { id: webhook.id } })).toEqual(webhook);
+    expect(await p.webhookDelivery.findUniqueOrThrow({ where: { id: delivery.id } })).toEqual(delivery);
     // The market-data version row exists from the migration on (a singleton: read, not created).
     const version = await p.marketDataVersion.findUniqueOrThrow({ where: { id: 1 } });
     expect(typeof version.version).toBe('bigint');
@@ -132,7 +136,7 @@ describe('schema.prisma vs migrated database', () => {
     expect(new Decimal(balance.amount.toString()).toFixed()).toBe('-123.000000000000000000000000000001');
     expect(mark.price.toString()).toBe('12.345678901234567890123');
     // Every model was exercised.
-    const exercised = ['Broker', 'ApiKey', 'Asset', 'Market', 'MarginTier', 'MarkPrice', 'IndexPrice', 'PriceHistory', 'PortfolioMarginParams', 'Account', 'Balance', 'Position', 'InsuranceFund', 'InsuranceFundEntry', 'LedgerEntry', 'IdempotencyRecord', 'AuditEvent', 'AccountRisk', 'RiskEvent', 'RiskParameterVersion', 'MarketDataVersion', 'MarketOpenInterest'];
+    const exercised = ['Broker', 'ApiKey', 'Asset', 'Market', 'MarginTier', 'MarkPrice', 'IndexPrice', 'PriceHistory', 'PortfolioMarginParams', 'Account', 'Balance', 'Position', 'InsuranceFund', 'InsuranceFundEntry', 'LedgerEntry', 'IdempotencyRecord', 'AuditEvent', 'AccountRisk', 'RiskEvent', 'WebhookEndpoint', 'WebhookDelivery', 'RiskParameterVersion', 'MarketDataVersion', 'MarketOpenInterest'];
     expect(schema.models.map((m) => m.name).filter((m) => !exercised.includes(m))).toEqual([]);
   });
 });

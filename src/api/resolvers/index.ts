@@ -31,12 +31,13 @@ import { accountWhatIfFields, InsuranceFundDraw, LiquidationOutcome, Liquidation
 import { historyAccountFields, historyQueries } from './history.resolver';
 import { Node, PageInfo, relayQueries } from './relay.resolver';
 import { subscriptionResolvers } from './subscription.resolver';
+import { Webhook, WebhookDelivery, webhookMutations, webhookQueries } from './webhook.mutation';
 
 export const resolvers: Resolvers = {
   Decimal: DecimalScalar,
   DateTime: DateTimeScalar,
-  Query: { ...accountQueries, ...marketQueries, ...monitoringQueries, ...whatIfQueries, ...relayQueries, ...historyQueries, ...venueQueries },
-  Mutation: { ...accountMutations, ...marketMutations, ...apiKeyMutations, ...venueMutations, ...oracleMutations, ...settlementMutations },
+  Query: { ...accountQueries, ...marketQueries, ...monitoringQueries, ...whatIfQueries, ...relayQueries, ...historyQueries, ...venueQueries, ...webhookQueries },
+  Mutation: { ...accountMutations, ...marketMutations, ...apiKeyMutations, ...venueMutations, ...oracleMutations, ...settlementMutations, ...webhookMutations },
   Subscription: subscriptionResolvers,
   LedgerEntry,
   Account: { ...Account, ...accountWhatIfFields, ...historyAccountFields },
@@ -67,4 +68,6 @@ export const resolvers: Resolvers = {
   PortfolioScan,
   PortfolioScenario,
   UnderlyingLiquidation,
+  Webhook,
+  WebhookDelivery,
 };
