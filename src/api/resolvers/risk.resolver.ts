@@ -65,6 +65,7 @@ export const Greeks: GreeksResolvers = {
   gamma: (g) => ratio(g.gamma),
   vega: (g) => ratio(g.vega),
   theta: (g) => ratio(g.theta),
+  rho: (g) => ratio(g.rho),
 };
 
 export const UnderlyingGreeks: UnderlyingGreeksResolvers = {
@@ -72,6 +73,7 @@ export const UnderlyingGreeks: UnderlyingGreeksResolvers = {
   gamma: (g) => ratio(g.gamma),
   vega: (g) => ratio(g.vega),
   theta: (g) => ratio(g.theta),
+  rho: (g) => ratio(g.rho),
 };
 
 export const PriceBoundary: PriceBoundaryResolvers = {
