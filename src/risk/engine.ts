@@ -215,7 +215,7 @@ function accountGreeks(positions: readonly PositionRisk[]): UnderlyingGreeks[] {
 }
 
 /**
- * Evaluates an account: per-position valuation (options by Black-76) and requirements, account figures and status,
+ * Evaluates an account: per-position valuation (options by Black-Scholes-Merton) and requirements, account figures and status,
  * breakdown, greeks, liquidation / bankruptcy prices. PORTFOLIO accounts are margined per underlying by the portfolio
  * scan where the snapshot has portfolio parameters (src/risk/portfolio.ts), by the standard rules elsewhere.
  * Throws RiskEngineError (MISSING_PRICE, STALE_PRICE, UNSUPPORTED_MARKET_KIND, INVALID_SNAPSHOT).

@@ -7,8 +7,8 @@
  * of the underlying (base) asset, both continuous and annualized (options/black.ts `bsm`), i.e. Black-76 on the
  * forward F = U·e^{(r−q)T} discounted by e^{−rT}; U the underlying price (index of the base asset in the quote asset),
  * implied volatility σ of the market, T = (expiry − asOf) / 365 days (ACT/365); an expired option (T ≤ 0) is worth
- * its intrinsic value. r = q = 0 (no rates set, the default) is Black-76 on F = U, undiscounted. The option's stored mark price is informational
- * only (shown beside the model value); the engine never values with it.
+ * its intrinsic value. r = q = 0 (no rates set, the default) is Black-76 on F = U, undiscounted. The option's stored
+ * mark price is informational only (shown beside the model value); the engine never values with it.
  *
  * How an option position counts:
  *   - equity contribution = q·c·V (settlement units): the premium paid or received already moved the cash balance, so
@@ -17,7 +17,7 @@
  *     equity (that would count the premium twice);
  *   - notional = |q|·c·U (underlying notional, settlement units) for leverage and reporting.
  *
- * Precision and cost: one Black-76 evaluation is ~1 ms in Decimal (three normal-function calls at 72 digits), so every
+ * Precision and cost: one BSM evaluation is ~1 ms in Decimal (three normal-function calls at 72 digits), so every
  * option market memoizes its valuations per (U, vol shift) for the life of one evaluation (the NMarket is built per
  * evaluation), backed by a bounded process-wide memo of the pure function (type, K, σ, T, U) shared by the accounts
  * of one request / sweep / stress round. Searches (liquidation bracketing, VaR scenario revaluation) may ask for the FAST valuation: the same
