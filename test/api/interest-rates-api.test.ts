@@ -171,6 +171,68 @@ it('Hull ch. 19 greeks through the API: delta 0.522, gamma 0.066, vega 12.1, the
   near(g.rho, e.expected.rho!, tol(e, 'rho'), 'rho');
 });
 
+describe('Haug generalized BSM reference examples (reference-examples.json bsm-haug-*) through the API', () => {
+  interface Case { type: 'c' | 'p'; K: number; S: number; q: number; r: number; T: number; vol: number }
+  interface Ref { id: string; inputs: any; expected: any; tolerance: { abs: number } }
+  const refs: Ref[] = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../fixtures/reference-examples.json'), 'utf8'));
+  const ref = (id: string): Ref => refs.find((x) => x.id === id)!;
+  const prices = ref('bsm-haug-prices');
+  const greekRefs = (['bsm-haug-delta-call', 'bsm-haug-gamma-call', 'bsm-haug-vega-call'] as const).map((id) => ref(id));
+  const cases: Case[] = [...prices.inputs.cases, ...greekRefs.map((g) => g.inputs)];
+  const symbol = (i: number) => `HAUG-${i}`;
+  let haugAccount: string;
+
+  beforeAll(async () => {
+    const admin = async (name: string, type: string, input: Record<string, unknown>) => {
+      const res = await api.gqlAs('admin', `mutation($input: ${type}!) { ${name}(input: $input) { userErrors { field message } } }`, {
+        input: { idempotencyKey: newKey(name), ...input },
+      });
+      expect(res.errors).toBeUndefined();
+      expect(res.data![name].userErrors).toEqual([]);
+    };
+    // Case i: its own quote asset Qi (rate r, index 1) and underlying Bi (rate q, index S): one rate each.
+    const at = new Date(NOW).toISOString();
+    const marks: { market: string; price: string; observedAt: string }[] = [];
+    const indexes: { asset: string; price: string; observedAt: string }[] = [];
+    const rates: Record<string, number> = {};
+    for (const [i, c] of cases.entries()) {
+      await admin('createAsset', 'CreateAssetInput', { symbol: `Q${i}`, decimals: 8 });
+      await admin('createAsset', 'CreateAssetInput', { symbol: `B${i}`, decimals: 8 });
+      await admin('upsertMarket', 'UpsertMarketInput', {
+        symbol: symbol(i), kind: 'OPTION', contractType: 'LINEAR', baseAsset: `B${i}`, quoteAsset: `Q${i}`, settlementAsset: `Q${i}`, contractSize: '1', tickSize: '0.0001',
+        liquidationFeeRate: '0.01', insuranceFundFeeRate: '0', bookDepth: '1000000', tiers: [{ notionalFloor: '0', initialMarginRate: '0.1', maintenanceMarginRate: '0.05' }],
+        expiry: new Date(NOW + c.T * YEAR_MS).toISOString(), strike: String(c.K), optionType: c.type === 'c' ? 'CALL' : 'PUT', impliedVolatility: String(c.vol),
+      });
+      marks.push({ market: symbol(i), price: '1', observedAt: at });
+      indexes.push({ asset: `Q${i}`, price: '1', observedAt: at }, { asset: `B${i}`, price: String(c.S), observedAt: at });
+      rates[`Q${i}`] = c.r;
+      rates[`B${i}`] = c.q;
+    }
+    await ok(api, 'oracle', 'updatePrices', { marks, indexes });
+    await setRates(rates);
+    haugAccount = (await ok(api, 'broker', 'createAccount', { externalRef: 'haug' })).account.id;
+    for (const i of cases.keys()) {
+      await ok(api, 'broker', 'deposit', { accountId: haugAccount, asset: `Q${i}`, amount: '1000' });
+      await ok(api, 'broker', 'applyFill', { accountId: haugAccount, market: symbol(i), size: '1', price: '1' });
+    }
+  });
+
+  it('every price case and the delta, gamma and vega examples reproduce to 1e-4 (r of the quote asset, q of the underlying)', async () => {
+    const res = await api.gqlAs('broker', RISK, { id: haugAccount });
+    expect(res.errors).toBeUndefined();
+    const r = res.data!.account.risk;
+    prices.expected.prices.forEach((want: number, i: number) => {
+      const p = positionOf(r, symbol(i));
+      expect([p.option.riskFreeRate, p.option.dividendYield]).toEqual([String(cases[i]!.r), String(cases[i]!.q)]);
+      near(p.option.modelPrice, want, Math.max(prices.tolerance.abs, 1e-4), `${symbol(i)} price`);
+    });
+    greekRefs.forEach((g, j) => {
+      const p = positionOf(r, symbol(prices.expected.prices.length + j));
+      for (const [greek, want] of Object.entries(g.expected) as [string, number][]) near(p.greeks.perContract[greek], want, Math.max(g.tolerance.abs, 1e-4), `${g.id} ${greek}`);
+    });
+  });
+});
+
 describe('updateInterestRates refusals', () => {
   async function refused(input: Record<string, unknown>, field: string, code = 'BAD_USER_INPUT') {
     const before = await state();
