@@ -100,6 +100,9 @@ export const FIGURE_PRECISION = {
   OptionValuation: {
     strike: 'AS_STORED',
     impliedVolatility: 'AS_STORED',
+    // r (quote asset) and q (underlying): the stored interest rates.
+    riskFreeRate: 'AS_STORED',
+    dividendYield: 'AS_STORED',
     storedMarkPrice: 'AS_STORED',
     underlyingPrice: 'SIGNIFICANT',
     timeToExpiryYears: 'SIGNIFICANT',
@@ -120,8 +123,8 @@ export const FIGURE_PRECISION = {
     initialPerUnit: 'SIGNIFICANT',
     maintenancePerUnit: 'SIGNIFICANT',
   },
-  Greeks: { delta: 'SIGNIFICANT', gamma: 'SIGNIFICANT', vega: 'SIGNIFICANT', theta: 'SIGNIFICANT' },
-  UnderlyingGreeks: { delta: 'SIGNIFICANT', gamma: 'SIGNIFICANT', vega: 'SIGNIFICANT', theta: 'SIGNIFICANT' },
+  Greeks: { delta: 'SIGNIFICANT', gamma: 'SIGNIFICANT', vega: 'SIGNIFICANT', theta: 'SIGNIFICANT', rho: 'SIGNIFICANT' },
+  UnderlyingGreeks: { delta: 'SIGNIFICANT', gamma: 'SIGNIFICANT', vega: 'SIGNIFICANT', theta: 'SIGNIFICANT', rho: 'SIGNIFICANT' },
   BalanceRisk: {
     amount: 'AS_STORED',
     initialWeight: 'AS_STORED',

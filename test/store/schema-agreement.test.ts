@@ -88,6 +88,7 @@ describe('schema.prisma vs migrated database', () => {
     const mark = await p.markPrice.create({ data: { marketSymbol: 'BB-OPT', price: dec('12.345678901234567890123'), source: 't', observedAt: at } });
     const index = await p.indexPrice.create({ data: { assetSymbol: 'BB', price: dec('100.5'), source: 't', observedAt: at } });
     const hist = await p.priceHistory.create({ data: { assetSymbol: 'BB', price: dec('99'), source: 't', observedAt: at } });
+    const rate = await p.interestRate.create({ data: { assetSymbol: 'BB', rate: dec('-0.012345678901234567890123456789'), observedAt: at } });
     const pm = await p.portfolioMarginParams.create({ data: { assetSymbol: 'BB', priceScanRange: dec('0.15'), volScanRange: dec('0.25'), extremeMoveMultiple: dec('3'), extremeMoveCoverage: dec('0.33'), shortOptionMinimum: dec('0.01'), maintenanceFraction: dec('0.8') } });
     const account = await p.account.create({ data: { brokerId: broker.id, externalRef: 'rt-1', marginMode: 'PORTFOLIO' } });
     const balance = await p.balance.create({ data: { accountId: account.id, assetSymbol: 'QQ', amount: dec('-123.000000000000000000000000000001') } });
@@ -112,6 +113,8 @@ describe('schema.prisma vs migrated database', () => {
     expect(await p.indexPrice.findUniqueOrThrow({ where: { assetSymbol: 'BB' } })).toEqual(index);
     expect(await p.priceHistory.findUniqueOrThrow({ where: { id: hist.id } })).toEqual(hist);
     expect(await p.portfolioMarginParams.findUniqueOrThrow({ where: { assetSymbol: 'BB' } })).toEqual(pm);
+    expect(await p.interestRate.findUniqueOrThrow({ where: { assetSymbol: 'BB' } })).toEqual(rate);
+    expect(rate.rate.toString()).toBe('-0.012345678901234567890123456789');
     expect(await p.account.findUniqueOrThrow({ where: { id: account.id } })).toEqual(account);
     expect(await p.balance.findUniqueOrThrow({ where: { accountId_assetSymbol: { accountId: account.id, assetSymbol: 'QQ' } } })).toEqual(balance);
     expect(await p.position.findUniqueOrThrow({ where: { id: position.id } })).toEqual(position);
@@ -136,7 +139,7 @@ describe('schema.prisma vs migrated database', () => {
     expect(new Decimal(balance.amount.toString()).toFixed()).toBe('-123.000000000000000000000000000001');
     expect(mark.price.toString()).toBe('12.345678901234567890123');
     // Every model was exercised.
-    const exercised = ['Broker', 'ApiKey', 'Asset', 'Market', 'MarginTier', 'MarkPrice', 'IndexPrice', 'PriceHistory', 'PortfolioMarginParams', 'Account', 'Balance', 'Position', 'InsuranceFund', 'InsuranceFundEntry', 'LedgerEntry', 'IdempotencyRecord', 'AuditEvent', 'AccountRisk', 'RiskEvent', 'WebhookEndpoint', 'WebhookDelivery', 'RiskParameterVersion', 'MarketDataVersion', 'MarketOpenInterest'];
+    const exercised = ['Broker', 'ApiKey', 'Asset', 'Market', 'MarginTier', 'MarkPrice', 'IndexPrice', 'PriceHistory', 'InterestRate', 'PortfolioMarginParams', 'Account', 'Balance', 'Position', 'InsuranceFund', 'InsuranceFundEntry', 'LedgerEntry', 'IdempotencyRecord', 'AuditEvent', 'AccountRisk', 'RiskEvent', 'WebhookEndpoint', 'WebhookDelivery', 'RiskParameterVersion', 'MarketDataVersion', 'MarketOpenInterest'];
     expect(schema.models.map((m) => m.name).filter((m) => !exercised.includes(m))).toEqual([]);
   });
 });
