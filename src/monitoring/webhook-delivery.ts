@@ -15,6 +15,9 @@
  * until `maxAttempts`, then FAILED.
  */
 import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
 import { CHANNELS, type NotificationBus } from '../store/notification-bus';
@@ -26,7 +29,43 @@ import {
   type ClaimedDelivery,
 } from '../store/webhook.repository';
 import { trackPendingWebhookDeliveries, webhookAttemptDuration, webhookDeliveries, webhookDeliveryLatency } from './metrics';
-import { checkWebhookTarget, type Lookup, type TargetPolicy } from './webhook-target';
+import { checkWebhookTarget, type Lookup, type ResolvedAddress, type TargetPolicy } from './webhook-target';
+
+/**
+ * POSTs `body` to `url`, connecting only to `addresses` (the ones the SSRF guard admitted: the name is not resolved
+ * again, so a rebinding DNS cannot move the connection); TLS verifies the URL's host name. Redirects are not followed.
+ * Resolves with the response status; rejects on a connection error, or with a TimeoutError after `timeoutMs`.
+ */
+export function postPinned(
+  url: URL,
+  addresses: readonly ResolvedAddress[],
+  request: { readonly headers: Readonly<Record<string, string>>; readonly body: string; readonly timeoutMs: number },
+): Promise<number> {
+  if (addresses.length === 0) return Promise.reject(new Error('no checked address to connect to'));
+  const pinned: LookupFunction = (_host, options, callback) => {
+    if (options.all) (callback as unknown as (e: null, a: ResolvedAddress[]) => void)(null, [...addresses]);
+    else callback(null, addresses[0]!.address, addresses[0]!.family);
+  };
+  const client = url.protocol === 'https:' ? https : http;
+  return new Promise<number>((resolve, reject) => {
+    const req = client.request(
+      url,
+      {
+        method: 'POST',
+        lookup: pinned,
+        headers: { ...request.headers, 'content-length': String(Buffer.byteLength(request.body)) },
+        signal: AbortSignal.timeout(request.timeoutMs),
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', (error) => reject(error.name === 'AbortError' ? Object.assign(new Error('timeout'), { name: 'TimeoutError' }) : error));
+    req.end(request.body);
+  });
+}
 
 /** Defaults of the worker's settings (config WEBHOOK_*). */
 export const WEBHOOK_DEFAULTS = {
@@ -159,10 +198,7 @@ export async function startWebhookWorker(options: WebhookWorkerOptions): Promise
     const body = deliveryBody(claimed);
     const t = Math.floor(Date.now() / 1000);
     try {
-      const response = await fetch(target.url, {
-        method: 'POST',
-        redirect: 'manual',
-        signal: AbortSignal.timeout(settings.timeoutMs),
+      const status = await postPinned(target.url, target.addresses ?? [], {
         headers: {
           'content-type': 'application/json',
           'user-agent': 'margin-risk-api-webhooks/1',
@@ -171,14 +207,14 @@ export async function startWebhookWorker(options: WebhookWorkerOptions): Promise
           'x-margin-event-id': claimed.event.id,
         },
         body,
+        timeoutMs: settings.timeoutMs,
       });
-      await response.body?.cancel().catch(() => undefined);
-      if (response.status >= 200 && response.status < 300) return { kind: 'DELIVERED', statusCode: response.status };
-      const redirect = response.status >= 300 && response.status < 400 ? ' (redirects are not followed)' : '';
-      return failed(response.status, `HTTP ${response.status}${redirect}`);
+      if (status >= 200 && status < 300) return { kind: 'DELIVERED', statusCode: status };
+      const redirect = status >= 300 && status < 400 ? ' (redirects are not followed)' : '';
+      return failed(status, `HTTP ${status}${redirect}`);
     } catch (error) {
-      const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-      const reason = e?.name === 'TimeoutError' ? `no answer within ${settings.timeoutMs} ms` : (e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(error));
+      const e = error as { name?: string; message?: string; code?: string };
+      const reason = e?.name === 'TimeoutError' ? `no answer within ${settings.timeoutMs} ms` : (e?.code ?? e?.message ?? String(error));
       return failed(null, reason);
     }
   }

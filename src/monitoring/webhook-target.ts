@@ -11,10 +11,8 @@
  * `allowHttpLoopback` (config WEBHOOK_ALLOW_HTTP_LOOPBACK, for tests; refused in production) admits loopback
  * addresses, over http or https; nothing else changes.
  *
- * Residual risk: the HTTP client (built-in fetch) resolves the name again when it connects, so a name whose answers
- * change between this check and the connection (DNS rebinding with a zero TTL) could reach an address the check did
- * not see. Pinning the checked address needs a custom connector (an undici dispatcher, not a dependency here); restrict
- * egress at the network as well.
+ * DNS rebinding: the delivery connects to the addresses this check resolved and admitted (`addresses`), never to a
+ * second resolution of the name (src/monitoring/webhook-delivery.ts `postPinned`); TLS still verifies the name.
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
@@ -125,7 +123,15 @@ export function admitsAddress(cls: AddressClass, policy: TargetPolicy): boolean 
   return cls === 'PUBLIC' || (cls === 'LOOPBACK' && policy.allowHttpLoopback);
 }
 
-export type TargetCheck = { readonly ok: true; readonly url: URL } | { readonly ok: false; readonly reason: string };
+/** A checked target; `addresses` (from `checkWebhookTarget`) are the checked addresses the delivery connects to. */
+export type TargetCheck =
+  | { readonly ok: true; readonly url: URL; readonly addresses?: readonly ResolvedAddress[] }
+  | { readonly ok: false; readonly reason: string };
+
+export interface ResolvedAddress {
+  readonly address: string;
+  readonly family: number;
+}
 
 /**
  * The URL's form (no DNS): absolute https (http only to a loopback address or `localhost` under the test flag), a
@@ -178,8 +184,8 @@ export async function checkWebhookTarget(raw: string, policy: TargetPolicy, look
   const form = checkWebhookUrl(raw, policy);
   if (!form.ok) return form;
   const host = form.url.hostname.replace(/^\[|\]$/g, '');
-  if (isIP(host) !== 0) return form;
-  let addresses: readonly { address: string }[];
+  if (isIP(host) !== 0) return { ...form, addresses: [{ address: host, family: isIP(host) }] };
+  let addresses: readonly ResolvedAddress[];
   try {
     addresses = await lookup(host);
   } catch (error) {
@@ -190,7 +196,8 @@ export async function checkWebhookTarget(raw: string, policy: TargetPolicy, look
     const cls = classifyAddress(address);
     if (!admitsAddress(cls, policy)) return { ok: false, reason: `url's host ${host} resolves to ${address}, ${describe(cls)}: webhooks go to public addresses only` };
   }
-  return form;
+  // The delivery connects to these very addresses (no second resolution a rebinding DNS could answer differently).
+  return { ...form, addresses };
 }
 
 function describe(cls: AddressClass): string {
