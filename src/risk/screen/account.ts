@@ -13,7 +13,7 @@ import type Decimal from 'decimal.js';
 import type { AccountSnapshot, MarginMode } from '../types';
 import { isNonPositive } from '../decimal';
 import { BoundedOps, conversionError } from './bounds';
-import type { ScreenFallbackReason } from './table';
+import { assetId, marketId, type ScreenFallbackReason } from './table';
 
 export interface ScreenAccount {
   readonly accountId: string;
@@ -24,6 +24,8 @@ export interface ScreenAccount {
   readonly invalid: ScreenFallbackReason | null;
   readonly positionCount: number;
   readonly markets: readonly string[];
+  /** Market symbol ids (table.ts marketId). */
+  readonly marketIds: Int32Array;
   readonly size: Float64Array;
   readonly sizeErr: Float64Array;
   readonly entry: Float64Array;
@@ -41,6 +43,8 @@ export interface ScreenAccount {
   readonly flags: Uint8Array;
   readonly balanceCount: number;
   readonly balanceAssets: readonly string[];
+  /** Asset symbol ids (table.ts assetId). */
+  readonly assetIds: Int32Array;
   readonly amount: Float64Array;
   readonly amountErr: Float64Array;
 }
@@ -143,6 +147,7 @@ export function prepareScreenAccount(snapshot: AccountSnapshot): ScreenAccount {
     invalid,
     positionCount: n,
     markets,
+    marketIds: Int32Array.from(markets, marketId),
     size,
     sizeErr,
     entry,
@@ -158,6 +163,7 @@ export function prepareScreenAccount(snapshot: AccountSnapshot): ScreenAccount {
     flags,
     balanceCount: balanceAssets.length,
     balanceAssets,
+    assetIds: Int32Array.from(balanceAssets, assetId),
     amount,
     amountErr,
   };

@@ -17,10 +17,9 @@
  * underlyings have portfolio parameters (the scan), isolated options, unknown markets or assets, markets and assets the
  * table marks unusable, notionals straddling a tier boundary.
  */
-import { own } from '../lookup';
 import { BoundedOps, signOf } from './bounds';
 import { POSITION_FLAT, POSITION_ISOLATED, POSITION_SHORT, type ScreenAccount } from './account';
-import type { ScreenAsset, ScreenFallbackReason, ScreenMarket, ScreenTable, ScreenTiers } from './table';
+import type { ScreenFallbackReason, ScreenMarket, ScreenTable, ScreenTiers } from './table';
 
 /** Bounded account figures in the valuation asset: value and absolute error bound of each. */
 export class ScreenFigures {
@@ -34,35 +33,6 @@ export class ScreenFigures {
   initialMarginErr = 0;
   maintenanceMargin = 0;
   maintenanceMarginErr = 0;
-}
-
-interface Resolved {
-  readonly table: ScreenTable;
-  readonly markets: readonly (ScreenMarket | undefined)[];
-  readonly assets: readonly (ScreenAsset | undefined)[];
-  /** A PORTFOLIO account with a cross position on an underlying that has portfolio parameters. */
-  readonly portfolioScan: boolean;
-}
-
-/** The account's markets and assets in a table, memoized for the last table used (a cache of a pure lookup). */
-const RESOLVED = new WeakMap<ScreenAccount, Resolved>();
-
-function resolve(table: ScreenTable, account: ScreenAccount): Resolved {
-  const hit = RESOLVED.get(account);
-  if (hit !== undefined && hit.table === table) return hit;
-  const markets = account.markets.map((s) => table.markets.get(s));
-  let portfolioScan = false;
-  if (account.marginMode === 'PORTFOLIO') {
-    for (let i = 0; i < markets.length; i++) {
-      const m = markets[i];
-      if (m !== undefined && m.unusable === null && (account.flags[i]! & POSITION_ISOLATED) === 0) {
-        if (own(table.context.portfolioParams, m.base) !== undefined) portfolioScan = true;
-      }
-    }
-  }
-  const resolved: Resolved = { table, markets, assets: account.balanceAssets.map((s) => table.assets.get(s)), portfolioScan };
-  RESOLVED.set(account, resolved);
-  return resolved;
 }
 
 /** Index of the tier certainly holding the notional n ± ne, or −1 when the bound straddles a boundary. */
@@ -86,8 +56,8 @@ function tierOf(ops: BoundedOps, t: ScreenTiers, n: number, ne: number): number 
  */
 export function screenFigures(table: ScreenTable, account: ScreenAccount, ops: BoundedOps, out: ScreenFigures): ScreenFallbackReason | null {
   if (account.invalid !== null) return account.invalid;
-  const r = resolve(table, account);
-  if (r.portfolioScan) return 'PORTFOLIO_SCAN';
+  const marketById = table.marketById;
+  const portfolio = account.marginMode === 'PORTFOLIO';
 
   let pnl = 0;
   let pnlE = 0;
@@ -99,11 +69,12 @@ export function screenFigures(table: ScreenTable, account: ScreenAccount, ops: B
   let mmE = 0;
   const { size, sizeErr, entry, entryErr, inverseEntry, inverseEntryErr, fundingIndex, fundingIndexErr, flags } = account;
   for (let i = 0; i < account.positionCount; i++) {
-    const m = r.markets[i];
+    const m = marketById[account.marketIds[i]!];
     if (m === undefined) return 'INVALID_INPUT';
     if (m.unusable !== null) return m.unusable;
     const f = flags[i]!;
     const isolated = (f & POSITION_ISOLATED) !== 0;
+    if (portfolio && !isolated && m.portfolioScan) return 'PORTFOLIO_SCAN';
     const option = m.model === 'OPTION';
     if (option && isolated) return 'UNSUPPORTED';
     const x = m.settlePrice;
@@ -223,7 +194,7 @@ export function screenFigures(table: ScreenTable, account: ScreenAccount, ops: B
   let mwE = 0;
   const { amount, amountErr } = account;
   for (let j = 0; j < account.balanceCount; j++) {
-    const a = r.assets[j];
+    const a = table.assetById[account.assetIds[j]!];
     if (a === undefined) return 'INVALID_INPUT';
     if (a.unusable !== null) return a.unusable;
     const amt = amount[j]!;

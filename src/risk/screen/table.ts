@@ -83,6 +83,8 @@ export interface ScreenMarket {
   readonly unusable: ScreenFallbackReason | null;
   readonly model: ScreenMarketModel;
   readonly base: string;
+  /** The context has portfolio parameters for the base: a PORTFOLIO account's cross position here is scanned. */
+  readonly portfolioScan: boolean;
   readonly c: number;
   readonly cErr: number;
   /** LINEAR: the mark P; INVERSE: 1/P (the engine's value); OPTION: the underlying price U. */
@@ -139,6 +141,36 @@ export interface ScreenTable {
   readonly context: ScreenContext;
   readonly markets: ReadonlyMap<string, ScreenMarket>;
   readonly assets: ReadonlyMap<string, ScreenAsset>;
+  /** Markets and assets by their symbol's id (`marketId`, `assetId`); undefined = not in the context. */
+  readonly marketById: readonly (ScreenMarket | undefined)[];
+  readonly assetById: readonly (ScreenAsset | undefined)[];
+}
+
+/**
+ * Small integer ids of market and asset symbols, shared by every table and prepared account of the process, so that a
+ * prepared account finds its markets in any table by index, without a lookup by name per position and tick. An
+ * interning table (same symbol, same id; never changes a result), growing with the distinct symbols seen.
+ */
+const MARKET_IDS = new Map<string, number>();
+const ASSET_IDS = new Map<string, number>();
+
+function idOf(ids: Map<string, number>, symbol: string): number {
+  let id = ids.get(symbol);
+  if (id === undefined) {
+    id = ids.size;
+    ids.set(symbol, id);
+  }
+  return id;
+}
+
+/** The id of a market symbol (see MARKET_IDS). */
+export function marketId(symbol: string): number {
+  return idOf(MARKET_IDS, symbol);
+}
+
+/** The id of an asset symbol. */
+export function assetId(symbol: string): number {
+  return idOf(ASSET_IDS, symbol);
 }
 
 /** A Decimal's double, and its conversion error (bounds.ts). */
@@ -179,6 +211,7 @@ function unusableMarket(symbol: string, reason: ScreenFallbackReason): ScreenMar
     unusable: reason,
     model: 'LINEAR',
     base: '',
+    portfolioScan: false,
     c: NaN,
     cErr: NaN,
     price: NaN,
@@ -303,6 +336,7 @@ function screenMarket(context: ScreenContext, symbol: string): ScreenMarket {
     unusable: null,
     model,
     base: m.base,
+    portfolioScan: own(context.portfolioParams, m.base) !== undefined,
     c,
     cErr: conversionError(c),
     price: p,
@@ -368,5 +402,12 @@ export function buildScreenTable(context: ScreenContext): ScreenTable {
   const prices = new PriceBook({ ...context, accountId: 'screen-table', marginMode: 'CROSS', balances: [], positions: [] });
   const assets = new Map<string, ScreenAsset>();
   for (const symbol of Object.keys(context.assets)) assets.set(symbol, screenAsset(context, symbol, prices));
-  return { context, markets, assets };
+  const marketById: (ScreenMarket | undefined)[] = [];
+  for (const [symbol, m] of markets) marketById[marketId(symbol)] = m;
+  const assetById: (ScreenAsset | undefined)[] = [];
+  for (const [symbol, a] of assets) assetById[assetId(symbol)] = a;
+  // Dense arrays (holes would make every read a dictionary lookup): undefined where the context has no such symbol.
+  for (let i = 0; i < marketById.length; i++) if (!(i in marketById)) marketById[i] = undefined;
+  for (let i = 0; i < assetById.length; i++) if (!(i in assetById)) assetById[i] = undefined;
+  return { context, markets, assets, marketById, assetById };
 }
