@@ -1,6 +1,6 @@
 /**
  * Prometheus metrics (prom-client), one registry per process: default process metrics, GraphQL requests by
- * operation, errors by code, engine compute time, the `pg` pool, and the account risk sweep.
+ * operation, errors by code, engine compute time, the `pg` pool, the account risk sweep and the screened engine path.
  *
  * Cardinality is bounded by construction: no label ever carries an account id or any other unbounded value.
  * Operation names are client-chosen, so they are sanitized and capped (MAX_OPERATION_NAMES distinct names per
@@ -8,6 +8,7 @@
  */
 import type { Pool } from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { SCREEN_FALLBACK_REASONS, type ScreenFallbackReason } from '../risk/screen';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
@@ -248,4 +249,26 @@ export function trackAccountsByStatus(q: { query(text: string): Promise<{ rows: 
     },
   });
   return () => registry.removeSingleMetric(name);
+}
+
+export const screenAccountsTotal = new Counter({
+  name: 'risk_screen_accounts_total',
+  help: 'Accounts screened by the bounded double-precision engine path (src/risk/screen), decided or not.',
+  registers: [registry],
+});
+
+export const screenFallbacksTotal = new Counter({
+  name: 'risk_screen_fallbacks_total',
+  help: 'Screened accounts sent to the exact engine, by reason (TOO_CLOSE: within rounding of a boundary; PORTFOLIO_SCAN, TIER_BOUNDARY, PRICE_UNAVAILABLE, ...). Fallback rate = this / risk_screen_accounts_total.',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+});
+
+/** Records one screened batch: its accounts and its fallbacks by reason (a bounded label set, see SCREEN_FALLBACK_REASONS). */
+export function recordScreenBatch(result: { readonly outcomes: readonly unknown[]; readonly fallbacks: Readonly<Partial<Record<ScreenFallbackReason, number>>> }): void {
+  screenAccountsTotal.inc(result.outcomes.length);
+  for (const reason of SCREEN_FALLBACK_REASONS) {
+    const n = result.fallbacks[reason];
+    if (n) screenFallbacksTotal.inc({ reason }, n);
+  }
 }
