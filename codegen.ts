@@ -39,6 +39,8 @@ const config: CodegenConfig = {
           PriceObservation: '../store/price-history.repository#PriceObservationRecord',
           AccountRisk: '../risk/result#AccountRisk as EngineAccountRisk',
           RiskEvent: '../monitoring/risk-event.repository#RiskEventRecord',
+          Webhook: '../store/webhook.repository#WebhookEndpointRecord',
+          WebhookDelivery: '../store/webhook.repository#WebhookDeliveryRecord',
           PositionRisk: '../risk/result#PositionRisk as EnginePositionRisk',
           BalanceRisk: '../risk/result#BalanceRisk as EngineBalanceRisk',
           RiskBreakdown: '../risk/result#AccountBreakdown as EngineAccountBreakdown',

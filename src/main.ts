@@ -1,7 +1,8 @@
 /** Composition root: configuration → store (embedded Postgres by default) → API → HTTP server. */
 // First: tracing (when configured) must be started before the modules it instruments are loaded.
 import './server/tracing.register';
-import { loadConfig } from './server/config';
+import { loadConfig, webhookSettings } from './server/config';
+import { startWebhookWorker, type WebhookWorker } from './monitoring/webhook-delivery';
 import { startServer } from './server/http';
 import { parsePartition, startSweeper, type Sweeper } from './monitoring/sweep';
 import { createLogger } from './server/logger';
@@ -48,6 +49,13 @@ async function main(): Promise<void> {
       batchSize: config.sweepBatchSize,
     });
   }
+  // Webhook deliveries: woken by this process's risk-event notifications (the same bus), sharing the queue with the
+  // other replicas (FOR UPDATE SKIP LOCKED).
+  let webhooks: WebhookWorker | null = null;
+  if (config.webhooksEnabled) {
+    webhooks = await startWebhookWorker({ pool: store.db.pool, bus, logger: logger.child({ component: 'webhooks' }), ...webhookSettings(config) });
+    logger.info('webhook delivery worker started');
+  }
   let shuttingDown = false;
   const shutdown = async (signal: string) => {
     if (shuttingDown) return;
@@ -59,7 +67,8 @@ async function main(): Promise<void> {
     }, config.shutdownTimeoutMs + 5_000);
     timer.unref();
     try {
-      await Promise.all([server.stop(), sweeper?.stop(), tick?.stop()]);
+      // In-flight webhook attempts finish and are recorded; claimed-but-unsent ones stay PENDING (leased) for a retry.
+      await Promise.all([server.stop(), sweeper?.stop(), tick?.stop(), webhooks?.stop()]);
       await bus.close();
       await store.close();
       await activeTracing()?.shutdown();

@@ -8,6 +8,7 @@ import { createRiskLoader, type RiskLoader } from './risk.loader';
 import type { Principal } from './principal';
 import type { RiskOptions } from './risk-mode';
 import type { PushHub } from './push';
+import type { TargetPolicy } from '../monitoring/webhook-target';
 
 export interface GraphQLContext {
   readonly requestId: string;
@@ -41,6 +42,8 @@ export interface GraphQLContext {
   readonly onApiKeyRevoked: (apiKeyId: string) => void;
   /** Subscription fan-out of this process (src/api/push.ts); absent where subscriptions are not served. */
   readonly push?: PushHub;
+  /** Where webhooks may point (the SSRF guard's policy; config WEBHOOK_ALLOW_HTTP_LOOPBACK). */
+  readonly webhookPolicy: TargetPolicy;
 }
 
 export function createContext(args: {
@@ -52,6 +55,7 @@ export function createContext(args: {
   whatIfMaxScenarios?: number;
   onApiKeyRevoked?: (apiKeyId: string) => void;
   push?: PushHub;
+  webhookPolicy?: TargetPolicy;
 }): GraphQLContext {
   const snapshot = new ReadSnapshot(args.db.pool);
   const nowMs = args.nowMs ?? Date.now();
@@ -71,6 +75,7 @@ export function createContext(args: {
     afterResponse: [],
     onApiKeyRevoked: args.onApiKeyRevoked ?? (() => undefined),
     push: args.push,
+    webhookPolicy: args.webhookPolicy ?? { allowHttpLoopback: false },
   };
 }
 

@@ -12,17 +12,20 @@ import { accountsByIds, balancesByAccounts, positionsByAccounts } from '../store
 import { assetsBySymbols, indexPricesByAssets, markPricesByMarkets } from '../store/asset.repository';
 import { marketsBySymbols, tiersByMarkets } from '../store/market.repository';
 import { currentParameterVersion } from '../store/parameter-version.repository';
+import { interestRatesByAssets } from '../store/interest-rate.repository';
 import type { Queryable } from '../store/queryable';
 import type {
   AccountRecord,
   AssetRecord,
   BalanceRecord,
+  InterestRateRecord,
   MarginTierRecord,
   MarketRecord,
   PositionRecord,
   PriceRecord,
 } from '../store/records';
 import type { RiskOptions } from './risk-mode';
+import { riskEventsByIds, type RiskEventRecord } from '../monitoring/risk-event.repository';
 import { loadAccountSnapshotsWithRows, type LoadedAccount } from '../snapshot/snapshot.loader';
 
 export interface Loaders {
@@ -34,10 +37,14 @@ export interface Loaders {
   readonly asset: DataLoader<string, AssetRecord | null>;
   readonly markPrice: DataLoader<string, PriceRecord | null>;
   readonly indexPrice: DataLoader<string, PriceRecord | null>;
+  /** An asset's interest rate (null: none set). */
+  readonly interestRate: DataLoader<string, InterestRateRecord | null>;
   /** Engine snapshot per account id (null: no such account), evaluated at the request's time. */
   readonly snapshot: DataLoader<string, LoadedAccount | null>;
   /** The latest risk-parameter version in the request's snapshot (one key, `current`; null before any change). */
   readonly parametersVersion: DataLoader<'current', string | null>;
+  /** Risk events by id (the webhook delivery log's events). */
+  readonly riskEvent: DataLoader<string, RiskEventRecord | null>;
 }
 
 function byKey<V, D>(fetch: (keys: readonly string[]) => Promise<Map<string, V>>, missing: D) {
@@ -74,10 +81,12 @@ export function createLoaders(
     asset: new DataLoader(byKey((symbols) => assetsBySymbols(q, symbols), null)),
     markPrice: new DataLoader(byKey((symbols) => markPricesByMarkets(q, symbols), null)),
     indexPrice: new DataLoader(byKey((symbols) => indexPricesByAssets(q, symbols), null)),
+    interestRate: new DataLoader(byKey((symbols) => interestRatesByAssets(q, symbols), null)),
     snapshot,
     parametersVersion: new DataLoader<'current', string | null>(async (keys) => {
       const version = await currentParameterVersion(q);
       return keys.map(() => version);
     }),
+    riskEvent: new DataLoader(byKey(async (ids) => new Map((await riskEventsByIds(q, ids)).map((e) => [e.id, e])), null)),
   };
 }

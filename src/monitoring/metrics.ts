@@ -1,6 +1,6 @@
 /**
  * Prometheus metrics (prom-client), one registry per process: default process metrics, GraphQL requests by
- * operation, errors by code, engine compute time, the `pg` pool, and the account risk sweep.
+ * operation, errors by code, engine compute time, the `pg` pool, the account risk sweep and the screened engine path.
  *
  * Cardinality is bounded by construction: no label ever carries an account id or any other unbounded value.
  * Operation names are client-chosen, so they are sanitized and capped (MAX_OPERATION_NAMES distinct names per
@@ -8,6 +8,7 @@
  */
 import type { Pool } from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { SCREEN_FALLBACK_REASONS, type ScreenFallbackReason } from '../risk/screen';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
@@ -214,6 +215,38 @@ export const webhookDeliveries = new Counter({
   registers: [registry],
 });
 
+/** Duration of one webhook delivery attempt (the POST until its answer or failure), by outcome as above. */
+export const webhookAttemptDuration = new Histogram({
+  name: 'webhook_delivery_attempt_duration_seconds',
+  help: 'Webhook delivery attempts of this process: time from sending the POST to its answer or failure, by outcome.',
+  labelNames: ['outcome'],
+  buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [registry],
+});
+
+/** Latency of a delivered webhook: from the risk event's recording to the receiver's 2xx (retries included). */
+export const webhookDeliveryLatency = new Histogram({
+  name: 'webhook_delivery_latency_seconds',
+  help: 'Delivered webhooks: seconds from the risk event being recorded to the receiver answering 2xx (retries included).',
+  buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800],
+  registers: [registry],
+});
+
+/** PENDING webhook deliveries (every endpoint, every replica), read from `q` at each scrape. */
+export function trackPendingWebhookDeliveries(count: () => Promise<number>): () => void {
+  const name = 'webhook_deliveries_pending';
+  if (registry.getSingleMetric(name)) registry.removeSingleMetric(name);
+  new Gauge({
+    name,
+    help: 'Webhook deliveries waiting to be sent or retried (PENDING, all endpoints).',
+    registers: [registry],
+    async collect() {
+      this.set(await count());
+    },
+  });
+  return () => registry.removeSingleMetric(name);
+}
+
 /** Accounts by cross status in account_risk (ERROR: last evaluation failed), read from `q` at each scrape. */
 export function trackAccountsByStatus(q: { query(text: string): Promise<{ rows: { status: string | null; n: string }[] }> }): () => void {
   const name = 'account_risk_accounts';
@@ -246,4 +279,26 @@ export function trackOldestEvaluation(q: { query(text: string): Promise<{ rows: 
     },
   });
   return () => registry.removeSingleMetric(name);
+}
+
+export const screenAccountsTotal = new Counter({
+  name: 'risk_screen_accounts_total',
+  help: 'Accounts screened by the bounded double-precision engine path (src/risk/screen), decided or not.',
+  registers: [registry],
+});
+
+export const screenFallbacksTotal = new Counter({
+  name: 'risk_screen_fallbacks_total',
+  help: 'Screened accounts sent to the exact engine, by reason (TOO_CLOSE: within rounding of a boundary; PORTFOLIO_SCAN, TIER_BOUNDARY, PRICE_UNAVAILABLE, ...). Fallback rate = this / risk_screen_accounts_total.',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+});
+
+/** Records one screened batch: its accounts and its fallbacks by reason (a bounded label set, see SCREEN_FALLBACK_REASONS). */
+export function recordScreenBatch(result: { readonly outcomes: readonly unknown[]; readonly fallbacks: Readonly<Partial<Record<ScreenFallbackReason, number>>> }): void {
+  screenAccountsTotal.inc(result.outcomes.length);
+  for (const reason of SCREEN_FALLBACK_REASONS) {
+    const n = result.fallbacks[reason];
+    if (n) screenFallbacksTotal.inc({ reason }, n);
+  }
 }

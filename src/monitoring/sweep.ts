@@ -11,7 +11,8 @@
  * at once (`refreshAccountRisk`).
  */
 import type { Logger } from 'pino';
-import { evaluateAccount, RiskEngineError } from '../risk';
+import { evaluateAccount, RiskEngineError, type AccountStatus } from '../risk';
+import { accountsNeedingExact, buildScreenTable, screenSnapshots, type ScreenBatchResult } from '../risk/screen';
 import { D } from '../risk/decimal';
 import { accountsByIds, balancesByAccounts, positionsByAccounts } from '../store/account.repository';
 import type { Queryable } from '../store/queryable';
@@ -26,7 +27,7 @@ import {
   type MarketContext,
 } from '../snapshot/snapshot.loader';
 import { rowFromError, rowFromRisk, upsertAccountRisk, type AccountRiskRow } from './account-risk.repository';
-import { sweepAccounts, sweepAccountsLast, sweepDuration, sweepLastSuccess, timeEngine } from './metrics';
+import { recordScreenBatch, sweepAccounts, sweepAccountsLast, sweepDuration, sweepLastSuccess, timeEngine } from './metrics';
 
 export const DEFAULT_SWEEP_BATCH_SIZE = 2_000;
 /** Accounts evaluated between two yields to the event loop (keeps request latency flat while a sweep runs). */
@@ -236,6 +237,35 @@ export async function evaluateForTable(
   if (rows.length - errors) sweepAccounts.inc({ outcome: 'ok' }, rows.length - errors);
   if (errors) sweepAccounts.inc({ outcome: 'error' }, errors);
   return rows;
+}
+
+/** A screened batch: the accounts whose decided status is unchanged, and those the exact engine must evaluate. */
+export interface ScreenedBatch {
+  /** Accounts whose status the screen decided and that equals their previous status: no exact evaluation needed. */
+  readonly unchanged: readonly LoadedAccount[];
+  /** Accounts the screen could not decide, or whose status changed (or had none): evaluate them exactly. */
+  readonly exact: readonly LoadedAccount[];
+  readonly screen: ScreenBatchResult;
+}
+
+/**
+ * For a tick engine (issue 22): screens a batch's statuses in double precision with rigorous bounds (src/risk/screen)
+ * against `previous` statuses (e.g. account_risk's), recording the screen metrics. The exact figures a row stores
+ * still come from evaluateForTable on `exact`; the sweep itself does not use this.
+ */
+export function screenBatch(accounts: readonly LoadedAccount[], previous: ReadonlyMap<string, AccountStatus>): ScreenedBatch {
+  if (accounts.length === 0) return { unchanged: [], exact: [], screen: { outcomes: [], decided: 0, fallbacks: {} } };
+  const snapshots = accounts.map((a) => a.snapshot);
+  // Every snapshot of a batch is built on the same context (snapshots on another one fall back: CONTEXT_MISMATCH).
+  const screen = screenSnapshots(buildScreenTable(snapshots[0]!), snapshots, { question: { kind: 'STATUS' } });
+  recordScreenBatch(screen);
+  const { exact } = accountsNeedingExact(screen.outcomes, previous);
+  const needExact = new Set(exact);
+  return {
+    unchanged: accounts.filter((a) => !needExact.has(a.snapshot.accountId)),
+    exact: accounts.filter((a) => needExact.has(a.snapshot.accountId)),
+    screen,
+  };
 }
 
 export interface SweepResult {

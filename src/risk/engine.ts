@@ -61,7 +61,7 @@ function tierOf(t: NTier): TierUsed {
   return t.used;
 }
 
-const ZERO_GREEKS: Greeks = Object.freeze({ delta: ZERO, gamma: ZERO, vega: ZERO, theta: ZERO });
+const ZERO_GREEKS: Greeks = Object.freeze({ delta: ZERO, gamma: ZERO, vega: ZERO, theta: ZERO, rho: ZERO });
 const NEG_ZERO: Decimal = new D(-0);
 
 /** 0·k exactly as decimal.js computes it: a zero carrying the sign of k (−0 for a negative k). */
@@ -70,13 +70,13 @@ function zeroTimes(k: Decimal): Decimal {
 }
 
 function scaleGreeks(g: Greeks, k: Decimal): Greeks {
-  return Object.freeze({ delta: g.delta.mul(k), gamma: g.gamma.mul(k), vega: g.vega.mul(k), theta: g.theta.mul(k) });
+  return Object.freeze({ delta: g.delta.mul(k), gamma: g.gamma.mul(k), vega: g.vega.mul(k), theta: g.theta.mul(k), rho: g.rho.mul(k) });
 }
 
-/** Delta-one per-contract greeks: delta only, the three others exact zeros (no multiplications). */
+/** Delta-one per-contract greeks: delta only, the four others exact zeros (no multiplications). */
 function scaleDeltaOne(g: Greeks, k: Decimal): Greeks {
   const z = zeroTimes(k);
-  return Object.freeze({ delta: g.delta.mul(k), gamma: z, vega: z, theta: z });
+  return Object.freeze({ delta: g.delta.mul(k), gamma: z, vega: z, theta: z, rho: z });
 }
 
 /**
@@ -99,7 +99,7 @@ function deltaOnePerContract(m: NMarket, mark: Decimal): Greeks {
   return greeks;
 }
 
-/** Position greeks (settlement units): options from Black-76 × c (per contract) × q; delta-one delta only. */
+/** Position greeks (settlement units): options from BSM × c (per contract) × q; delta-one delta only. */
 function positionGreeks(pos: NPosition, f: PositionFigures): PositionGreeks {
   const m = pos.market;
   if (f.option) {
@@ -121,6 +121,8 @@ function optionRisk(pos: NPosition, f: PositionFigures): OptionRisk | null {
     underlyingPrice: ov.underlyingPrice,
     impliedVolatility: ov.volatility,
     timeToExpiryYears: ov.timeYears,
+    riskFreeRate: o.rate,
+    dividendYield: o.dividendYield,
     expired: ov.expired,
     modelPrice: ov.value,
     storedMarkPrice: pos.mark,
@@ -195,24 +197,25 @@ function addTerm(acc: Decimal, g: Decimal, x: Decimal): Decimal {
 
 /** Σ position greeks × settlement price per underlying (non-flat positions), by symbol; empty when greeks were skipped. */
 function accountGreeks(positions: readonly PositionRisk[]): UnderlyingGreeks[] {
-  const sums = new Map<string, { delta: Decimal; gamma: Decimal; vega: Decimal; theta: Decimal }>();
+  const sums = new Map<string, { delta: Decimal; gamma: Decimal; vega: Decimal; theta: Decimal; rho: Decimal }>();
   for (const p of positions) {
     if (p.side === 'FLAT' || p.greeks === null) continue;
     const x = p.settlementPrice;
     const g = p.greeks.position;
-    const acc = sums.get(p.underlying) ?? { delta: ZERO, gamma: ZERO, vega: ZERO, theta: ZERO };
+    const acc = sums.get(p.underlying) ?? { delta: ZERO, gamma: ZERO, vega: ZERO, theta: ZERO, rho: ZERO };
     sums.set(p.underlying, {
       delta: addTerm(acc.delta, g.delta, x),
       gamma: addTerm(acc.gamma, g.gamma, x),
       vega: addTerm(acc.vega, g.vega, x),
       theta: addTerm(acc.theta, g.theta, x),
+      rho: addTerm(acc.rho, g.rho, x),
     });
   }
   return [...sums.keys()].sort().map((underlying) => Object.freeze({ underlying, ...sums.get(underlying)! }));
 }
 
 /**
- * Evaluates an account: per-position valuation (options by Black-76) and requirements, account figures and status,
+ * Evaluates an account: per-position valuation (options by Black-Scholes-Merton) and requirements, account figures and status,
  * breakdown, greeks, liquidation / bankruptcy prices. PORTFOLIO accounts are margined per underlying by the portfolio
  * scan where the snapshot has portfolio parameters (src/risk/portfolio.ts), by the standard rules elsewhere.
  * Throws RiskEngineError (MISSING_PRICE, STALE_PRICE, UNSUPPORTED_MARKET_KIND, INVALID_SNAPSHOT).

@@ -34,7 +34,7 @@
 import Decimal from 'decimal.js';
 import type { AccountSnapshot, MarginType, PositionSnapshot } from './types';
 import type { AccountRisk } from './result';
-import { D, ONE, ZERO, maxD, minD, toD } from './decimal';
+import { D, ONE, ZERO, maxD, minD, roundToTick, toD } from './decimal';
 import { evaluateAccount } from './engine';
 import { applyFill, marketOf, withBalanceChange, withPosition } from './fills';
 import { bisectFirstTrue } from './search';
@@ -186,6 +186,14 @@ function closeAt(snapshot: AccountSnapshot, pos: PositionSnapshot, r: Decimal, m
 }
 
 /**
+ * A step's bankruptcy price as reported: on the market's tick, rounded toward the mark (quote per unit of base), so the
+ * reported price is never beyond the exact one (a close at the reported price leaves the account no worse off).
+ */
+function onTickTowardMark(price: Decimal, tick: Decimal, mark: Decimal): Decimal {
+  return roundToTick(price, tick, price.lt(mark) ? 'UP' : 'DOWN');
+}
+
+/**
  * dYdX bankruptcy price of closing |r| contracts of position `positionId` (see the module comment). Null when the
  * position is flat, MM is zero or the price is not positive.
  */
@@ -292,7 +300,7 @@ export function liquidationOutcome(snapshot: AccountSnapshot, options: Liquidati
         slippageCost,
         closedNotional: res.closedNotional,
         closedNotionalUsd: res.closedNotional.mul(pr.settlementPrice),
-        bankruptcyPrice,
+        bankruptcyPrice: bankruptcyPrice === null ? null : onTickTowardMark(bankruptcyPrice, toD(m.tickSize), mark),
         realizedPnl: res.realizedPnl,
         fee: res.fee,
         feeUncapped: res.feeUncapped,

@@ -225,6 +225,8 @@ function normalizeMarket(snapshot: AccountSnapshot, m: MarketParams): NMarket {
       expiryMs: m.expiryMs,
       volatility: sigma,
       timeYears: yearFractionAct365(snapshot.asOfMs, m.expiryMs),
+      rate: m.riskFreeRate === undefined || m.riskFreeRate === null ? ZERO : toD(m.riskFreeRate),
+      dividendYield: m.dividendYield === undefined || m.dividendYield === null ? ZERO : toD(m.dividendYield),
       memo: new Map(),
       margin:
         om === null

@@ -39,7 +39,7 @@ export interface OptionMarginBreakdown {
   readonly strike: Decimal;
   /** OTM: call max(K − U, 0), put max(U − K, 0). */
   readonly outOfTheMoney: Decimal;
-  /** V: Black-76 value per unit. */
+  /** V: BSM value per unit. */
   readonly optionValue: Decimal;
   /** |q|·c: units of underlying. */
   readonly units: Decimal;
@@ -55,15 +55,19 @@ export interface OptionMarginBreakdown {
   readonly initialTerm: 'ALPHA' | 'BETA';
 }
 
-/** Sensitivities. delta ∂value/∂U, gamma ∂²value/∂U², vega ∂value/∂σ per 1.00 vol, theta ∂value/∂t per day. */
+/**
+ * Sensitivities. delta ∂value/∂U, gamma ∂²value/∂U², vega ∂value/∂σ per 1.00 vol, theta ∂value/∂t per day,
+ * rho ∂value/∂r per 1.00 of the option's quote-asset rate r (U and the yield q fixed; per 1% = rho / 100).
+ */
 export interface Greeks {
   readonly delta: Decimal;
   readonly gamma: Decimal;
   readonly vega: Decimal;
   readonly theta: Decimal;
+  readonly rho: Decimal;
 }
 
-/** Model valuation of an option position (Black-76, r = 0, ACT/365). */
+/** Model valuation of an option position (Black-Scholes-Merton with the quote asset's r and the underlying's q, ACT/365). */
 export interface OptionRisk {
   readonly optionType: 'CALL' | 'PUT';
   readonly strike: Decimal;
@@ -73,6 +77,10 @@ export interface OptionRisk {
   readonly impliedVolatility: Decimal;
   /** ACT/365 years to expiry; ≤ 0 = expired (valued at intrinsic). */
   readonly timeToExpiryYears: Decimal;
+  /** r: the quote asset's risk-free rate used (continuous, per year; 0 when none is set). */
+  readonly riskFreeRate: Decimal;
+  /** q: the underlying's carry / dividend yield used (continuous, per year; 0 when none is set). */
+  readonly dividendYield: Decimal;
   readonly expired: boolean;
   /** Model value V per unit of underlying (the engine's value; `markPrice` is the stored, informational mark). */
   readonly modelPrice: Decimal;
@@ -197,8 +205,8 @@ export interface PositionRisk {
   /** Short options: the standard rule's inputs; null otherwise. */
   readonly optionMargin: OptionMarginBreakdown | null;
   /**
-   * Greeks: options from Black-76; delta-one positions delta only (LINEAR c per contract, INVERSE c/P², settlement
-   * units per unit of mark), gamma = vega = theta = 0. Null when the evaluation skipped greeks (engine.ts GreeksMode).
+   * Greeks: options from BSM; delta-one positions delta only (LINEAR c per contract, INVERSE c/P², settlement
+   * units per unit of mark), gamma = vega = theta = rho = 0. Null when the evaluation skipped greeks (engine.ts GreeksMode).
    */
   readonly greeks: PositionGreeks | null;
 }

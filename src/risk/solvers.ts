@@ -85,6 +85,11 @@ export interface SolverResult {
 
 const SKIP = { liquidationPrices: 'SKIP', greeks: 'SKIP' } as const;
 const quick = (s: AccountSnapshot): AccountRisk => evaluateAccount(s, SKIP);
+/**
+ * The risk at an answer as every read reports it: a full evaluation (liquidation prices and greeks) of the snapshot at
+ * the answer. The search itself evaluates without them (`quick`); its figures are the same.
+ */
+const full = (s: AccountSnapshot): AccountRisk => evaluateAccount(s);
 
 export interface TradeSolverOptions {
   /** Fee rate on the trade's notional (default 0). */
@@ -129,10 +134,12 @@ function largestFeasible(args: {
   readonly unit: Decimal;
   readonly condition: string;
   readonly riskAt: (k: Decimal) => AccountRisk;
+  /** The snapshot at k grid units (riskAt(k) is its quick evaluation). */
+  readonly snapshotAt: (k: Decimal) => AccountSnapshot;
   readonly holds: (k: Decimal, risk: AccountRisk) => boolean;
   readonly start: Decimal | null;
 }): SolverResult {
-  const { base, unit, condition, riskAt, holds } = args;
+  const { base, unit, condition, riskAt, holds, snapshotAt } = args;
   if (args.start === null) {
     const r0 = riskAt(ZERO);
     const r1 = riskAt(ONE);
@@ -141,7 +148,7 @@ function largestFeasible(args: {
       answer: ZERO,
       feasible: false,
       unbounded: false,
-      riskAtAnswer: r0,
+      riskAtAnswer: full(snapshotAt(ZERO)),
       verification: verification('freeCollateral', condition, ZERO, r0.freeCollateral, false, unit, r1.freeCollateral, holds(ONE, r1)),
     });
   }
@@ -154,7 +161,7 @@ function largestFeasible(args: {
       answer: null,
       feasible: true,
       unbounded: true,
-      riskAtAnswer: r,
+      riskAtAnswer: full(snapshotAt(lo)),
       verification: verification('freeCollateral', condition, lo.mul(unit), r.freeCollateral, true, null, null, null),
     });
   }
@@ -166,7 +173,7 @@ function largestFeasible(args: {
     answer: b.lo.mul(unit),
     feasible: true,
     unbounded: false,
-    riskAtAnswer: rA,
+    riskAtAnswer: full(snapshotAt(b.lo)),
     verification: verification('freeCollateral', condition, b.lo.mul(unit), rA.freeCollateral, true, b.hi.mul(unit), rX.freeCollateral, holds(b.hi, rX)),
   });
 }
@@ -178,15 +185,15 @@ export function maxTradeSize(snapshot: AccountSnapshot, market: string, side: Si
   const feeRate = toD(options.feeRate ?? ZERO);
   const sign = side === 'LONG' ? ONE : ONE.neg();
   const r0 = quick(snapshot);
-  const cache = new Map<string, { risk: AccountRisk; accepted: boolean }>();
-  const at = (k: Decimal): { risk: AccountRisk; accepted: boolean } => {
+  const cache = new Map<string, { risk: AccountRisk; accepted: boolean; snapshot: AccountSnapshot }>();
+  const at = (k: Decimal): { risk: AccountRisk; accepted: boolean; snapshot: AccountSnapshot } => {
     const key = k.toFixed();
     let r = cache.get(key);
     if (r === undefined) {
-      if (k.isZero()) r = { risk: r0, accepted: true };
+      if (k.isZero()) r = { risk: r0, accepted: true, snapshot };
       else {
         const t = fillAtMark(snapshot, market, k.mul(unit).mul(sign), feeRate, r0);
-        r = { risk: t.risk ?? quick(t.snapshot), accepted: t.refusals.length === 0 };
+        r = { risk: t.risk ?? quick(t.snapshot), accepted: t.refusals.length === 0, snapshot: t.snapshot };
       }
       cache.set(key, r);
     }
@@ -203,7 +210,7 @@ export function maxTradeSize(snapshot: AccountSnapshot, market: string, side: Si
       answer: null,
       feasible: true,
       unbounded: true,
-      riskAtAnswer: r,
+      riskAtAnswer: full(at(lo).snapshot),
       verification: verification('freeCollateral', condition, lo.mul(unit), r.freeCollateral, true, null, null, null),
     });
   }
@@ -215,7 +222,7 @@ export function maxTradeSize(snapshot: AccountSnapshot, market: string, side: Si
     answer: b.lo.mul(unit),
     feasible: !b.lo.isZero(),
     unbounded: false,
-    riskAtAnswer: rA,
+    riskAtAnswer: full(at(b.lo).snapshot),
     verification: verification('freeCollateral', condition, b.lo.mul(unit), rA.freeCollateral, true, b.hi.mul(unit), rX.freeCollateral, false),
   });
 }
@@ -232,17 +239,17 @@ export function maxWithdrawable(snapshot: AccountSnapshot, asset: string, option
   const unit = new D(10).pow(-params.decimals);
   const borrowable = options.borrowable ?? own(snapshot.assets, asset)?.borrowable !== false;
   const balance = balanceOf(snapshot, asset);
-  const cache = new Map<string, { risk: AccountRisk; accepted: boolean }>();
-  const at = (k: Decimal): { risk: AccountRisk; accepted: boolean } => {
+  const cache = new Map<string, { risk: AccountRisk; accepted: boolean; snapshot: AccountSnapshot }>();
+  const at = (k: Decimal): { risk: AccountRisk; accepted: boolean; snapshot: AccountSnapshot } => {
     const key = k.toFixed();
     let r = cache.get(key);
     if (r === undefined) {
       if (k.isZero()) {
         const risk = quick(snapshot);
-        r = { risk, accepted: risk.freeCollateral.gte(0) };
+        r = { risk, accepted: risk.freeCollateral.gte(0), snapshot };
       } else {
         const t = withdrawalTransition(snapshot, { asset, amount: k.mul(unit) }, { evaluate: SKIP });
-        r = { risk: t.risk!, accepted: t.refusals.length === 0 };
+        r = { risk: t.risk!, accepted: t.refusals.length === 0, snapshot: t.snapshot };
       }
       cache.set(key, r);
     }
@@ -253,7 +260,8 @@ export function maxWithdrawable(snapshot: AccountSnapshot, asset: string, option
   const holds = (k: Decimal, _risk?: AccountRisk): boolean => at(k).accepted && (borrowable || balance.sub(k.mul(unit)).gte(0));
   const condition = borrowable ? 'freeCollateral >= 0' : 'freeCollateral >= 0 and balance >= 0';
   const base = { kind: 'MAX_WITHDRAWABLE' as const, unit, asset, market: null, reductions: null };
-  return largestFeasible({ base, unit, condition, riskAt, holds, start: holds(ZERO, riskAt(ZERO)) ? ZERO : null });
+  const snapshotAt = (k: Decimal): AccountSnapshot => at(k).snapshot;
+  return largestFeasible({ base, unit, condition, riskAt, snapshotAt, holds, start: holds(ZERO, riskAt(ZERO)) ? ZERO : null });
 }
 
 /** Smallest deposit moving the position's liquidation price to or beyond `target` (see the module comment). */
@@ -297,7 +305,7 @@ export function depositToReach(snapshot: AccountSnapshot, targetRaw: Decimal, ma
       ...base,
       answer: ZERO,
       feasible: true,
-      riskAtAnswer: quick(snapshot),
+      riskAtAnswer: full(snapshot),
       verification: verification('liquidationPrice', condition, ZERO, liq(ZERO), true, null, null, null),
     });
   }
@@ -328,7 +336,7 @@ export function depositToReach(snapshot: AccountSnapshot, targetRaw: Decimal, ma
     ...base,
     answer: b.hi.mul(unit),
     feasible: true,
-    riskAtAnswer: quick(snapAt(b.hi)),
+    riskAtAnswer: full(snapAt(b.hi)),
     verification: verification('liquidationPrice', condition, b.hi.mul(unit), liq(b.hi), true, b.lo.mul(unit), liq(b.lo), ok(b.lo)),
   });
 }
@@ -374,7 +382,7 @@ export function minReductionToExitLiquidation(snapshot: AccountSnapshot, options
       answer: size,
       feasible: true,
       reductions: Object.freeze(reductions),
-      riskAtAnswer: rA,
+      riskAtAnswer: full(tradeAtMark(current, p.market, size.mul(sign), ZERO)),
       verification: verification('marginEquity - maintenanceMargin', 'marginEquity >= maintenanceMargin', size, gap(rA), true, sizeOf(b.lo), gap(rX), gap(rX).gte(0)),
     });
   }
@@ -384,7 +392,7 @@ export function minReductionToExitLiquidation(snapshot: AccountSnapshot, options
     answer: null,
     feasible: false,
     reductions: Object.freeze(reductions),
-    riskAtAnswer: rEnd,
+    riskAtAnswer: full(snap),
     verification: verification('marginEquity - maintenanceMargin', 'marginEquity >= maintenanceMargin', ZERO, gap(rEnd), false, null, null, null),
   });
 }

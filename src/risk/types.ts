@@ -130,6 +130,16 @@ export interface MarketParams {
   readonly liquidityAddon: LiquidityAddon | null;
   /** Implied volatility (annualized fraction) of an option market. */
   readonly impliedVolatility: Decimal | null;
+  /**
+   * Options: risk-free rate r of the quote asset, continuously compounded, per year (0.05 = 5%); absent or null = 0.
+   * Ignored for delta-one markets.
+   */
+  readonly riskFreeRate?: Decimal | null;
+  /**
+   * Options: carry / dividend yield q of the underlying (base) asset, continuous, per year (for a currency pair the
+   * base currency's rate); absent or null = 0. r = q is Black-76 on the spot; r = q = 0 today's undiscounted Black-76.
+   */
+  readonly dividendYield?: Decimal | null;
   readonly optionMargin: OptionMarginParams | null;
   readonly slippage: SlippageModel;
   /**

@@ -1,11 +1,14 @@
 /**
  * Position valuation, dispatched by market kind. PERPETUAL and FUTURE markets are delta-one (LINEAR or INVERSE);
- * OPTION markets (European, LINEAR: premium in quote, settled in the settlement asset) are valued with Black-76.
+ * OPTION markets (European, LINEAR: premium in quote, settled in the settlement asset) are valued with
+ * Black-Scholes-Merton (Black-76 on the forward).
  *
- * Options (DESIGN §4): V = Black-76 on the underlying's forward with r = 0, i.e. F = U with U the underlying price
- * (index of the base asset in the quote asset), implied volatility σ of the market, T = (expiry − asOf) / 365 days
- * (ACT/365); an expired option (T ≤ 0) is worth its intrinsic value. The option's stored mark price is informational
- * only (shown beside the model value); the engine never values with it.
+ * Options (DESIGN §4): V = BSM on spot U with the risk-free rate r of the quote asset and the carry / dividend yield q
+ * of the underlying (base) asset, both continuous and annualized (options/black.ts `bsm`), i.e. Black-76 on the
+ * forward F = U·e^{(r−q)T} discounted by e^{−rT}; U the underlying price (index of the base asset in the quote asset),
+ * implied volatility σ of the market, T = (expiry − asOf) / 365 days (ACT/365); an expired option (T ≤ 0) is worth
+ * its intrinsic value. r = q = 0 (no rates set, the default) is Black-76 on F = U, undiscounted. The option's stored
+ * mark price is informational only (shown beside the model value); the engine never values with it.
  *
  * How an option position counts:
  *   - equity contribution = q·c·V (settlement units): the premium paid or received already moved the cash balance, so
@@ -14,7 +17,7 @@
  *     equity (that would count the premium twice);
  *   - notional = |q|·c·U (underlying notional, settlement units) for leverage and reporting.
  *
- * Precision and cost: one Black-76 evaluation is ~1 ms in Decimal (three normal-function calls at 72 digits), so every
+ * Precision and cost: one BSM evaluation is ~1 ms in Decimal (three normal-function calls at 72 digits), so every
  * option market memoizes its valuations per (U, vol shift) for the life of one evaluation (the NMarket is built per
  * evaluation), backed by a bounded process-wide memo of the pure function (type, K, σ, T, U) shared by the accounts
  * of one request / sweep / stress round. Searches (liquidation bracketing, VaR scenario revaluation) may ask for the FAST valuation: the same
@@ -38,7 +41,7 @@ export interface OptionValuation {
   /** ACT/365 year fraction to expiry; ≤ 0 = expired (intrinsic value). */
   readonly timeYears: Decimal;
   readonly expired: boolean;
-  /** Black-76 value V per unit of underlying (quote). */
+  /** BSM value V per unit of underlying (quote). */
   readonly value: Decimal;
   /** ∂V/∂U per unit. */
   readonly delta: Decimal;
@@ -48,6 +51,8 @@ export interface OptionValuation {
   readonly vega: Decimal;
   /** ∂V/∂t per unit, per calendar day. */
   readonly theta: Decimal;
+  /** ∂V/∂r per unit, per 1.00 of the quote asset's rate r (U and q fixed). */
+  readonly rho: Decimal;
 }
 
 export interface PositionValuation {
@@ -125,6 +130,10 @@ export interface OptionTerms {
   readonly volatility: Decimal;
   /** ACT/365 from the snapshot's asOf. */
   readonly timeYears: Decimal;
+  /** Risk-free rate r of the quote asset (continuous, per year; 0 when none is set). */
+  readonly rate: Decimal;
+  /** Carry / dividend yield q of the underlying (continuous, per year; 0 when none is set). */
+  readonly dividendYield: Decimal;
   /** Memo of precise valuations, key `${U}|${volShift}`; lives as long as the evaluation's NMarket. */
   readonly memo: Map<string, OptionValuation>;
 }
@@ -142,11 +151,12 @@ function fromGreeks(u: Decimal, vol: Decimal, t: Decimal, g: OptionGreeks): Opti
     gamma: normZero(toD(g.gamma)),
     vega: normZero(toD(g.vega)),
     theta: normZero(toD(g.thetaPerYear).div(DAYS_PER_YEAR)),
+    rho: normZero(toD(g.rho)),
   };
 }
 
 /**
- * Precise Black-76 valuation per unit of underlying at U, with the implied vol scaled by (1 + volShift) (the portfolio
+ * Precise BSM valuation per unit of underlying at U (rate r and yield q of the terms), with the implied vol scaled by (1 + volShift) (the portfolio
  * scan's relative vol shift; 0 = the market's vol). Memoized per (U, volShift) for the evaluation.
  */
 export function optionValueAt(o: OptionTerms, u: Decimal, volShift: Decimal = ZERO): OptionValuation {
@@ -154,13 +164,13 @@ export function optionValueAt(o: OptionTerms, u: Decimal, volShift: Decimal = ZE
   const hit = o.memo.get(key);
   if (hit !== undefined) return hit;
   const vol = volShift.isZero() ? o.volatility : Decimal_max0(o.volatility.mul(ONE.add(volShift)));
-  // Second level: a bounded memo of the pure function (type, K, σ, T, U) → valuation shared by the evaluations of
-  // one process. Every account of a sweep / stress round / page is evaluated at the same instant and prices, so
-  // they value the same option at the same U: one Black-76 per (market, U) instead of one per account.
-  const sharedKey = `${o.type}|${o.strike.toString()}|${vol.toString()}|${o.timeYears.toString()}|${u.toString()}`;
+  // Second level: a bounded memo of the pure function (type, K, σ, T, r, q, U) → valuation shared by the evaluations
+  // of one process. Every account of a sweep / stress round / page is evaluated at the same instant and prices, so
+  // they value the same option at the same U: one BSM per (market, U) instead of one per account.
+  const sharedKey = `${o.type}|${o.strike.toString()}|${vol.toString()}|${o.timeYears.toString()}|${o.rate.toString()}|${o.dividendYield.toString()}|${u.toString()}`;
   let out = SHARED_MEMO.get(sharedKey);
   if (out === undefined) {
-    const g = bsm({ type: o.type, spot: u, strike: o.strike, vol, timeYears: o.timeYears });
+    const g = bsm({ type: o.type, spot: u, strike: o.strike, vol, timeYears: o.timeYears, rate: o.rate, dividendYield: o.dividendYield });
     out = fromGreeks(u, vol, o.timeYears, g);
     if (SHARED_MEMO.size >= SHARED_MEMO_LIMIT) {
       // Evict the oldest tenth (Map iteration is insertion order).
@@ -224,23 +234,35 @@ export function normCdfFast(x: number): number {
   return x > 0 ? 1 - c : c;
 }
 
-/** Black-76 value per unit (r = 0) in double precision; same degenerate-case rules as `bsm`. */
-export function black76Fast(type: OptionType, u: number, k: number, vol: number, t: number): number {
-  if (t <= 0 || vol <= 0 || u <= 0) {
+/**
+ * BSM value per unit in double precision, the formula of `bsm`: S' = u·e^{−qT}, K' = k·e^{−rT},
+ * d1 = (ln(S'/K') + σ²T/2)/(σ√T) (= (ln(u/k) + (r − q + σ²/2)T)/(σ√T)), d2 = d1 − σ√T,
+ * call = S'N(d1) − K'N(d2), put = K'N(−d2) − S'N(−d1). Same degenerate-case rules as `bsm`: expired → intrinsic
+ * max(±(u − k), 0); σ = 0 or u = 0 → max(±(S' − K'), 0). With r = q = 0 (the defaults) it is Black-76 on F = u,
+ * the same operations as before rates existed (the discount factors are then skipped, not multiplied by 1).
+ */
+export function bsmFast(type: OptionType, u: number, k: number, vol: number, t: number, r = 0, q = 0): number {
+  if (t <= 0) {
     const iv = type === 'CALL' ? u - k : k - u;
     return iv > 0 ? iv : 0;
   }
+  const s = q === 0 ? u : u * Math.exp(-q * t);
+  const kd = r === 0 ? k : k * Math.exp(-r * t);
+  if (vol <= 0 || u <= 0) {
+    const iv = type === 'CALL' ? s - kd : kd - s;
+    return iv > 0 ? iv : 0;
+  }
   const sd = vol * Math.sqrt(t);
-  const d1 = (Math.log(u / k) + (sd * sd) / 2) / sd;
+  const d1 = (Math.log(s / kd) + (sd * sd) / 2) / sd;
   const d2 = d1 - sd;
-  const v = type === 'CALL' ? u * normCdfFast(d1) - k * normCdfFast(d2) : k * normCdfFast(-d2) - u * normCdfFast(-d1);
+  const v = type === 'CALL' ? s * normCdfFast(d1) - kd * normCdfFast(d2) : kd * normCdfFast(-d2) - s * normCdfFast(-d1);
   return v > 0 ? v : 0;
 }
 
-/** FAST valuation per unit (Decimal of a double-precision Black-76): for searches and VaR scenarios only. */
+/** FAST valuation per unit (Decimal of a double-precision BSM): for searches and VaR scenarios only. */
 export function optionValueFast(o: OptionTerms, u: Decimal, volShift: Decimal = ZERO): Decimal {
   const vol = o.volatility.toNumber() * (1 + volShift.toNumber());
-  return new D(black76Fast(o.type, u.toNumber(), o.strike.toNumber(), Math.max(vol, 0), o.timeYears.toNumber()));
+  return new D(bsmFast(o.type, u.toNumber(), o.strike.toNumber(), Math.max(vol, 0), o.timeYears.toNumber(), o.rate.toNumber(), o.dividendYield.toNumber()));
 }
 
 /**
@@ -252,7 +274,7 @@ export function valueOption(pos: NPosition, u: Decimal, mode: ValuationMode = 'P
   let ov: OptionValuation;
   if (mode === 'FAST') {
     const value = optionValueFast(o, u);
-    ov = { underlyingPrice: u, volatility: o.volatility, timeYears: o.timeYears, expired: o.timeYears.lte(0), value, delta: ZERO, gamma: ZERO, vega: ZERO, theta: ZERO };
+    ov = { underlyingPrice: u, volatility: o.volatility, timeYears: o.timeYears, expired: o.timeYears.lte(0), value, delta: ZERO, gamma: ZERO, vega: ZERO, theta: ZERO, rho: ZERO };
   } else {
     ov = optionValueAt(o, u);
   }

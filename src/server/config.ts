@@ -1,6 +1,7 @@
 /** Configuration from the environment, validated once at start (zod). */
 import path from 'node:path';
 import { z } from 'zod';
+import { WEBHOOK_DEFAULTS } from '../monitoring/webhook-delivery';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0'])
@@ -36,6 +37,13 @@ const ConfigSchema = z.object({
   SWEEP_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(2_000),
   TICK_ENABLED: booleanFlag.default(true),
   TICK_COALESCE_MS: z.coerce.number().int().min(0).max(60_000).default(5),
+  WEBHOOKS_ENABLED: booleanFlag.default(true),
+  WEBHOOK_ALLOW_HTTP_LOOPBACK: booleanFlag.default(false),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(WEBHOOK_DEFAULTS.timeoutMs),
+  WEBHOOK_BACKOFF_BASE_MS: z.coerce.number().int().min(1).default(WEBHOOK_DEFAULTS.backoffBaseMs),
+  WEBHOOK_BACKOFF_CAP_MS: z.coerce.number().int().min(1).default(WEBHOOK_DEFAULTS.backoffCapMs),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(WEBHOOK_DEFAULTS.maxAttempts),
+  WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(WEBHOOK_DEFAULTS.pollIntervalMs),
 });
 
 export interface Config {
@@ -82,6 +90,15 @@ export interface Config {
    */
   readonly tickEnabled: boolean;
   readonly tickCoalesceMs: number;
+  /** Webhook delivery worker (src/monitoring/webhook-delivery.ts): on/off and its settings (WEBHOOK_*). */
+  readonly webhooksEnabled: boolean;
+  /** Tests only (refused in production): webhooks may target loopback addresses, over plain http too. */
+  readonly webhookAllowHttpLoopback: boolean;
+  readonly webhookTimeoutMs: number;
+  readonly webhookBackoffBaseMs: number;
+  readonly webhookBackoffCapMs: number;
+  readonly webhookMaxAttempts: number;
+  readonly webhookPollIntervalMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -91,6 +108,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`invalid configuration: ${problems}`);
   }
   const c = parsed.data;
+  if (c.NODE_ENV === 'production' && c.WEBHOOK_ALLOW_HTTP_LOOPBACK) {
+    throw new Error('invalid configuration: WEBHOOK_ALLOW_HTTP_LOOPBACK is for tests and is refused in production');
+  }
   return {
     env: c.NODE_ENV,
     host: c.HOST,
@@ -121,5 +141,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sweepBatchSize: c.SWEEP_BATCH_SIZE,
     tickEnabled: c.TICK_ENABLED,
     tickCoalesceMs: c.TICK_COALESCE_MS,
+    webhooksEnabled: c.WEBHOOKS_ENABLED,
+    webhookAllowHttpLoopback: c.WEBHOOK_ALLOW_HTTP_LOOPBACK,
+    webhookTimeoutMs: c.WEBHOOK_TIMEOUT_MS,
+    webhookBackoffBaseMs: c.WEBHOOK_BACKOFF_BASE_MS,
+    webhookBackoffCapMs: c.WEBHOOK_BACKOFF_CAP_MS,
+    webhookMaxAttempts: c.WEBHOOK_MAX_ATTEMPTS,
+    webhookPollIntervalMs: c.WEBHOOK_POLL_INTERVAL_MS,
   };
+}
+
+/** The webhook worker's settings and the SSRF guard's policy, from the configuration. */
+export function webhookSettings(config: Config) {
+  return {
+    policy: { allowHttpLoopback: config.webhookAllowHttpLoopback },
+    timeoutMs: config.webhookTimeoutMs,
+    backoffBaseMs: config.webhookBackoffBaseMs,
+    backoffCapMs: config.webhookBackoffCapMs,
+    maxAttempts: config.webhookMaxAttempts,
+    pollIntervalMs: config.webhookPollIntervalMs,
+  } as const;
 }

@@ -147,6 +147,7 @@ export async function startServer(args: {
           principal: res.locals.principal,
           whatIfMaxScenarios: config.whatIfMaxScenarios,
           onApiKeyRevoked: (apiKeyId) => forgetApiKey(db, apiKeyId),
+          webhookPolicy: { allowHttpLoopback: config.webhookAllowHttpLoopback },
         });
         res.once('close', () => releaseRequest(ctx, res.writableFinished ? 'SENT' : 'ABORTED'));
         bindResponse(ctx, res);

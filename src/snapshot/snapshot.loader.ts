@@ -48,8 +48,10 @@ function quote(price: PriceRecord): PriceQuote {
 export function toMarketParams(
   market: MarketRecord,
   tiers: readonly MarginTierRecord[],
-  extras: { openInterest: Decimal | null; dailyVolatility: Decimal | null },
+  extras: { openInterest: Decimal | null; dailyVolatility: Decimal | null; interestRates?: ReadonlyMap<string, Decimal> },
 ): MarketParams {
+  // Options: r = the quote asset's interest rate, q = the underlying's (null = none stored = 0 in the engine).
+  const option = market.kind === 'OPTION';
   return {
     symbol: market.symbol,
     kind: market.kind,
@@ -83,6 +85,8 @@ export function toMarketParams(
         : null,
     liquidityAddon: market.liquidityLambda ? { lambda: market.liquidityLambda, bookDepth: market.bookDepth } : null,
     impliedVolatility: market.impliedVolatility,
+    riskFreeRate: option ? extras.interestRates?.get(market.quoteAsset) ?? null : null,
+    dividendYield: option ? extras.interestRates?.get(market.baseAsset) ?? null : null,
     optionMargin:
       market.optionAlpha && market.optionBeta && market.optionGamma
         ? { alpha: market.optionAlpha, beta: market.optionBeta, gamma: market.optionGamma }
@@ -94,11 +98,12 @@ export function toMarketParams(
 
 /**
  * Builds the market context from the market-data rows (src/store/snapshot.repository.ts): markets with their tiers,
- * open interest and realized volatility where configured, every asset and index price, mark prices and portfolio
+ * open interest and realized volatility where configured, option markets with the interest rates r (quote asset) and
+ * q (underlying), every asset and index price, mark prices and portfolio
  * parameters.
  */
 export function marketContextFrom(data: MarketDataRows): MarketContext {
-  const { markets: records, tiers, marks, assets, indexes, portfolio, openInterest: oi, history } = data;
+  const { markets: records, tiers, marks, assets, indexes, portfolio, openInterest: oi, history, interestRates } = data;
   const markets: Record<string, MarketParams> = {};
   for (const record of records.values()) {
     let dailyVolatility: Decimal | null = null;
@@ -109,6 +114,7 @@ export function marketContextFrom(data: MarketDataRows): MarketContext {
     markets[record.symbol] = toMarketParams(record, tiers.get(record.symbol) ?? [], {
       openInterest: oi.get(record.symbol) ?? null,
       dailyVolatility,
+      interestRates,
     });
   }
   return {

@@ -19,7 +19,7 @@ import type { Queryable } from './queryable';
 export interface MarketDataNotice {
   /** Market symbols whose parameters, tiers or mark price changed. */
   readonly markets: readonly string[];
-  /** Asset symbols whose parameters, index price, portfolio parameters or price history changed. */
+  /** Asset symbols whose parameters, index price, interest rate, portfolio parameters or price history changed. */
   readonly assets: readonly string[];
   /** market_data_version after the write (text of a bigint). */
   readonly version: string;
@@ -53,6 +53,7 @@ export async function marketDataChangeInTransaction(q: Queryable): Promise<Marke
        ARRAY(SELECT symbol FROM asset, me WHERE asset.xmin = me.x
              UNION SELECT asset_symbol FROM index_price, me WHERE index_price.xmin = me.x
              UNION SELECT asset_symbol FROM portfolio_margin_params, me WHERE portfolio_margin_params.xmin = me.x
+             UNION SELECT asset_symbol FROM interest_rate, me WHERE interest_rate.xmin = me.x
              UNION SELECT asset_symbol FROM hm) AS assets,
        (SELECT count(*) FROM hm) >= ${HISTORY_WINDOW} AS history_full`,
   );

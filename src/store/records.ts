@@ -78,6 +78,13 @@ export interface PriceRecord {
   readonly observedAt: Date;
 }
 
+/** An asset's interest rate (table interest_rate): continuously compounded, annualized fraction (0.05 = 5% a year). */
+export interface InterestRateRecord {
+  readonly asset: string;
+  readonly rate: Decimal;
+  readonly observedAt: Date;
+}
+
 export interface AccountRecord {
   readonly id: string;
   readonly brokerId: string;

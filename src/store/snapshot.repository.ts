@@ -106,7 +106,8 @@ const PRICE_JSON = `price::text AS price, source, observed_at::text AS observed_
  * The market-data part of the statement, over a CTE `syms(symbol)` of the wanted market symbols (which may name
  * markets that do not exist). Mirrors snapshot.loader's former per-table reads: tiers and mark prices of every wanted
  * symbol, every asset and index price, portfolio parameters of the markets' base assets, open interest of the
- * markets with OI caps, and the last (lookback + 1) daily prices of the base assets of volatility-adjusted markets.
+ * markets with OI caps, the last (lookback + 1) daily prices of the base assets of volatility-adjusted markets, and
+ * the interest rates of the base and quote assets of option markets.
  */
 const MARKET_DATA_CTES = `
   mk AS (SELECT * FROM market WHERE symbol IN (SELECT symbol FROM syms)),
@@ -121,6 +122,8 @@ const MARKET_DATA_COLUMN = `json_build_object(
   'assets', (SELECT json_agg(x ORDER BY x.symbol) FROM (SELECT ${ASSET_JSON} FROM asset) x),
   'indexes', (SELECT json_agg(x) FROM (SELECT asset_symbol AS key, ${PRICE_JSON} FROM index_price) x),
   'portfolio', (SELECT json_agg(x) FROM (SELECT ${PORTFOLIO_JSON} FROM portfolio_margin_params WHERE asset_symbol IN (SELECT base_asset FROM mk)) x),
+  'rates', (SELECT json_agg(json_build_array(asset_symbol, trim_scale(rate)::text) ORDER BY asset_symbol) FROM interest_rate
+     WHERE asset_symbol IN (SELECT base_asset FROM mk WHERE kind = 'OPTION' UNION SELECT quote_asset FROM mk WHERE kind = 'OPTION')),
   'oi', (SELECT json_agg(json_build_array(market_symbol, oi::text)) FROM (
      SELECT market_symbol, trim_scale(sum(long_size)) AS oi FROM market_open_interest
       WHERE market_symbol IN (SELECT symbol FROM mk WHERE oi_lower_cap IS NOT NULL AND oi_upper_cap IS NOT NULL)
@@ -143,6 +146,8 @@ interface MarketDataJson {
   portfolio: PortfolioParamsRow[] | null;
   oi: [string, string][] | null;
   history: [string, string][] | null;
+  /** Absent in text written before interest rates existed (treated as none). */
+  rates?: [string, string][] | null;
 }
 
 /** Market data as records, the shape snapshot.loader builds its MarketContext from. */
@@ -159,6 +164,8 @@ export interface MarketDataRows {
   readonly openInterest: Map<string, Decimal>;
   /** Daily prices of the base assets of volatility-adjusted markets, oldest first (the last lookback + 1). */
   readonly history: Map<string, { price: Decimal }[]>;
+  /** Interest rates (continuous, annualized) of the base and quote assets of the OPTION markets that have one. */
+  readonly interestRates: Map<string, Decimal>;
 }
 
 function priceRecord(row: Json<PriceRow>, decimal: DecimalClass | undefined): PriceRecord {
@@ -204,6 +211,7 @@ export function decodeMarketData(text: string, openInterestText?: string | null,
     portfolio: new Map((json.portfolio ?? []).map((row) => [row.asset_symbol, toPortfolioParams(row, decimal)])),
     openInterest: new Map((json.oi ?? []).map(([symbol, oi]) => [symbol, toDecimal(oi, decimal)])),
     history,
+    interestRates: new Map((json.rates ?? []).map(([asset, rate]) => [asset, toDecimal(rate, decimal)])),
   };
 }
 

@@ -9,9 +9,8 @@
  *     engine's portfolio scan does not claim to reproduce (the engine's golden test does not either); the
  *     strategy-based requirement of the same example IS reproduced below.
  *   - regt-maintenance-call-value-long: Reg T securities loans and maintenance calls are not a concept of this engine.
- *   - bsm-haug-prices, bsm-haug-delta-call, bsm-haug-gamma-call, bsm-haug-vega-call: they need a risk-free rate and a
- *     carry (Black-Scholes-Merton), which neither the engine's option valuation (Black-76, r = 0) nor the API has yet
- *     (issue 19, item 3).
+ * The Black-Scholes-Merton examples (bsm-haug-prices, bsm-haug-delta-call, bsm-haug-gamma-call, bsm-haug-vega-call)
+ * need interest rates set by updateInterestRates: they are reproduced through the API in interest-rates-api.test.ts.
  * User leverage (Bybit's 50x) is expressed through `whatIf(leverageChanges)`, the API's one leverage input on this
  * branch; where leverage only sets the isolated margin posted, that margin is posted with transferIsolatedMargin.
  */

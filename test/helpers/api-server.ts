@@ -1,6 +1,7 @@
 /** Starts the real HTTP server in-process (port 0) on a test database, and a small GraphQL client over fetch. */
 import type { Config } from '../../src/server/config';
-import { loadConfig } from '../../src/server/config';
+import { loadConfig, webhookSettings } from '../../src/server/config';
+import { startWebhookWorker, type WebhookWorker } from '../../src/monitoring/webhook-delivery';
 import { startServer, type RunningServer } from '../../src/server/http';
 import { createLogger } from '../../src/server/logger';
 import { generateApiKey, insertApiKey } from '../../src/store/api-key.repository';
@@ -98,6 +99,8 @@ export async function startApi(options: {
   subscriptions?: boolean;
   /** Run the tick engine (src/monitoring/tick.ts) on this instance's notification listener (started for it). */
   tick?: boolean | { coalesceMs?: number; partition?: Partition };
+  /** Run this instance's webhook delivery worker (as src/main.ts does; starts the notification listener). */
+  webhooks?: boolean;
 } = {}): Promise<ApiHarness> {
   const owner = options.shareWith;
   const database = owner
@@ -107,8 +110,12 @@ export async function startApi(options: {
   const { keys, brokers } = owner ? { keys: owner.keys, brokers: owner.brokers } : await createTestKeys(database.db.pool);
   const config: Config = { ...loadConfig({ NODE_ENV: 'test' }), host: '127.0.0.1', port: 0, ...options.config };
   const bus: NotificationBus | undefined =
-    options.subscriptions || options.tick ? await startNotificationBus(database.url, createLogger(process.env.TICK_DEBUG ? 'debug' : 'silent')) : undefined;
+    options.subscriptions || options.tick || options.webhooks
+      ? await startNotificationBus(database.url, createLogger(process.env.TICK_DEBUG ? 'debug' : 'silent'))
+      : undefined;
   const server = await startServer({ config, db, logger: createLogger('silent'), now: options.now, bus: options.subscriptions ? bus : undefined });
+  const webhooks: WebhookWorker | null =
+    options.webhooks && bus ? await startWebhookWorker({ pool: db.pool, bus, logger: createLogger('silent'), ...webhookSettings(config) }) : null;
   const tickOptions = typeof options.tick === 'object' ? options.tick : {};
   const tick: TickEngine | undefined = options.tick
     ? await startTickEngine({ db, bus: bus!, logger: createLogger(process.env.TICK_DEBUG ? 'debug' : 'silent'), coalesceMs: tickOptions.coalesceMs, partition: tickOptions.partition, clock: options.now })
@@ -141,6 +148,7 @@ export async function startApi(options: {
     tick,
     bus,
     async stop() {
+      await webhooks?.stop();
       await server.stop();
       await tick?.stop();
       await bus?.close();

@@ -109,7 +109,7 @@ describe('change notices', () => {
     }
   });
 
-  it('funding and implied-volatility writes notify their markets, and the funded account is current at once', async () => {
+  it('funding, implied-volatility and interest-rate writes notify their markets and assets, and the funded account is current at once', async () => {
     const market: any[] = [];
     const off = await listener.subscribe(CHANNELS.marketData, (p) => market.push(p));
     try {
@@ -129,11 +129,15 @@ describe('change notices', () => {
       await send(`mutation($input: SetImpliedVolatilitiesInput!) { setImpliedVolatilities(input: $input) { userErrors { code field message } } }`, {
         updates: [{ market: option, impliedVolatility: '0.7' }],
       });
+      await send(`mutation($input: UpdateInterestRatesInput!) { updateInterestRates(input: $input) { userErrors { code field message } } }`, {
+        rates: [{ asset: 'BTC', rate: '0.01', observedAt: new Date().toISOString() }],
+      });
       const start = Date.now();
-      while (market.length < 2 && Date.now() - start < 5_000) await sleep(10);
+      while (market.length < 3 && Date.now() - start < 5_000) await sleep(10);
       expect(market.map((m) => [m.markets, m.assets])).toEqual([
         [['ETH-PERP'], []],
         [[option], []],
+        [[], ['BTC']],
       ]);
       await untilCurrent([ethOnly]);
       // The long paid funding: the row moved without any write to the account.

@@ -151,6 +151,66 @@ describe('option valuation in the engine', () => {
   });
 });
 
+describe('option valuation with rates (Black-Scholes-Merton: r of the quote asset, q of the underlying)', () => {
+  const R = d('0.05');
+  const Q = d('0.02');
+  const RATED_CALL = { ...CALL, riskFreeRate: R, dividendYield: Q };
+  const RATED_PUT = { ...PUT, riskFreeRate: R, dividendYield: Q };
+  const rated = (positions: ReturnType<typeof F.position>[], spot: Decimal.Value = 60000, marginMode: 'CROSS' | 'PORTFOLIO' = 'CROSS') =>
+    F.snapshot({
+      marginMode,
+      balances: { USDT: 100000 },
+      positions,
+      markets: [PERP, RATED_CALL, RATED_PUT, OTM_CALL],
+      assets: [F.asset('USDT', 6), F.asset('BTC', 8)],
+      marks: { BTCUSDT: spot, 'BTC-60000-C': 1000, 'BTC-60000-P': 1000, 'BTC-70000-C': 100 },
+      indexes: { BTC: spot },
+      portfolioParams: { BTC: PM },
+      maxIndexPriceAgeSeconds: 10 * 365 * 86_400,
+    });
+
+  test('values, greeks and rho from bsm(r, q); reports r and q; sums rho per underlying', () => {
+    const r = evaluateAccount(rated([F.position('c', 'BTC-60000-C', 2, 3000), F.position('p', 'BTC-60000-P', -1, 2500)]));
+    const gc = bsm({ type: 'CALL', spot: 60000, strike: 60000, vol: '0.5', timeYears: T, rate: R, dividendYield: Q });
+    const gp = bsm({ type: 'PUT', spot: 60000, strike: 60000, vol: '0.5', timeYears: T, rate: R, dividendYield: Q });
+    const c = r.positionsById['c']!;
+    const p = r.positionsById['p']!;
+    expect(c.option!.modelPrice.eq(gc.price)).toBe(true);
+    expect(c.option!.riskFreeRate.eq(R) && c.option!.dividendYield.eq(Q)).toBe(true);
+    expect(c.greeks!.perContract.delta.eq(gc.delta)).toBe(true);
+    expect(c.greeks!.perContract.rho.eq(gc.rho)).toBe(true);
+    expect(c.greeks!.position.rho.eq(gc.rho.mul(2))).toBe(true);
+    expect(p.greeks!.position.rho.eq(gp.rho.neg())).toBe(true);
+    expect(gc.rho.gt(0) && gp.rho.lt(0)).toBe(true);
+    const btc = r.greeks.find((g) => g.underlying === 'BTC')!;
+    expect(btc.rho.eq(gc.rho.mul(2).sub(gp.rho))).toBe(true);
+    expect(c.equityContribution.eq(gc.price.mul(2))).toBe(true);
+    // The rates change the value: r − q > 0 raises the call above the undiscounted Black-76.
+    const plain = evaluateAccount(book({ usdt: 100000, positions: [F.position('c', 'BTC-60000-C', 2, 3000)] })).positionsById['c']!;
+    expect(c.option!.modelPrice.gt(plain.option!.modelPrice)).toBe(true);
+    expect(plain.option!.riskFreeRate.isZero() && plain.greeks!.perContract.rho.gt(0)).toBe(true);
+  });
+
+  test('put-call parity of engine valuations: value(long call, short put) = U·e^{−qT} − K·e^{−rT} at any U', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 20000, max: 120000 }), (u) => {
+        const r = evaluateAccount(rated([F.position('c', 'BTC-60000-C', 1, 1), F.position('p', 'BTC-60000-P', -1, 1)], u));
+        const v = r.positionsById['c']!.equityContribution.add(r.positionsById['p']!.equityContribution);
+        const want = new D(u).mul(new D(Q).neg().mul(T).exp()).sub(new D(60000).mul(new D(R).neg().mul(T).exp()));
+        return v.sub(want).abs().lt('1e-30');
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  test('the portfolio scan revalues with r and q (differs from the r = q = 0 scan)', () => {
+    const pos = [F.position('p', 'BTC-60000-P', -1, 2500)];
+    const withRates = evaluateAccount(rated(pos, 60000, 'PORTFOLIO'));
+    const without = evaluateAccount(book({ usdt: 100000, positions: pos, marginMode: 'PORTFOLIO' }));
+    expect(withRates.initialMargin.eq(without.initialMargin)).toBe(false);
+  });
+});
+
 describe('portfolio margin (PORTFOLIO accounts)', () => {
   test('scans options and linear perpetuals per underlying; IM = worst loss floored by the short-option minimum', () => {
     const r = evaluateAccount(

@@ -88,6 +88,7 @@ describe('schema.prisma vs migrated database', () => {
     const mark = await p.markPrice.create({ data: { marketSymbol: 'BB-OPT', price: dec('12.345678901234567890123'), source: 't', observedAt: at } });
     const index = await p.indexPrice.create({ data: { assetSymbol: 'BB', price: dec('100.5'), source: 't', observedAt: at } });
     const hist = await p.priceHistory.create({ data: { assetSymbol: 'BB', price: dec('99'), source: 't', observedAt: at } });
+    const rate = await p.interestRate.create({ data: { assetSymbol: 'BB', rate: dec('-0.012345678901234567890123456789'), observedAt: at } });
     const pm = await p.portfolioMarginParams.create({ data: { assetSymbol: 'BB', priceScanRange: dec('0.15'), volScanRange: dec('0.25'), extremeMoveMultiple: dec('3'), extremeMoveCoverage: dec('0.33'), shortOptionMinimum: dec('0.01'), maintenanceFraction: dec('0.8') } });
     const account = await p.account.create({ data: { brokerId: broker.id, externalRef: 'rt-1', marginMode: 'PORTFOLIO' } });
     const balance = await p.balance.create({ data: { accountId: account.id, assetSymbol: 'QQ', amount: dec('-123.000000000000000000000000000001') } });
@@ -99,6 +100,8 @@ describe('schema.prisma vs migrated database', () => {
     const idem = await p.idempotencyRecord.create({ data: { scope: broker.id, key: 'k1', operation: 'deposit', requestHash: 'x', response: { ok: true, n: [1, 2] } } });
     const risk = await p.accountRisk.create({ data: { accountId: account.id, status: 'LIQUIDATABLE', marginRatio: dec('1.000000000000000000000000000001'), ratioKey: dec('1.000000000000000000000000000001'), equity: dec('-5'), initialMarginEquity: dec('1'), marginEquity: dec('2'), initialMargin: dec('3'), maintenanceMargin: dec('4'), freeCollateral: dec('-2'), totalNotional: dec('100'), pricesAsOf: at, evaluatedAt: at, errorCode: null } });
     const riskEvent = await p.riskEvent.create({ data: { accountId: account.id, brokerId: broker.id, kind: 'STATUS_CHANGE', fromStatus: 'HEALTHY', toStatus: 'LIQUIDATABLE', marginRatio: dec('1.5'), ratioKey: dec('1.5'), accountVersion: 3, marketDataVersion: 7n, parameterVersion: null } });
+    const webhook = await p.webhookEndpoint.create({ data: { brokerId: broker.id, url: 'https://hooks.example.com/margin', secret: 's'.repeat(64), description: 'rt', eventKinds: ['STATUS_CHANGE'] } });
+    const delivery = await p.webhookDelivery.create({ data: { endpointId: webhook.id, eventId: riskEvent.id, attempts: 2, lastStatusCode: 500, lastError: 'HTTP 500', lastAttemptAt: at } });
     const audit = await p.auditEvent.create({ data: { apiKeyId: key.id, brokerId: broker.id, role: 'BROKER', action: 'deposit', accountId: account.id, requestId: 'req-1', before: { a: 1 }, after: { a: 2 } } });
 
     expect(await p.broker.findUniqueOrThrow({ where: { id: broker.id } })).toEqual(broker);
@@ -110,6 +113,8 @@ describe('schema.prisma vs migrated database', () => {
     expect(await p.indexPrice.findUniqueOrThrow({ where: { assetSymbol: 'BB' } })).toEqual(index);
     expect(await p.priceHistory.findUniqueOrThrow({ where: { id: hist.id } })).toEqual(hist);
     expect(await p.portfolioMarginParams.findUniqueOrThrow({ where: { assetSymbol: 'BB' } })).toEqual(pm);
+    expect(await p.interestRate.findUniqueOrThrow({ where: { assetSymbol: 'BB' } })).toEqual(rate);
+    expect(rate.rate.toString()).toBe('-0.012345678901234567890123456789');
     expect(await p.account.findUniqueOrThrow({ where: { id: account.id } })).toEqual(account);
     expect(await p.balance.findUniqueOrThrow({ where: { accountId_assetSymbol: { accountId: account.id, assetSymbol: 'QQ' } } })).toEqual(balance);
     expect(await p.position.findUniqueOrThrow({ where: { id: position.id } })).toEqual(position);
@@ -121,6 +126,8 @@ describe('schema.prisma vs migrated database', () => {
     expect(await p.auditEvent.findUniqueOrThrow({ where: { id: audit.id } })).toEqual(audit);
     expect(await p.accountRisk.findUniqueOrThrow({ where: { accountId: account.id } })).toEqual(risk);
     expect(await p.riskEvent.findUniqueOrThrow({ where: { id: riskEvent.id } })).toEqual(riskEvent);
+    expect(await p.webhookEndpoint.findUniqueOrThrow({ where: { id: webhook.id } })).toEqual(webhook);
+    expect(await p.webhookDelivery.findUniqueOrThrow({ where: { id: delivery.id } })).toEqual(delivery);
     // The market-data version row exists from the migration on (a singleton: read, not created).
     const version = await p.marketDataVersion.findUniqueOrThrow({ where: { id: 1 } });
     expect(typeof version.version).toBe('bigint');
@@ -132,7 +139,7 @@ describe('schema.prisma vs migrated database', () => {
     expect(new Decimal(balance.amount.toString()).toFixed()).toBe('-123.000000000000000000000000000001');
     expect(mark.price.toString()).toBe('12.345678901234567890123');
     // Every model was exercised.
-    const exercised = ['Broker', 'ApiKey', 'Asset', 'Market', 'MarginTier', 'MarkPrice', 'IndexPrice', 'PriceHistory', 'PortfolioMarginParams', 'Account', 'Balance', 'Position', 'InsuranceFund', 'InsuranceFundEntry', 'LedgerEntry', 'IdempotencyRecord', 'AuditEvent', 'AccountRisk', 'RiskEvent', 'RiskParameterVersion', 'MarketDataVersion', 'MarketOpenInterest'];
+    const exercised = ['Broker', 'ApiKey', 'Asset', 'Market', 'MarginTier', 'MarkPrice', 'IndexPrice', 'PriceHistory', 'InterestRate', 'PortfolioMarginParams', 'Account', 'Balance', 'Position', 'InsuranceFund', 'InsuranceFundEntry', 'LedgerEntry', 'IdempotencyRecord', 'AuditEvent', 'AccountRisk', 'RiskEvent', 'WebhookEndpoint', 'WebhookDelivery', 'RiskParameterVersion', 'MarketDataVersion', 'MarketOpenInterest'];
     expect(schema.models.map((m) => m.name).filter((m) => !exercised.includes(m))).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import type { PositionRecord } from '../../store/records';
 import type { PositionRisk as PositionRiskResult } from '../../risk';
 import { accountNotFound, canAccessAccount, requireAccountReader } from '../principal';
 import { accountValueAtRiskFor } from '../value-at-risk';
+import { reportedPosition } from './risk.resolver';
 
 export const accountQueries: Pick<QueryResolvers, 'account' | 'accounts'> = {
   // A missing account and another broker's account answer the same NOT_FOUND (no existence leak).
@@ -75,7 +76,7 @@ async function positionRisk(ctx: GraphQLContext, position: PositionRecord): Prom
   const risk = await ctx.risk.load(position.accountId);
   const found = risk.positionsById[position.id];
   if (!found) throw new DomainError('INTERNAL_SERVER_ERROR', `position ${position.id} missing from its account's risk`);
-  return found;
+  return reportedPosition(found, risk);
 }
 
 export { required };

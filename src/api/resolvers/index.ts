@@ -10,18 +10,34 @@ import { oracleMutations } from './oracle.mutation';
 import { settlementMutations } from './settlement.mutation';
 import { AssetAdministration, venueMutations, venueQueries } from './venue.mutation';
 import { Asset, Market, marketQueries } from './market.resolver';
-import { AccountRisk, Greeks, OptionValuation, PositionRisk, PriceBoundary, RiskBreakdown, UnderlyingGreeks, ValueAtRisk } from './risk.resolver';
+import {
+  AccountRisk,
+  BalanceRisk,
+  Greeks,
+  InitialRateSteps,
+  OptionMarginBreakdown,
+  OptionValuation,
+  PortfolioScan,
+  PortfolioScenario,
+  PositionRisk,
+  PriceBoundary,
+  RiskBreakdown,
+  UnderlyingGreeks,
+  UnderlyingLiquidation,
+  ValueAtRisk,
+} from './risk.resolver';
 import { AccountAtRisk, monitoringQueries, StressRound, StressTestResult } from './monitoring.resolver';
-import { accountWhatIfFields, LiquidationOutcome, whatIfQueries, WhatIfResult } from './what-if.resolver';
+import { accountWhatIfFields, InsuranceFundDraw, LiquidationOutcome, LiquidationStep, whatIfQueries, WhatIfResult } from './what-if.resolver';
 import { historyAccountFields, historyQueries } from './history.resolver';
 import { Node, PageInfo, relayQueries } from './relay.resolver';
 import { subscriptionResolvers } from './subscription.resolver';
+import { Webhook, WebhookDelivery, webhookMutations, webhookQueries } from './webhook.mutation';
 
 export const resolvers: Resolvers = {
   Decimal: DecimalScalar,
   DateTime: DateTimeScalar,
-  Query: { ...accountQueries, ...marketQueries, ...monitoringQueries, ...whatIfQueries, ...relayQueries, ...historyQueries, ...venueQueries },
-  Mutation: { ...accountMutations, ...marketMutations, ...apiKeyMutations, ...venueMutations, ...oracleMutations, ...settlementMutations },
+  Query: { ...accountQueries, ...marketQueries, ...monitoringQueries, ...whatIfQueries, ...relayQueries, ...historyQueries, ...venueQueries, ...webhookQueries },
+  Mutation: { ...accountMutations, ...marketMutations, ...apiKeyMutations, ...venueMutations, ...oracleMutations, ...settlementMutations, ...webhookMutations },
   Subscription: subscriptionResolvers,
   LedgerEntry,
   Account: { ...Account, ...accountWhatIfFields, ...historyAccountFields },
@@ -43,5 +59,15 @@ export const resolvers: Resolvers = {
   StressTestResult,
   StressRound,
   LiquidationOutcome,
+  LiquidationStep,
+  InsuranceFundDraw,
   WhatIfResult,
+  BalanceRisk,
+  InitialRateSteps,
+  OptionMarginBreakdown,
+  PortfolioScan,
+  PortfolioScenario,
+  UnderlyingLiquidation,
+  Webhook,
+  WebhookDelivery,
 };

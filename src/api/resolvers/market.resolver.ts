@@ -34,4 +34,5 @@ export const Market: MarketResolvers = {
 
 export const Asset: AssetResolvers = {
   indexPrice: (asset, _args, ctx) => ctx.loaders.indexPrice.load(asset.symbol),
+  interestRate: (asset, _args, ctx) => ctx.loaders.interestRate.load(asset.symbol),
 };

@@ -1,6 +1,6 @@
 /**
- * Oracle inputs beyond prices (ORACLE): funding per perpetual market, implied volatility per option market, and bulk
- * ingestion of daily closes into the price history. Every write takes the one mutation path (src/api/write.ts).
+ * Oracle inputs beyond prices (ORACLE): funding per perpetual market, implied volatility per option market, interest
+ * rates per asset (options' r and q), and bulk ingestion of daily closes into the price history. Every write takes the one mutation path (src/api/write.ts).
  */
 import type Decimal from 'decimal.js';
 import type { MutationResolvers } from '../../generated/graphql';
@@ -8,6 +8,7 @@ import { assetsBySymbols, markPricesByMarkets } from '../../store/asset.reposito
 import { marketsBySymbols } from '../../store/market.repository';
 import { lockMarket } from '../../store/market-write.repository';
 import { putHistoryClose, setFundingIndex, setImpliedVolatility } from '../../store/venue.repository';
+import { interestRatesByAssets, putInterestRate } from '../../store/interest-rate.repository';
 import { InputChecks, LIMITS } from '../input';
 import { Refusal, runWrite, userError, type UserError } from '../write';
 import { MAX_CLOCK_SKEW_MS } from './market.mutation';
@@ -17,6 +18,10 @@ export const MAX_ORACLE_UPDATES = 500;
 export const MAX_HISTORY_POINTS = 5000;
 /** |funding rate| per period above this is a feed error, not a market. */
 const MAX_FUNDING_RATE = '0.1';
+/** |interest rate| per year above this (100%, continuously compounded) is a feed error; the table checks it too. */
+export const MAX_INTEREST_RATE = '1';
+/** Decimal places of an interest rate (1e-12 per year is far below any quoted rate). */
+const INTEREST_RATE_DECIMALS = 12;
 
 /** Distinct entries in a batch: the same market (or asset and day) twice is refused. */
 function duplicates<T>(items: readonly T[], key: (t: T) => string, field: (i: number) => string, checks: InputChecks): void {
@@ -37,7 +42,7 @@ export function fundingStep(contractType: 'LINEAR' | 'INVERSE', rate: Decimal, m
   return contractType === 'LINEAR' ? rate.mul(mark) : rate.div(mark);
 }
 
-export const oracleMutations: Pick<MutationResolvers, 'updateFunding' | 'setImpliedVolatilities' | 'ingestPriceHistory'> = {
+export const oracleMutations: Pick<MutationResolvers, 'updateFunding' | 'setImpliedVolatilities' | 'updateInterestRates' | 'ingestPriceHistory'> = {
   updateFunding: (_parent, { input }, ctx) =>
     runWrite(ctx, {
       operation: 'updateFunding',
@@ -126,6 +131,45 @@ export const oracleMutations: Pick<MutationResolvers, 'updateFunding' | 'setImpl
           after: Object.fromEntries(updates.map((u) => [u.market, u.impliedVolatility])),
         });
         return { markets: updates.map((u) => after.get(u.market)!) };
+      },
+    }),
+
+  updateInterestRates: (_parent, { input }, ctx) =>
+    runWrite(ctx, {
+      operation: 'updateInterestRates',
+      input,
+      roles: ['ORACLE'],
+      validate: () => {
+        const checks = new InputChecks();
+        const rates = input.rates;
+        if (rates.length === 0 || rates.length > MAX_ORACLE_UPDATES) checks.fail('rates', `give 1 to ${MAX_ORACLE_UPDATES} rates`);
+        rates.forEach((r, i) => {
+          checks.symbol(`rates.${i}.asset`, r.asset);
+          if (!r.rate.isFinite() || r.rate.abs().gt(MAX_INTEREST_RATE)) checks.fail(`rates.${i}.rate`, `|rate| must be at most ${MAX_INTEREST_RATE} (continuous, per year)`);
+          else if (r.rate.decimalPlaces() > INTEREST_RATE_DECIMALS) checks.fail(`rates.${i}.rate`, `at most ${INTEREST_RATE_DECIMALS} decimal places`);
+          if (r.observedAt.getTime() > ctx.nowMs + MAX_CLOCK_SKEW_MS) checks.fail(`rates.${i}.observedAt`, 'observedAt is in the future');
+        });
+        duplicates(rates, (r) => r.asset, (i) => `rates.${i}.asset`, checks);
+        return checks.errors;
+      },
+      execute: async (scope) => {
+        const rates = input.rates;
+        const assets = await assetsBySymbols(scope.tx, rates.map((r) => r.asset));
+        const unknown = rates.flatMap((r, i) => (assets.has(r.asset) ? [] : [userError('BAD_USER_INPUT', `rates.${i}.asset`, `unknown asset ${r.asset}`)]));
+        if (unknown.length) return new Refusal(unknown);
+        const before = await interestRatesByAssets(scope.tx, rates.map((r) => r.asset));
+        // Assets in symbol order, so that concurrent batches lock the rows in one order and never deadlock.
+        const applied = new Map<string, boolean>();
+        for (const r of [...rates].sort((a, b) => a.asset.localeCompare(b.asset))) {
+          applied.set(r.asset, await putInterestRate(scope.tx, { asset: r.asset, rate: r.rate, observedAt: r.observedAt }));
+        }
+        const updates = rates.map((r) => ({ asset: r.asset, rate: r.rate, observedAt: r.observedAt, applied: applied.get(r.asset)! }));
+        const rateOf = (x: { rate: Decimal; observedAt: Date } | undefined) => (x === undefined ? null : { rate: x.rate.toFixed(), observedAt: x.observedAt.toISOString() });
+        await scope.audit({
+          before: Object.fromEntries(rates.map((r) => [r.asset, rateOf(before.get(r.asset))])),
+          after: Object.fromEntries(updates.map((u) => [u.asset, { ...rateOf(u)!, applied: u.applied }])),
+        });
+        return { updates };
       },
     }),
 

@@ -6,7 +6,9 @@
 import type Decimal from 'decimal.js';
 import type {
   AccountResolvers,
+  InsuranceFundDrawResolvers,
   LiquidationOutcomeResolvers,
+  LiquidationStepResolvers,
   QueryResolvers,
   ScenarioInput,
   WhatIfResultResolvers,
@@ -26,6 +28,10 @@ import {
 } from '../../risk';
 import { DEFAULT_VALUATION_DECIMALS, reportedAccountFigures, reportedFigureChange, reportedVerificationValue } from '../../risk/precision';
 import type { SolverResult } from '../../risk/solvers';
+import type { AccountRisk, PositionRisk } from '../../risk/result';
+import type { LiquidationOutcome as LiquidationOutcomeResult, PositionDiff } from '../../risk';
+import { ZERO } from '../../risk/decimal';
+import { FIGURE_PRECISION, figureResolvers, reportFigure, type ReportingDecimals } from '../figure-precision';
 import { insuranceFundBalances } from '../../store/insurance-fund.repository';
 import type { GraphQLContext } from '../context';
 import { badInput, toDomainError } from '../errors';
@@ -160,25 +166,75 @@ export const accountWhatIfFields: Pick<
   },
   liquidationOutcome: async (account, _args, ctx) => {
     const [snapshot, insuranceFunds] = await Promise.all([snapshotOf(ctx, account.id), insuranceFundBalances(ctx.snapshot)]);
-    return engine('', () => liquidationOutcome(snapshot, { insuranceFunds }));
+    const outcome = engine('', () => liquidationOutcome(snapshot, { insuranceFunds }));
+    return reportedOutcome(outcome, (asset) => snapshot.assets[asset]?.decimals ?? DEFAULT_VALUATION_DECIMALS, valuationDecimals(snapshot));
   },
 };
+
+/** The change of one reported position figure from `before` to `after` (0 for a side where the position is absent). */
+function reportedChange(
+  field: 'initialMarginUsd' | 'maintenanceMarginUsd' | 'unrealizedPnlUsd' | 'notionalUsd',
+  before: PositionRisk | undefined,
+  after: PositionRisk | undefined,
+  decimals: ReportingDecimals,
+): Decimal {
+  const kind = FIGURE_PRECISION.PositionRisk[field];
+  const at = (p: PositionRisk | undefined): Decimal => (p === undefined ? ZERO : reportFigure(kind, p[field], decimals));
+  return at(after).sub(at(before));
+}
+
+/** A position's diff from the reported figures of its before and after positions. */
+function reportedPositionDiff(d: PositionDiff, before: AccountRisk, after: AccountRisk): PositionDiff {
+  const b = before.positionsById[d.positionId];
+  const a = after.positionsById[d.positionId];
+  const decimals = { valuationDecimals: after.valuationDecimals };
+  return {
+    ...d,
+    initialMarginChange: reportedChange('initialMarginUsd', b, a, decimals),
+    maintenanceMarginChange: reportedChange('maintenanceMarginUsd', b, a, decimals),
+    unrealizedPnlChange: reportedChange('unrealizedPnlUsd', b, a, decimals),
+    notionalChange: reportedChange('notionalUsd', b, a, decimals),
+  };
+}
+
+/** A liquidation outcome with the decimals its money is reported in: the valuation asset's, each step's settlement asset's. */
+function reportedOutcome(
+  outcome: LiquidationOutcomeResult | null,
+  decimalsOfAsset: (asset: string) => number,
+  valuationDecimals: number,
+): LiquidationOutcomeResult | null {
+  if (outcome === null) return null;
+  return {
+    ...outcome,
+    valuationDecimals,
+    steps: outcome.steps.map((step) => ({ ...step, settlementDecimals: decimalsOfAsset(step.settlementAsset), valuationDecimals })),
+    insuranceFundDraws: outcome.insuranceFundDraws.map((draw) => ({ ...draw, valuationDecimals })),
+  } as LiquidationOutcomeResult;
+}
 
 /** `diff` as the difference of the reported before and after figures (before + diff = after, string for string). */
 export const WhatIfResult: WhatIfResultResolvers = {
   diff: (r) => ({
     ...r.diff,
     ...reportedFigureChange(reportedAccountFigures(r.before, r.before.valuationDecimals), reportedAccountFigures(r.after, r.after.valuationDecimals)),
+    positions: r.diff.positions.map((d) => reportedPositionDiff(d, r.before, r.after)),
   }),
+  liquidationOutcome: (r) => {
+    const decimals = new Map([...r.before.positions, ...r.after.positions].map((p) => [p.settlementAsset, p.settlementDecimals]));
+    return reportedOutcome(r.liquidationOutcome, (asset) => decimals.get(asset) ?? DEFAULT_VALUATION_DECIMALS, r.after.valuationDecimals);
+  },
 };
 
-export const LiquidationOutcome: LiquidationOutcomeResolvers = {
-  totalClosedNotional: (o) => o.totalClosedNotionalUsd,
-  totalFees: (o) => o.totalFeesUsd,
-  totalSlippageCost: (o) => o.totalSlippageCostUsd,
-  totalRealizedPnl: (o) => o.totalRealizedPnlUsd,
-  deficit: (o) => o.deficitUsd,
-  insuranceFundDraw: (o) => o.insuranceFundDrawUsd,
-  residualLoss: (o) => o.residualLossUsd,
-};
-
+export const LiquidationOutcome: LiquidationOutcomeResolvers = figureResolvers(FIGURE_PRECISION.LiquidationOutcome, {
+  sources: {
+    totalClosedNotional: 'totalClosedNotionalUsd',
+    totalFees: 'totalFeesUsd',
+    totalSlippageCost: 'totalSlippageCostUsd',
+    totalRealizedPnl: 'totalRealizedPnlUsd',
+    deficit: 'deficitUsd',
+    insuranceFundDraw: 'insuranceFundDrawUsd',
+    residualLoss: 'residualLossUsd',
+  },
+});
+export const LiquidationStep: LiquidationStepResolvers = figureResolvers(FIGURE_PRECISION.LiquidationStep);
+export const InsuranceFundDraw: InsuranceFundDrawResolvers = figureResolvers(FIGURE_PRECISION.InsuranceFundDraw);

@@ -8,7 +8,9 @@
  *   delta  ∂V/∂S (or ∂V/∂F for Black-76), dimensionless;
  *   gamma  ∂²V/∂S², per quote unit;
  *   vega   ∂V/∂σ per 1.00 (100 vol points) of volatility;
- *   theta  ∂V/∂t = −∂V/∂T per year, and per calendar day = per-year / 365.
+ *   theta  ∂V/∂t = −∂V/∂T per year, and per calendar day = per-year / 365;
+ *   rho    ∂V/∂r per 1.00 (100 percentage points) of the rate r, q held fixed, like vega per 1.00 of vol (Hull's
+ *          convention); the per-1% figure some venues display (a 1-point move of r) is rho / 100.
  * Pure functions: the evaluation time is passed in.
  */
 import type Decimal from 'decimal.js';
@@ -43,6 +45,11 @@ export interface OptionGreeks {
   readonly thetaPerYear: Decimal;
   /** thetaPerYear / 365: value change per calendar day. */
   readonly thetaPerDay: Decimal;
+  /**
+   * ∂V/∂r per 1.00 of the continuously compounded rate (divide by 100 for per 1%): spot model with S and q held
+   * fixed; Black-76 with F held fixed (−T·V, discounting only).
+   */
+  readonly rho: Decimal;
   /** Time to expiry used, years (≤ 0 means expired: intrinsic value). */
   readonly timeYears: Decimal;
   /** d1, d2 of the formula; null when expired, vol 0 or spot 0 (limits used instead). */
@@ -97,12 +104,14 @@ export function intrinsicValue(type: OptionType, spot: DecimalValue, strike: Dec
  *   gamma = e^{−qT} φ(d1) / (S σ √T),  vega = S e^{−qT} φ(d1) √T
  *   theta_call = −S e^{−qT} φ(d1) σ / (2√T) − r K e^{−rT} N(d2) + q S e^{−qT} N(d1)
  *   theta_put  = −S e^{−qT} φ(d1) σ / (2√T) + r K e^{−rT} N(−d2) − q S e^{−qT} N(−d1)
+ *   rho_call = K T e^{−rT} N(d2),  rho_put = −K T e^{−rT} N(−d2)   (per 1.00 of r, q fixed)
  * Degenerate cases:
  *   T ≤ 0 (expired): V = intrinsic max(±(S − K), 0); delta = +1 (call, S > K), −1 (put, S < K), else 0;
- *     gamma = vega = theta = 0.
+ *     gamma = vega = theta = rho = 0.
  *   σ = 0 or S = 0 (T > 0): the σ → 0 limit: N(d1) = N(d2) = 1 if F > K, 0 if F < K, ½ if F = K, with
  *     F = S e^{(r−q)T}; so V = max(±(S e^{−qT} − K e^{−rT}), 0); gamma = 0 (it is a Dirac mass at F = K);
- *     vega = S e^{−qT} φ(0) √T at F = K (its limit), else 0; theta from the formulas above with the φ term's limit 0.
+ *     vega = S e^{−qT} φ(0) √T at F = K (its limit), else 0; theta and rho from the formulas above with the φ
+ *     term's limit 0 and N(d2) at its limit.
  */
 export function bsm(input: BsmInput): OptionGreeks {
   const { type } = input;
@@ -122,7 +131,7 @@ export function bsm(input: BsmInput): OptionGreeks {
     let delta = ZERO;
     if (type === 'CALL' && S.gt(K)) delta = new D(1);
     if (type === 'PUT' && S.lt(K)) delta = new D(-1);
-    return { price, delta, gamma: ZERO, vega: ZERO, thetaPerYear: ZERO, thetaPerDay: ZERO, timeYears: T, d1: null, d2: null };
+    return { price, delta, gamma: ZERO, vega: ZERO, thetaPerYear: ZERO, thetaPerDay: ZERO, rho: ZERO, timeYears: T, d1: null, d2: null };
   }
 
   const dq = q.neg().times(T).exp(); // e^{−qT}
@@ -163,32 +172,38 @@ export function bsm(input: BsmInput): OptionGreeks {
   let price: Decimal;
   let delta: Decimal;
   let thetaPerYear: Decimal;
+  let rho: Decimal;
   if (type === 'CALL') {
     price = Sdq.times(nd1).minus(Kdr.times(nd2));
     delta = dq.times(nd1);
     thetaPerYear = thetaDecay.minus(r.times(Kdr).times(nd2)).plus(q.times(Sdq).times(nd1));
+    rho = Kdr.times(T).times(nd2);
   } else {
     const nmd1 = new D(1).minus(nd1); // N(−d1)
     const nmd2 = new D(1).minus(nd2); // N(−d2)
     price = Kdr.times(nmd2).minus(Sdq.times(nmd1));
     delta = dq.times(nd1.minus(1));
     thetaPerYear = thetaDecay.plus(r.times(Kdr).times(nmd2)).minus(q.times(Sdq).times(nmd1));
+    rho = Kdr.times(T).times(nmd2).neg();
   }
   // Guard against −0 / tiny negative values from rounding deep out of the money.
   if (price.isNegative()) price = ZERO;
-  return { price, delta, gamma, vega, thetaPerYear, thetaPerDay: thetaPerYear.div(DAYS_PER_YEAR), timeYears: T, d1, d2 };
+  return { price, delta, gamma, vega, thetaPerYear, thetaPerDay: thetaPerYear.div(DAYS_PER_YEAR), rho, timeYears: T, d1, d2 };
 }
 
 /**
  * Black-76 on a forward F:
  *   d1 = (ln(F/K) + σ²T/2) / (σ√T),  d2 = d1 − σ√T
  *   call = e^{−rT}(F N(d1) − K N(d2)),  put = e^{−rT}(K N(−d2) − F N(−d1))
- * Greeks with respect to F (delta_call = e^{−rT} N(d1)), vega per 1.00 vol, theta per year with F held fixed.
- * Identical to `bsm` with S = F and q = r (zero cost of carry); same degenerate-case rules.
+ * Greeks with respect to F (delta_call = e^{−rT} N(d1)), vega per 1.00 vol, theta per year with F held fixed,
+ * rho = ∂V/∂r with F held fixed = −T·V (per 1.00 of r; 0 when expired).
+ * Identical to `bsm` with S = F and q = r (zero cost of carry) in value, delta, gamma, vega and theta; same
+ * degenerate-case rules. (bsm's rho holds q fixed, so it is replaced by the F-fixed one.)
  */
 export function black76(input: Black76Input): OptionGreeks {
   const r = input.rate ?? 0;
-  return bsm({ type: input.type, spot: input.forward, strike: input.strike, vol: input.vol, timeYears: input.timeYears, rate: r, dividendYield: r });
+  const g = bsm({ type: input.type, spot: input.forward, strike: input.strike, vol: input.vol, timeYears: input.timeYears, rate: r, dividendYield: r });
+  return { ...g, rho: g.timeYears.lte(0) ? ZERO : g.timeYears.times(g.price).neg() };
 }
 
 /** Inputs for valuing an option market at an evaluation time (the engine's view). */
@@ -210,9 +225,10 @@ export interface OptionAtTimeInput {
 }
 
 /**
- * DESIGN valuation of an option market: Black-76 on the forward F = S·e^{(r−q)T}, discounted at r, with
- * T = ACT/365 year fraction from asOfMs to expiryMs. Returned greeks are with respect to the spot S (so delta is in
- * units of underlying per unit of underlying, gamma per quote unit of S); with r = q = 0 they equal the Black-76
+ * DESIGN valuation of an option market: Black-Scholes-Merton on spot S with rate r and yield q (equivalently Black-76
+ * on the forward F = S·e^{(r−q)T}, discounted at r), with T = ACT/365 year fraction from asOfMs to expiryMs. Returned
+ * greeks are with respect to the spot S (so delta is in units of underlying per unit of underlying, gamma per quote
+ * unit of S) and rho holds S and q fixed; with r = q = 0 value, delta, gamma, vega and theta equal the Black-76
  * greeks on F = S.
  */
 export function valueOptionAt(input: OptionAtTimeInput): OptionGreeks {

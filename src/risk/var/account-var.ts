@@ -5,7 +5,7 @@
  *
  * Portfolio value V(r) (valuation asset) under relative returns r_a per risky asset a: every index price of a, every
  * mark of a market on a (base a) and every option's underlying price on a are multiplied by (1 + r_a); V = equity
- * (Σ balances + Σ cross equity contributions + Σ isolated equities). Options are revalued by Black-76 in double
+ * (Σ balances + Σ cross equity contributions + Σ isolated equities). Options are revalued by BSM (r, q) in double
  * precision (the FAST valuation, relative error ~1e-13: far below the sampling error of any VaR).
  *
  *   HISTORICAL: P&L_i = V(r_i) − V(0) over the overlapping h-day windows of the history; VaR / ES by the

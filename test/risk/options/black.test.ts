@@ -31,6 +31,58 @@ describe('golden: Haug generalized BSM (bsm-haug-*)', () => {
   }
 });
 
+interface HullExample { id: string; inputs: any; expected: Record<string, number>; tolerance: Record<string, number> }
+const hull: HullExample[] = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../fixtures/bsm-examples.json'), 'utf8'));
+const hullExample = (id: string): HullExample => {
+  const e = hull.find((x) => x.id === id);
+  if (!e) throw new Error(`missing example ${id}`);
+  return e;
+};
+const hullYears = (i: any): InstanceType<typeof D> =>
+  i.T !== undefined ? new D(String(i.T)) : i.T_months !== undefined ? new D(i.T_months).div(12) : new D(i.T_weeks).div(52);
+const hullInput = (type: 'CALL' | 'PUT', i: any) => ({ type, spot: String(i.S), strike: String(i.K), vol: String(i.vol), timeYears: hullYears(i), rate: String(i.r), dividendYield: String(i.q) });
+const tolOf = (e: HullExample, key: string): number => e.tolerance[key] ?? e.tolerance.abs!;
+
+describe('golden: Hull BSM examples (test/fixtures/bsm-examples.json)', () => {
+  it('Example 15.6: S=42, K=40, r=0.10, σ=0.20, T=0.5 → call 4.76, put 0.81', () => {
+    const e = hullExample('hull-bsm-non-dividend');
+    expect(Math.abs(bsm(hullInput('CALL', e.inputs)).price.toNumber() - e.expected.call!)).toBeLessThanOrEqual(tolOf(e, 'call'));
+    expect(Math.abs(bsm(hullInput('PUT', e.inputs)).price.toNumber() - e.expected.put!)).toBeLessThanOrEqual(tolOf(e, 'put'));
+  });
+
+  it('Example 17.1: index call with dividend yield q = 3% → 51.83', () => {
+    const e = hullExample('hull-bsm-index-dividend-yield');
+    expect(Math.abs(bsm(hullInput('CALL', e.inputs)).price.toNumber() - e.expected.call!)).toBeLessThanOrEqual(tolOf(e, 'call'));
+  });
+
+  it('ch. 19 greeks of the 20-week call: delta, gamma, vega, theta (year and day), rho', () => {
+    const e = hullExample('hull-greeks-20-week-call');
+    const g = bsm(hullInput('CALL', e.inputs));
+    const got: Record<string, number> = {
+      call: g.price.toNumber(),
+      delta: g.delta.toNumber(),
+      gamma: g.gamma.toNumber(),
+      vega: g.vega.toNumber(),
+      thetaPerYear: g.thetaPerYear.toNumber(),
+      thetaPerDay: g.thetaPerDay.toNumber(),
+      rho: g.rho.toNumber(),
+    };
+    for (const [k, want] of Object.entries(e.expected)) {
+      if (Math.abs(got[k]! - want) > tolOf(e, k)) throw new Error(`${k}: expected ${want} ± ${tolOf(e, k)}, got ${got[k]}`);
+    }
+  });
+
+  it('r = q = 0 is undiscounted Black-76 on F = S, rho of a call ≥ 0 and of a put ≤ 0', () => {
+    const args = { spot: 100, strike: 110, vol: '0.6', timeYears: '0.25' };
+    for (const type of ['CALL', 'PUT'] as const) {
+      const a = bsm({ type, ...args });
+      const b = black76({ type, forward: 100, strike: 110, vol: '0.6', timeYears: '0.25' });
+      expect(a.price.eq(b.price) && a.delta.eq(b.delta) && a.gamma.eq(b.gamma) && a.vega.eq(b.vega) && a.thetaPerYear.eq(b.thetaPerYear)).toBe(true);
+      expect(type === 'CALL' ? a.rho.gt(0) : a.rho.lt(0)).toBe(true);
+    }
+  });
+});
+
 describe('black76 and spot model consistency', () => {
   it('Black-76 on F = S e^{(r-q)T} equals BSM on spot (price, and delta scaled by dF/dS)', () => {
     const S = new D(100), K = new D(95), r = new D('0.05'), q = new D('0.02'), T = new D('0.7'), vol = new D('0.3');
@@ -58,6 +110,17 @@ describe('black76 and spot model consistency', () => {
     expect(g.vega.minus(dV).abs().toNumber()).toBeLessThan(1e-12);
     expect(g.thetaPerYear.plus(dT).abs().toNumber()).toBeLessThan(1e-12);
     expect(g.thetaPerDay.times(365).minus(g.thetaPerYear).abs().toNumber()).toBeLessThan(1e-30);
+  });
+});
+
+describe('black76 rho: ∂V/∂r with F fixed = −T·V', () => {
+  it('matches a central finite difference in r', () => {
+    const base = { type: 'CALL' as const, forward: new D(105), strike: new D(100), vol: new D('0.36'), timeYears: new D('0.5'), rate: new D('0.07') };
+    const h = new D('1e-10');
+    const g = black76(base);
+    const fd = black76({ ...base, rate: base.rate.plus(h) }).price.minus(black76({ ...base, rate: base.rate.minus(h) }).price).div(h.times(2));
+    expect(g.rho.minus(fd).abs().toNumber()).toBeLessThan(1e-12);
+    expect(g.rho.plus(g.price.times(base.timeYears)).abs().toNumber()).toBeLessThan(1e-40);
   });
 });
 
@@ -153,6 +216,32 @@ describe('properties', () => {
         return hi.price.gte(lo.price.minus('1e-45')) && lo.vega.gte(0);
       }),
       { numRuns: 100 },
+    );
+  });
+
+  it('every greek (delta, gamma, vega, theta, rho) matches a central finite difference of the price', () => {
+    fc.assert(
+      fc.property(params, fc.constantFrom('CALL' as const, 'PUT' as const), ({ spot, moneyness, vol, timeYears, rate, dividendYield }, type) => {
+        const strike = spot.times(moneyness);
+        const base = { type, spot, strike, vol, timeYears, rate, dividendYield };
+        const g = bsm(base);
+        const p = (o: Partial<typeof base>) => bsm({ ...base, ...o }).price;
+        const h = new D('1e-12');
+        const central = (key: 'spot' | 'vol' | 'timeYears' | 'rate', x: InstanceType<typeof D>, step: InstanceType<typeof D>) =>
+          p({ [key]: x.plus(step) }).minus(p({ [key]: x.minus(step) })).div(step.times(2));
+        const hS = spot.times('1e-6');
+        const gammaFd = p({ spot: spot.plus(hS) }).minus(g.price.times(2)).plus(p({ spot: spot.minus(hS) })).div(hS.times(hS));
+        const close = (a: InstanceType<typeof D>, b: InstanceType<typeof D>, rel: string, floor: string) =>
+          a.minus(b).abs().lte(D.max(a.abs(), b.abs()).times(rel).plus(floor));
+        return (
+          close(g.delta, central('spot', spot, h.times(spot)), '1e-9', '1e-12') &&
+          close(g.gamma, gammaFd, '1e-6', '1e-9') &&
+          close(g.vega, central('vol', vol, h), '1e-9', '1e-9') &&
+          close(g.thetaPerYear, central('timeYears', timeYears, h).neg(), '1e-9', '1e-9') &&
+          close(g.rho, central('rate', rate, h), '1e-9', '1e-9')
+        );
+      }),
+      { numRuns: 60 },
     );
   });
 
