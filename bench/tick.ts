@@ -20,6 +20,7 @@ import { inWriteTransaction } from '../src/store/write-transaction';
 import { BENCH_ACCOUNTS, seedBenchAccounts } from './seed-bench';
 import { median, startBenchDatabase, timed } from './support';
 import { runCompiledInstead } from './compiled';
+import { runScreeningBenchmark } from './screening';
 
 runCompiledInstead(__filename);
 
@@ -34,6 +35,8 @@ const MARKET = 'BTC-PERP';
 const TICKS = 3;
 
 async function main(): Promise<void> {
+  // The screened engine on the engine bench's books (bench/screening.ts), then the tick over the bench set.
+  console.log(runScreeningBenchmark().line);
   const bench = await startBenchDatabase('bench_tick');
   const logger = pino({ level: 'warn' });
   try {
