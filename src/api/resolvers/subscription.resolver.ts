@@ -44,6 +44,9 @@ export const subscriptionResolvers: SubscriptionResolvers = {
       if (!isAccountId(accountId)) throw accountNotFound(accountId);
       const account = await ctx.loaders.account.load(accountId);
       if (!account || !canAccessAccount(ctx.principal, account)) throw accountNotFound(accountId);
+      // The access check's snapshot ends now: an idle subscription must not hold a pooled connection (each message
+      // opens its own, renewRequestState).
+      await ctx.snapshot.refresh();
       return hub.accountRisk(accountId) as AsyncIterable<any>;
     },
     // Each message evaluates the account on a fresh snapshot (every field of the message reads that one result).
