@@ -1,5 +1,6 @@
 /** Configuration from the environment, validated once at start (zod). */
 import path from 'node:path';
+import Decimal from 'decimal.js';
 import { z } from 'zod';
 
 const booleanFlag = z
@@ -34,6 +35,10 @@ const ConfigSchema = z.object({
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
   SWEEP_PARTITION: z.string().regex(/^\d+\/\d+$/, 'must look like i/n, for example 0/4').default('0/1'),
   SWEEP_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(2_000),
+  RISK_EVENT_RATIO_THRESHOLDS: z
+    .string()
+    .regex(/^\s*\d+(\.\d+)?\s*(,\s*\d+(\.\d+)?\s*)*$/, 'comma-separated non-negative decimals, for example 0.5,0.8,0.9')
+    .default('0.5,0.8,0.9'),
 });
 
 export interface Config {
@@ -74,6 +79,11 @@ export interface Config {
   readonly sweepIntervalMs: number;
   readonly sweepPartition: string;
   readonly sweepBatchSize: number;
+  /**
+   * Margin-ratio thresholds (MM / margin equity) whose crossing, either way, records a THRESHOLD_CROSSING risk event
+   * (RISK_EVENT_RATIO_THRESHOLDS, comma-separated; default 0.5,0.8,0.9), ascending, without duplicates.
+   */
+  readonly riskEventRatioThresholds: readonly Decimal[];
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -111,5 +121,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sweepIntervalMs: c.SWEEP_INTERVAL_MS,
     sweepPartition: c.SWEEP_PARTITION,
     sweepBatchSize: c.SWEEP_BATCH_SIZE,
+    riskEventRatioThresholds: parseThresholds(c.RISK_EVENT_RATIO_THRESHOLDS),
   };
+}
+
+/** "0.9, 0.5,0.8" → [0.5, 0.8, 0.9] (ascending, duplicates dropped). */
+function parseThresholds(list: string): readonly Decimal[] {
+  const unique = new Map(list.split(',').map((t) => new Decimal(t.trim())).map((d) => [d.toFixed(), d]));
+  return [...unique.values()].sort((a, b) => a.comparedTo(b));
 }

@@ -145,6 +145,7 @@ export async function startServer(args: {
           nowMs: args.now?.(),
           principal: res.locals.principal,
           whatIfMaxScenarios: config.whatIfMaxScenarios,
+          ratioThresholds: config.riskEventRatioThresholds,
           onApiKeyRevoked: (apiKeyId) => forgetApiKey(db, apiKeyId),
         });
         res.once('close', () => releaseRequest(ctx, res.writableFinished ? 'SENT' : 'ABORTED'));

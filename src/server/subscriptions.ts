@@ -121,6 +121,7 @@ export function startSubscriptionServer(args: {
           logger,
           principal,
           push: hub,
+          ratioThresholds: config.riskEventRatioThresholds,
           onApiKeyRevoked: (apiKeyId) => forgetApiKey(db, apiKeyId),
         });
         extra?.operations.set(_id, contextValue);
