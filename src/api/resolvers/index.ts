@@ -16,15 +16,17 @@ import { accountWhatIfFields, LiquidationOutcome, whatIfQueries, WhatIfResult } 
 import { historyAccountFields, historyQueries } from './history.resolver';
 import { Node, PageInfo, relayQueries } from './relay.resolver';
 import { subscriptionResolvers } from './subscription.resolver';
+import { RiskEvent, riskEventAccountFields, riskEventQueries } from './risk-event.resolver';
 
 export const resolvers: Resolvers = {
   Decimal: DecimalScalar,
   DateTime: DateTimeScalar,
-  Query: { ...accountQueries, ...marketQueries, ...monitoringQueries, ...whatIfQueries, ...relayQueries, ...historyQueries, ...venueQueries },
+  Query: { ...accountQueries, ...marketQueries, ...monitoringQueries, ...whatIfQueries, ...relayQueries, ...historyQueries, ...venueQueries, ...riskEventQueries },
   Mutation: { ...accountMutations, ...marketMutations, ...apiKeyMutations, ...venueMutations, ...oracleMutations, ...settlementMutations },
   Subscription: subscriptionResolvers,
   LedgerEntry,
-  Account: { ...Account, ...accountWhatIfFields, ...historyAccountFields },
+  Account: { ...Account, ...accountWhatIfFields, ...historyAccountFields, ...riskEventAccountFields },
+  RiskEvent,
   Node,
   PageInfo,
   Balance,
