@@ -5,6 +5,7 @@
  */
 import Decimal from 'decimal.js';
 import { rowFromError, upsertAccountRisk, type AccountRiskRow, type EvaluationStamp } from '../../src/monitoring/account-risk.repository';
+import { riskEventsRecorded } from '../../src/monitoring/metrics';
 import type { AccountStatus } from '../../src/risk';
 import { createLogger } from '../../src/server/logger';
 import { CHANNELS, startNotificationBus, type NotificationBus } from '../../src/store/notification-bus';
@@ -119,6 +120,8 @@ describe('risk events', () => {
       return rows;
     };
     const start = (await crossings()).length;
+    const counted = async () => (await riskEventsRecorded.get()).values.find((v) => v.labels.kind === 'THRESHOLD_CROSSING')?.value ?? 0;
+    const countedBefore = await counted();
     // 0.3 → 0.85: crosses 0.5 and 0.8 upward (0.9 not reached); no status change.
     const up = await upsertAccountRisk(t.db.pool, [statusRow('HEALTHY', '0.85')], THRESHOLDS);
     expect(up).toHaveLength(2);
@@ -136,6 +139,8 @@ describe('risk events', () => {
       { threshold: '0.8', direction: 'DOWN', before: '0.9', after: '0.45', to_status: 'HEALTHY' },
       { threshold: '0.9', direction: 'DOWN', before: '0.9', after: '0.45', to_status: 'HEALTHY' },
     ]);
+    // The metric counts what was recorded, by kind.
+    expect((await counted()) - countedBefore).toBe(6);
   });
 
   it('records each crossing exactly once when evaluators race, in the statement that records the status change', async () => {
