@@ -8,7 +8,7 @@ import Decimal from 'decimal.js';
 import { rowFromError, upsertAccountRisk, type AccountRiskRow } from '../../src/monitoring/account-risk.repository';
 import type { AccountStatus } from '../../src/risk';
 import { startApi, type ApiHarness } from '../helpers/api-server';
-import { newKey, ok } from '../helpers/writes';
+import { newKey, ok, setPrices } from '../helpers/writes';
 
 let api: ApiHarness;
 let a1: string;
@@ -29,7 +29,11 @@ const LIST = `query($filter: RiskEventListFilter, $first: Int, $after: String, $
   riskEvents(filter: $filter, first: $first, after: $after, last: $last, before: $before) { ${FIELDS} } }`;
 
 beforeAll(async () => {
-  api = await startApi({ kind: 'SEEDED', config: { rateLimitPoints: 100_000 } });
+  api = await startApi({
+    kind: 'SEEDED',
+    // A venue threshold no direct write below reaches (they pass their own): only the write path's refresh uses it.
+    config: { rateLimitPoints: 100_000, riskEventRatioThresholds: [new Decimal('0.001')] },
+  });
   const create = async (who: 'broker' | 'otherBroker') => (await ok(api, who, 'createAccount', { externalRef: newKey('ev') })).account.id as string;
   [a1, a2, b1] = [await create('broker'), await create('broker'), await create('otherBroker')];
   await api.database.db.pool.query(`DELETE FROM risk_event`);
@@ -130,5 +134,19 @@ describe('risk-event connections', () => {
     expect(empty.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'filter.until' });
     const mixed = await api.gql(LIST, { first: 2, last: 2 });
     expect(mixed.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+  });
+
+  it("a write's refresh records crossings of the venue's configured thresholds (config RISK_EVENT_RATIO_THRESHOLDS)", async () => {
+    await setPrices(api, { 'BTC-PERP': '60000' }, { BTC: '60000' });
+    const id = (await ok(api, 'broker', 'createAccount', { externalRef: newKey('ev') })).account.id as string;
+    await ok(api, 'broker', 'deposit', { accountId: id, asset: 'USDC', amount: '10000' });
+    await ok(api, 'broker', 'applyFill', { accountId: id, market: 'BTC-PERP', size: '0.1', price: '60000' });
+    const res = await api.gql(`query($id: ID!) { account(id: $id) { risk { marginRatio } riskEvents(kinds: [THRESHOLD_CROSSING]) { ${FIELDS} } } }`, { id });
+    expect(res.errors).toBeUndefined();
+    const ratio = new Decimal(res.data!.account.risk.marginRatio);
+    expect(ratio.gte('0.001') && ratio.lt('0.5')).toBe(true);
+    const crossings = res.data!.account.riskEvents.edges.map((e: any) => e.node);
+    expect(crossings.map((e: any) => [e.threshold, e.direction, e.ratioBefore])).toEqual([['0.001', 'UP', '0']]);
+    expect(new Decimal(crossings[0].ratioAfter).eq(ratio)).toBe(true);
   });
 });
