@@ -21,7 +21,7 @@ export const allowedFindings = [
     at: 'AccountAtRiskEdge',
     reason: 'AccountAtRisk is a row of the precomputed evaluation table, not a refetchable object; its `account` is the node.',
   },
-  ...['LedgerEntryEdge', 'AuditEventEdge', 'PriceObservationEdge', 'WebhookDeliveryEdge'].map((at) => ({
+  ...['LedgerEntryEdge', 'AuditEventEdge', 'PriceObservationEdge', 'WebhookDeliveryEdge', 'RiskEventEdge'].map((at) => ({
     rule: '@graphql-eslint/relay-edge-types',
     message: "Edge type's field `node` must implement `Node` interface",
     at,

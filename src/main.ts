@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   let sweeper: Sweeper | null = null;
   if (config.sweepEnabled) {
     const partition = parsePartition(config.sweepPartition);
-    sweeper = startSweeper({ db: store.db, logger, intervalMs: config.sweepIntervalMs, partition, batchSize: config.sweepBatchSize });
+    sweeper = startSweeper({ db: store.db, logger, intervalMs: config.sweepIntervalMs, partition, batchSize: config.sweepBatchSize, ratioThresholds: config.riskEventRatioThresholds });
     logger.info({ intervalMs: config.sweepIntervalMs, partition: config.sweepPartition }, 'account risk sweep scheduled');
   }
   // Tick engine: this replica's accounts exposed to each committed market-data change, re-evaluated at once.

@@ -1,4 +1,5 @@
 /** What every resolver receives: the request's snapshot, loaders, evaluation time and identity. */
+import type Decimal from 'decimal.js';
 import type { Logger } from 'pino';
 import type { Database } from '../store/database';
 import { ReadSnapshot } from '../store/read-snapshot';
@@ -30,6 +31,8 @@ export interface GraphQLContext {
   readonly principal: Principal;
   /** Most scenarios one `whatIf` request may evaluate (config WHATIF_MAX_SCENARIOS; default 20). */
   readonly whatIfMaxScenarios?: number;
+  /** Margin-ratio thresholds whose crossing records a risk event (config RISK_EVENT_RATIO_THRESHOLDS); default when absent. */
+  readonly ratioThresholds?: readonly Decimal[];
   /**
    * Run by `releaseRequest` once the response has been sent: the GraphQL layer lets go of the request there (see
    * `detachRequestContext` in src/server/graphql.ts).
@@ -53,6 +56,7 @@ export function createContext(args: {
   nowMs?: number;
   principal: Principal;
   whatIfMaxScenarios?: number;
+  ratioThresholds?: readonly Decimal[];
   onApiKeyRevoked?: (apiKeyId: string) => void;
   push?: PushHub;
   webhookPolicy?: TargetPolicy;
@@ -72,6 +76,7 @@ export function createContext(args: {
     logger: args.logger,
     principal: args.principal,
     whatIfMaxScenarios: args.whatIfMaxScenarios,
+    ratioThresholds: args.ratioThresholds,
     afterResponse: [],
     onApiKeyRevoked: args.onApiKeyRevoked ?? (() => undefined),
     push: args.push,

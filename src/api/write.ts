@@ -209,7 +209,7 @@ export async function runWrite<R extends object>(ctx: GraphQLContext, spec: Writ
 async function refreshMonitoringRows(ctx: GraphQLContext, accountIds: ReadonlySet<string>): Promise<void> {
   if (accountIds.size === 0) return;
   try {
-    await refreshAccountRisk(ctx.db.pool, [...accountIds], ctx.nowMs);
+    await refreshAccountRisk(ctx.db.pool, [...accountIds], ctx.nowMs, ctx.ratioThresholds);
   } catch (error) {
     ctx.logger.warn({ err: error }, 'account risk refresh after write failed; the next sweep will catch up');
   }

@@ -9,6 +9,7 @@ import { reportedAccountFigures } from '../risk/precision';
 import type { Queryable } from '../store/queryable';
 import { keysetSql, type KeysetPage } from '../store/keyset';
 import { CHANNELS } from '../store/notification-bus';
+import { riskEventsRecorded } from './metrics';
 
 /** Ordering key of an account whose margin equity is ≤ 0 while it has a requirement (or negative equity). */
 export const RATIO_KEY_UNBOUNDED = new Decimal('1e18');
@@ -105,6 +106,12 @@ export function rowFromError(accountId: string, errorCode: string, stamp: Evalua
 
 const text = (d: Decimal | null): string | null => (d === null ? null : d.toFixed());
 
+/**
+ * Margin-ratio thresholds (ratio = MM / margin equity, a plain number; 1 = liquidatable) whose crossing records a
+ * THRESHOLD_CROSSING event when the venue configures none (config RISK_EVENT_RATIO_THRESHOLDS).
+ */
+export const DEFAULT_RATIO_THRESHOLDS: readonly Decimal[] = ['0.5', '0.8', '0.9'].map((t) => new Decimal(t));
+
 /** Ids per notification: 100 UUIDs in JSON stay well under the NOTIFY payload limit (MAX_PAYLOAD_BYTES). */
 export const IDS_PER_NOTIFICATION = 100;
 
@@ -118,13 +125,20 @@ export const IDS_PER_NOTIFICATION = 100;
  * failed evaluations are skipped), and a row whose status differs from its prior one records a STATUS_CHANGE event
  * (an account's first evaluation only when it is not HEALTHY). Two evaluators of one account (replicas, a sweep and
  * a write refresh) serialise on that lock: the second sees the first's status as prior, so a real transition is
- * recorded exactly once. The statement notifies `CHANNELS.accountRisk` (the written rows' account ids) and
+ * recorded exactly once. In the same statement, a row whose ratio key crossed one of `ratioThresholds` between its
+ * prior evaluation and this one (UP: prior < t ≤ new; DOWN: new < t ≤ prior) records one THRESHOLD_CROSSING event
+ * per threshold crossed, with the threshold, the direction and both ratio keys — exactly once by the same lock. The
+ * statement notifies `CHANNELS.accountRisk` (the written rows' account ids) and
  * `CHANNELS.riskEvents` (the new events' ids), delivered when the surrounding transaction commits. Returns the ids
  * of the events recorded.
  */
-export async function upsertAccountRisk(q: Queryable, rows: readonly AccountRiskRow[]): Promise<string[]> {
+export async function upsertAccountRisk(
+  q: Queryable,
+  rows: readonly AccountRiskRow[],
+  ratioThresholds: readonly Decimal[] = DEFAULT_RATIO_THRESHOLDS,
+): Promise<string[]> {
   if (rows.length === 0) return [];
-  const { rows: result } = await q.query<{ event_ids: string[] | null }>(
+  const { rows: result } = await q.query<{ event_ids: string[] | null; by_kind: Record<string, string> | null }>(
     `WITH upserted AS (
      INSERT INTO account_risk AS r (account_id, status, margin_ratio, ratio_key, equity, initial_margin_equity, margin_equity,
         initial_margin, maintenance_margin, free_collateral, total_notional, prices_as_of, evaluated_at, error_code,
@@ -144,17 +158,31 @@ export async function upsertAccountRisk(q: Queryable, rows: readonly AccountRisk
         prior_ratio_key = CASE WHEN r.status IS NULL THEN r.prior_ratio_key ELSE r.ratio_key END
      WHERE (r.account_version, r.market_data_version, r.evaluated_at)
         <= (EXCLUDED.account_version, EXCLUDED.market_data_version, EXCLUDED.evaluated_at)
-     RETURNING r.account_id, r.status, r.prior_status, r.margin_ratio, r.ratio_key, r.account_version, r.market_data_version
-   ), events AS (
-     INSERT INTO risk_event (account_id, broker_id, kind, from_status, to_status, margin_ratio, ratio_key, account_version,
-        market_data_version, parameter_version)
-     SELECT u.account_id, a.broker_id, 'STATUS_CHANGE', u.prior_status, u.status, u.margin_ratio, u.ratio_key,
-        u.account_version, u.market_data_version, (SELECT max(id) FROM risk_parameter_version)
-     FROM upserted u JOIN account a ON a.id = u.account_id
+     RETURNING r.account_id, r.status, r.prior_status, r.margin_ratio, r.ratio_key, r.prior_ratio_key, r.account_version,
+        r.market_data_version
+   ), status_changes AS (
+     SELECT u.*, 'STATUS_CHANGE'::"RiskEventKind" AS kind, NULL::numeric AS threshold, NULL::"RiskEventDirection" AS direction
+     FROM upserted u
      WHERE u.status IS NOT NULL AND u.prior_status IS DISTINCT FROM u.status
         AND NOT (u.prior_status IS NULL AND u.status = 'HEALTHY')
-     ORDER BY u.account_id
-     RETURNING id
+   ), crossings AS (
+     -- UP: prior < t ≤ new; DOWN: new < t ≤ prior (ratio keys; a row with a prior evaluation only).
+     SELECT u.*, 'THRESHOLD_CROSSING'::"RiskEventKind" AS kind, t.threshold,
+        (CASE WHEN u.ratio_key >= t.threshold THEN 'UP' ELSE 'DOWN' END)::"RiskEventDirection" AS direction
+     FROM upserted u CROSS JOIN unnest($17::numeric[]) AS t(threshold)
+     WHERE u.status IS NOT NULL AND u.prior_ratio_key IS NOT NULL
+        AND ((u.prior_ratio_key < t.threshold AND u.ratio_key >= t.threshold)
+          OR (u.ratio_key < t.threshold AND u.prior_ratio_key >= t.threshold))
+   ), events AS (
+     INSERT INTO risk_event (account_id, broker_id, kind, from_status, to_status, margin_ratio, ratio_key, prior_ratio_key,
+        threshold, direction, account_version, market_data_version, parameter_version)
+     SELECT e.account_id, a.broker_id, e.kind, e.prior_status, e.status, e.margin_ratio, e.ratio_key, e.prior_ratio_key,
+        e.threshold, e.direction, e.account_version, e.market_data_version, (SELECT max(id) FROM risk_parameter_version)
+     FROM (SELECT * FROM status_changes UNION ALL SELECT * FROM crossings) e JOIN account a ON a.id = e.account_id
+     ORDER BY e.account_id, e.kind, e.threshold
+     RETURNING id, kind
+   ), counted AS (
+     SELECT kind, count(*) AS n FROM events GROUP BY kind
    ), risk_notes AS (
      SELECT pg_notify('${CHANNELS.riskEvents}', json_build_object('ids', array_agg(id))::text)
      FROM (SELECT id, (row_number() OVER ()) / ${IDS_PER_NOTIFICATION} AS chunk FROM events) e GROUP BY chunk
@@ -163,6 +191,7 @@ export async function upsertAccountRisk(q: Queryable, rows: readonly AccountRisk
      FROM (SELECT account_id, (row_number() OVER ()) / ${IDS_PER_NOTIFICATION} AS chunk FROM upserted) u GROUP BY chunk
    )
    SELECT (SELECT array_agg(id::text) FROM events) AS event_ids,
+          (SELECT json_object_agg(kind, n) FROM counted) AS by_kind,
           (SELECT count(*) FROM risk_notes) + (SELECT count(*) FROM row_notes) AS notes`,
     [
       rows.map((r) => r.accountId),
@@ -181,8 +210,10 @@ export async function upsertAccountRisk(q: Queryable, rows: readonly AccountRisk
       rows.map((r) => r.errorCode),
       rows.map((r) => r.accountVersion),
       rows.map((r) => r.marketDataVersion),
+      ratioThresholds.map((t) => t.toFixed()),
     ],
   );
+  for (const [kind, n] of Object.entries(result[0]?.by_kind ?? {})) riskEventsRecorded.inc({ kind }, Number(n));
   return result[0]?.event_ids ?? [];
 }
 

@@ -208,6 +208,13 @@ export const subscriptionsActive = new Gauge({
   registers: [registry],
 });
 
+export const riskEventsRecorded = new Counter({
+  name: 'risk_events_recorded_total',
+  help: 'Risk events recorded by this process (status changes and threshold crossings written by its account_risk upserts), by kind.',
+  labelNames: ['kind'],
+  registers: [registry],
+});
+
 export const webhookDeliveries = new Counter({
   name: 'webhook_deliveries_total',
   help: 'Webhook delivery attempts of this process, by outcome (DELIVERED, FAILED: will retry, GAVE_UP: last attempt failed).',

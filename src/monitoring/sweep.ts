@@ -10,6 +10,7 @@
  * one sweep's duration; each row carries its own `evaluated_at`, and a write through the API re-evaluates its account
  * at once (`refreshAccountRisk`).
  */
+import type Decimal from 'decimal.js';
 import type { Logger } from 'pino';
 import { evaluateAccount, RiskEngineError, type AccountStatus } from '../risk';
 import { accountsNeedingExact, buildScreenTable, screenSnapshots, type ScreenBatchResult } from '../risk/screen';
@@ -281,6 +282,8 @@ export interface SweepOptions {
   readonly partition?: Partition;
   readonly batchSize?: number;
   readonly nowMs?: number;
+  /** Margin-ratio thresholds whose crossing records a risk event (default DEFAULT_RATIO_THRESHOLDS). */
+  readonly ratioThresholds?: readonly Decimal[];
   /** Checked between batches: stop early (shutdown). */
   readonly shouldStop?: () => boolean;
 }
@@ -310,7 +313,7 @@ export async function sweepAccountRisk(db: Database, options: SweepOptions = {})
       const rows = await evaluateForTable(batch.accounts, batch.readAtMs, batch.marketDataVersion);
       // One write in flight at a time, overlapping the next batch's evaluation.
       await writing;
-      writing = upsertAccountRisk(db.pool, rows);
+      writing = upsertAccountRisk(db.pool, rows, options.ratioThresholds);
       accounts += rows.length;
       for (const r of rows) if (r.errorCode !== null) errors += 1;
       batches += 1;
@@ -335,12 +338,17 @@ export async function sweepAccountRisk(db: Database, options: SweepOptions = {})
  * account and market-data versions of the read (one statement), so they replace every evaluation read before the
  * write committed, and no evaluation older than them replaces them.
  */
-export async function refreshAccountRisk(q: Queryable, accountIds: readonly string[], nowMs: number): Promise<AccountRiskRow[]> {
+export async function refreshAccountRisk(
+  q: Queryable,
+  accountIds: readonly string[],
+  nowMs: number,
+  ratioThresholds?: readonly Decimal[],
+): Promise<AccountRiskRow[]> {
   const ids = [...new Set(accountIds)];
   if (ids.length === 0) return [];
   const { loaded, rows: read } = await loadAccountSnapshotsWithRows(q, ids, nowMs);
   const rows = await evaluateForTable([...loaded.values()], nowMs, read.marketVersion);
-  await upsertAccountRisk(q, rows);
+  await upsertAccountRisk(q, rows, ratioThresholds);
   return rows;
 }
 
@@ -358,6 +366,8 @@ export function startSweeper(args: {
   intervalMs: number;
   partition: Partition;
   batchSize?: number;
+  /** Margin-ratio thresholds whose crossing records a risk event (default DEFAULT_RATIO_THRESHOLDS). */
+  ratioThresholds?: readonly Decimal[];
 }): Sweeper {
   const { db, logger, intervalMs, partition } = args;
   let stopped = false;
@@ -367,7 +377,7 @@ export function startSweeper(args: {
   const run = (): Promise<SweepResult | null> => {
     if (running) return running;
     const started = Date.now();
-    running = sweepAccountRisk(db, { partition, batchSize: args.batchSize, shouldStop: () => stopped })
+    running = sweepAccountRisk(db, { partition, batchSize: args.batchSize, ratioThresholds: args.ratioThresholds, shouldStop: () => stopped })
       .then((result) => {
         logger.info({ sweep: { ...result, partition: `${partition.index}/${partition.count}` } }, 'account risk sweep');
         return result;

@@ -86,7 +86,7 @@ export const WEBHOOK_DEFAULTS = {
 /** A claim's lease beyond the attempt's timeout (ms): time to record the outcome before another worker may retry. */
 const LEASE_MARGIN_MS = 10_000;
 /** Event type names in the payload, by risk event kind. */
-const EVENT_TYPES: Readonly<Record<string, string>> = { STATUS_CHANGE: 'risk_event.status_change' };
+const EVENT_TYPES: Readonly<Record<string, string>> = { STATUS_CHANGE: 'risk_event.status_change', THRESHOLD_CROSSING: 'risk_event.threshold_crossing' };
 export const SIGNATURE_HEADER = 'x-margin-signature';
 export const DELIVERY_ID_HEADER = 'x-margin-delivery-id';
 
@@ -148,6 +148,7 @@ export function deliveryBody(claimed: ClaimedDelivery): string {
       marketDataVersion: e.marketDataVersion,
       parameterVersion: e.parameterVersion,
       createdAt: e.createdAt.toISOString(),
+      ...(e.kind === 'THRESHOLD_CROSSING' ? { threshold: e.threshold, direction: e.direction, ratioBefore: e.ratioBefore } : {}),
     },
   });
 }

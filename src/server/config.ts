@@ -1,5 +1,6 @@
 /** Configuration from the environment, validated once at start (zod). */
 import path from 'node:path';
+import Decimal from 'decimal.js';
 import { z } from 'zod';
 import { WEBHOOK_DEFAULTS } from '../monitoring/webhook-delivery';
 
@@ -44,6 +45,10 @@ const ConfigSchema = z.object({
   WEBHOOK_BACKOFF_CAP_MS: z.coerce.number().int().min(1).default(WEBHOOK_DEFAULTS.backoffCapMs),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(WEBHOOK_DEFAULTS.maxAttempts),
   WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(WEBHOOK_DEFAULTS.pollIntervalMs),
+  RISK_EVENT_RATIO_THRESHOLDS: z
+    .string()
+    .regex(/^\s*\d+(\.\d+)?\s*(,\s*\d+(\.\d+)?\s*)*$/, 'comma-separated non-negative decimals, for example 0.5,0.8,0.9')
+    .default('0.5,0.8,0.9'),
 });
 
 export interface Config {
@@ -99,6 +104,11 @@ export interface Config {
   readonly webhookBackoffCapMs: number;
   readonly webhookMaxAttempts: number;
   readonly webhookPollIntervalMs: number;
+  /**
+   * Margin-ratio thresholds (MM / margin equity) whose crossing, either way, records a THRESHOLD_CROSSING risk event
+   * (RISK_EVENT_RATIO_THRESHOLDS, comma-separated; default 0.5,0.8,0.9), ascending, without duplicates.
+   */
+  readonly riskEventRatioThresholds: readonly Decimal[];
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -148,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookBackoffCapMs: c.WEBHOOK_BACKOFF_CAP_MS,
     webhookMaxAttempts: c.WEBHOOK_MAX_ATTEMPTS,
     webhookPollIntervalMs: c.WEBHOOK_POLL_INTERVAL_MS,
+    riskEventRatioThresholds: parseThresholds(c.RISK_EVENT_RATIO_THRESHOLDS),
   };
 }
 
@@ -161,4 +172,10 @@ export function webhookSettings(config: Config) {
     maxAttempts: config.webhookMaxAttempts,
     pollIntervalMs: config.webhookPollIntervalMs,
   } as const;
+}
+
+/** "0.9, 0.5,0.8" → [0.5, 0.8, 0.9] (ascending, duplicates dropped). */
+function parseThresholds(list: string): readonly Decimal[] {
+  const unique = new Map(list.split(',').map((t) => new Decimal(t.trim())).map((d) => [d.toFixed(), d]));
+  return [...unique.values()].sort((a, b) => a.comparedTo(b));
 }

@@ -146,6 +146,7 @@ export async function startServer(args: {
           nowMs: args.now?.(),
           principal: res.locals.principal,
           whatIfMaxScenarios: config.whatIfMaxScenarios,
+          ratioThresholds: config.riskEventRatioThresholds,
           onApiKeyRevoked: (apiKeyId) => forgetApiKey(db, apiKeyId),
           webhookPolicy: { allowHttpLoopback: config.webhookAllowHttpLoopback },
         });

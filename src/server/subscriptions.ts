@@ -49,6 +49,8 @@ export interface SubscriptionServer {
 interface Extra {
   principal?: Principal;
   key?: string;
+  /** The context of each open subscription of the connection, by subscription id (its snapshot ends on complete). */
+  operations: Map<string, GraphQLContext>;
 }
 
 export function startSubscriptionServer(args: {
@@ -77,7 +79,7 @@ export function startSubscriptionServer(args: {
         if (!key) return refuse(ctx.extra.socket, 'an API key is required (connectionParams x-api-key or authorization: Bearer)');
         const principal = await principalOfKey(db, key);
         if (!principal) return refuse(ctx.extra.socket, 'invalid or revoked API key');
-        contexts.set(ctx.extra, { principal, key });
+        contexts.set(ctx.extra, { principal, key, operations: new Map() });
         return true;
       },
       onSubscribe: async (ctx, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
@@ -119,8 +121,10 @@ export function startSubscriptionServer(args: {
           logger,
           principal,
           push: hub,
+          ratioThresholds: config.riskEventRatioThresholds,
           onApiKeyRevoked: (apiKeyId) => forgetApiKey(db, apiKeyId),
         });
+        extra?.operations.set(_id, contextValue);
         return { schema, document, variableValues: variables, operationName, contextValue };
       },
       onNext: (_ctx, _id, _payload, execArgs, result) => {
@@ -130,7 +134,14 @@ export function startSubscriptionServer(args: {
         return errors ? { ...result, errors } : undefined;
       },
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => format(e.toJSON(), e)) as never,
-      onComplete: (_ctx, _id) => undefined,
+      // Completed by the client, by the server, or by the socket closing (graphql-ws completes every open
+      // subscription then): the subscription's snapshot ends, so no pooled connection outlives its subscriber.
+      onComplete: (ctx, id) => {
+        const operations = contexts.get(ctx.extra)?.operations;
+        const context = operations?.get(id);
+        operations?.delete(id);
+        void context?.snapshot?.release();
+      },
     },
     wss,
   );

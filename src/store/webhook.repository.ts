@@ -10,7 +10,7 @@ import type { Queryable } from './queryable';
 
 export type WebhookStatus = 'ACTIVE' | 'DISABLED';
 export type WebhookDeliveryStatus = 'PENDING' | 'DELIVERED' | 'FAILED';
-export type WebhookEventKind = 'STATUS_CHANGE';
+export type WebhookEventKind = 'STATUS_CHANGE' | 'THRESHOLD_CROSSING';
 
 export interface WebhookEndpointRecord {
   readonly id: string;
@@ -190,6 +190,10 @@ export interface ClaimedDelivery {
     readonly marketDataVersion: string;
     readonly parameterVersion: string | null;
     readonly createdAt: Date;
+    /** THRESHOLD_CROSSING: the threshold crossed, UP or DOWN, and the ratio key before; null for status changes. */
+    readonly threshold: string | null;
+    readonly direction: string | null;
+    readonly ratioBefore: string | null;
   };
 }
 
@@ -214,6 +218,9 @@ export async function claimDueDeliveries(q: Queryable, limit: number, leaseMs: n
       market_data_version: string;
       parameter_version: string | null;
       event_created_at: Date;
+      threshold: string | null;
+      direction: string | null;
+      ratio_before: string | null;
     }
   >(
     `WITH due AS (
@@ -232,7 +239,8 @@ export async function claimDueDeliveries(q: Queryable, limit: number, leaseMs: n
      )
      SELECT ${DELIVERY_COLUMNS}, e.url, e.secret, r.account_id, r.broker_id, r.kind::text AS kind, r.from_status::text AS from_status,
             r.to_status::text AS to_status, trim_scale(r.margin_ratio)::text AS margin_ratio, r.account_version,
-            r.market_data_version::text AS market_data_version, r.parameter_version::text AS parameter_version, r.created_at AS event_created_at
+            r.market_data_version::text AS market_data_version, r.parameter_version::text AS parameter_version, r.created_at AS event_created_at,
+            trim_scale(r.threshold)::text AS threshold, r.direction::text AS direction, trim_scale(r.prior_ratio_key)::text AS ratio_before
        FROM claimed d JOIN webhook_endpoint e ON e.id = d.endpoint_id JOIN risk_event r ON r.id = d.event_id
       ORDER BY d.next_attempt_at, d.seq`,
     [limit, leaseMs],
@@ -253,6 +261,9 @@ export async function claimDueDeliveries(q: Queryable, limit: number, leaseMs: n
       marketDataVersion: r.market_data_version,
       parameterVersion: r.parameter_version,
       createdAt: r.event_created_at,
+      threshold: r.threshold,
+      direction: r.direction,
+      ratioBefore: r.ratio_before,
     },
   }));
 }

@@ -53,10 +53,11 @@ async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Prom
   }
 }
 
-async function registerAt(path: string, brokerId: string, answers: number[]): Promise<string> {
+/** An endpoint for status changes (the tests count one event per move); `kinds` to hear others. */
+async function registerAt(path: string, brokerId: string, answers: number[], kinds: string[] = ['STATUS_CHANGE']): Promise<string> {
   behaviour.set(path, answers);
   const res = await api.gqlAs('admin', REGISTER, {
-    input: { idempotencyKey: newKey('wh'), brokerId, url: `${receiverUrl}${path}`, description: `receiver ${path}` },
+    input: { idempotencyKey: newKey('wh'), brokerId, url: `${receiverUrl}${path}`, description: `receiver ${path}`, eventKinds: kinds },
   });
   const payload = res.data!.registerWebhook;
   if (payload.userErrors.length) throw new Error(JSON.stringify(payload.userErrors));
@@ -74,7 +75,10 @@ async function disable(id: string): Promise<void> {
 async function moveTo(price: string): Promise<string> {
   await setPrices(api, { 'BTC-PERP': price }, { BTC: price });
   await refreshAccountRisk(api.database.db.pool, [accountId], Date.now());
-  const { rows } = await api.database.db.pool.query<{ id: string }>(`SELECT id FROM risk_event WHERE account_id = $1 ORDER BY seq DESC LIMIT 1`, [accountId]);
+  const { rows } = await api.database.db.pool.query<{ id: string }>(
+    `SELECT id FROM risk_event WHERE account_id = $1 AND kind = 'STATUS_CHANGE' ORDER BY seq DESC LIMIT 1`,
+    [accountId],
+  );
   return rows[0]!.id;
 }
 
@@ -123,6 +127,7 @@ describe('webhook deliveries', () => {
   it("a price update that makes an account LIQUIDATABLE: exactly one signed delivery to the broker's endpoint, none to another broker's", async () => {
     await registerAt('/a', api.brokers.a, [204]);
     await registerAt('/b', api.brokers.b, [204]);
+    await registerAt('/crossings', api.brokers.a, [204], ['THRESHOLD_CROSSING']);
     const eventId = await moveTo('50300');
     await until(() => at('/a', eventId).length >= 1);
     await new Promise((resolve) => setTimeout(resolve, 600)); // anything more would have arrived by now
@@ -140,6 +145,11 @@ describe('webhook deliveries', () => {
       data: { id: eventId, accountId, brokerId: api.brokers.a, kind: 'STATUS_CHANGE', to: 'LIQUIDATABLE' },
     });
     expect(new Date(body.createdAt).toISOString()).toBe(body.createdAt);
+    // The same move crossed margin-ratio thresholds: an endpoint filtered to crossings hears those, with their fields.
+    await until(() => at('/crossings').length >= 1);
+    const crossing = JSON.parse(at('/crossings')[0]!.body);
+    expect(crossing).toMatchObject({ type: 'risk_event.threshold_crossing', data: { kind: 'THRESHOLD_CROSSING', accountId, direction: 'UP' } });
+    expect(crossing.data.threshold).toMatch(/^0\.\d+$/);
     const deliveries = (await log()).get('/a')!.filter((d) => d.event.id === eventId);
     expect(deliveries).toEqual([
       expect.objectContaining({ id: request.headers['x-margin-delivery-id'], status: 'DELIVERED', attempts: 1, lastStatusCode: 204, lastError: null }),
@@ -147,7 +157,7 @@ describe('webhook deliveries', () => {
     // The other broker's endpoint got no delivery row at all, and broker A reads its own log only.
     expect((await log()).get('/b')).toEqual([]);
     const own = await api.gqlAs('broker', LOG, {});
-    expect(own.data!.webhooks.map((w: any) => new URL(w.url).pathname)).toEqual(['/a']);
+    expect(own.data!.webhooks.map((w: any) => new URL(w.url).pathname).sort()).toEqual(['/a', '/crossings']);
   });
 
   it('retries a failing receiver with backoff (delivered on the 3rd attempt); one always failing ends FAILED after the maximum', async () => {

@@ -70,6 +70,7 @@ async function until(check: () => boolean, ms = 5_000): Promise<void> {
 }
 
 const EVENTS = `subscription($filter: RiskEventFilter) { riskEvents(filter: $filter) { id accountId brokerId kind from to marginRatio accountVersion marketDataVersion createdAt } }`;
+const CROSSINGS = `subscription($filter: RiskEventFilter) { riskEvents(filter: $filter) { id accountId kind threshold direction ratioBefore ratioAfter } }`;
 const ACCOUNT_RISK = `subscription($id: ID!) { accountRisk(accountId: $id) { status equity marginRatio } }`;
 
 beforeAll(async () => {
@@ -85,16 +86,21 @@ afterAll(async () => {
   await api?.stop();
 });
 
-async function eventCount(): Promise<number> {
-  const { rows } = await api.database.db.pool.query<{ n: string }>(`SELECT count(*)::text AS n FROM risk_event WHERE account_id = $1`, [accountId]);
+async function eventCount(kind = 'STATUS_CHANGE'): Promise<number> {
+  const { rows } = await api.database.db.pool.query<{ n: string }>(
+    `SELECT count(*)::text AS n FROM risk_event WHERE account_id = $1 AND kind = $2::"RiskEventKind"`,
+    [accountId, kind],
+  );
   return Number(rows[0]!.n);
 }
 
 describe('subscriptions over graphql-ws', () => {
   it('a price update that makes an account LIQUIDATABLE: one event, one message to each entitled subscriber, none to another broker', async () => {
     const before = await eventCount();
-    const own = subscribe(as('broker'), EVENTS);
-    const monitor = subscribe(as('monitor'), EVENTS, { filter: { statuses: ['LIQUIDATABLE', 'BANKRUPT'] } });
+    const crossingsBefore = await eventCount('THRESHOLD_CROSSING');
+    const own = subscribe(as('broker'), EVENTS, { filter: { kinds: ['STATUS_CHANGE'] } });
+    const crossings = subscribe(as('monitor'), CROSSINGS, { filter: { kinds: ['THRESHOLD_CROSSING'], minMarginRatio: '0.5' } });
+    const monitor = subscribe(as('monitor'), EVENTS, { filter: { statuses: ['LIQUIDATABLE', 'BANKRUPT'], kinds: ['STATUS_CHANGE'] } });
     const other = subscribe(as('otherBroker'), EVENTS);
     const otherNamingA = subscribe(as('otherBroker'), EVENTS, { filter: { brokerId: api.brokers.a } });
     const figures = subscribe(as('broker'), ACCOUNT_RISK, { id: accountId });
@@ -116,6 +122,16 @@ describe('subscriptions over graphql-ws', () => {
     expect(monitor.messages.map((m) => m.data.riskEvents.id)).toEqual([event.id]);
     expect(other.messages).toEqual([]);
     expect(otherNamingA.messages).toEqual([]);
+    // The move crossed the venue's default thresholds (0.5, 0.8, 0.9) upward: each crossing at or above 0.5 once.
+    const crossed = await eventCount('THRESHOLD_CROSSING');
+    expect(crossed).toBeGreaterThan(crossingsBefore);
+    const { rows: crossingRows } = await api.database.db.pool.query<{ id: string }>(
+      `SELECT id FROM risk_event WHERE account_id = $1 AND kind = 'THRESHOLD_CROSSING' AND ratio_key >= 0.5 ORDER BY seq DESC LIMIT $2`,
+      [accountId, crossed - crossingsBefore],
+    );
+    expect(crossings.messages.map((m) => m.data.riskEvents.id).sort()).toEqual(crossingRows.map((r) => r.id).sort());
+    for (const m of crossings.messages) expect(m.data.riskEvents).toMatchObject({ accountId, kind: 'THRESHOLD_CROSSING', direction: 'UP' });
+    crossings.unsubscribe();
     expect(figures.messages.length).toBeGreaterThanOrEqual(1);
     expect(figures.messages.at(-1).data.accountRisk.status).toBe('LIQUIDATABLE');
     for (const s of [own, monitor, other, otherNamingA, figures]) expect(s.errors).toEqual([]);
@@ -144,13 +160,16 @@ describe('subscriptions over graphql-ws', () => {
     expect(JSON.stringify(deep.errors)).toMatch(/GRAPHQL_VALIDATION_FAILED|QUERY_TOO_COMPLEX/);
   });
 
-  it.skip('removes every listener when subscribers leave (no leak)', async () => {
+  it('removes every listener when subscribers leave (no leak)', async () => {
     const count = async () => {
       const res = await fetch(`${api.baseUrl}/metrics`);
       const text = await res.text();
       return [...text.matchAll(/^graphql_subscriptions_active\{kind="(\w+)"\} (\d+)/gm)].reduce((n, m) => n + Number(m[2]), 0);
     };
+    const pool = api.database.db.pool;
+    const inUse = () => pool.totalCount - pool.idleCount;
     const base = await count();
+    const baseInUse = inUse();
     const client = as('monitor');
     const streams = Array.from({ length: 20 }, (_, i) => (i % 2 ? subscribe(client, EVENTS) : subscribe(client, ACCOUNT_RISK, { id: accountId })));
     const reaches = async (n: number) => {
@@ -159,6 +178,8 @@ describe('subscriptions over graphql-ws', () => {
       expect(await count()).toBe(n);
     };
     await reaches(base + 20);
+    // An idle subscription holds no pooled connection (each accountRisk subscribe reads the account to check access).
+    expect(inUse()).toBe(baseInUse);
     for (const s of streams) s.unsubscribe();
     await reaches(base);
     // A closed connection ends its subscriptions too.

@@ -32,15 +32,17 @@ import { historyAccountFields, historyQueries } from './history.resolver';
 import { Node, PageInfo, relayQueries } from './relay.resolver';
 import { subscriptionResolvers } from './subscription.resolver';
 import { Webhook, WebhookDelivery, webhookMutations, webhookQueries } from './webhook.mutation';
+import { RiskEvent, riskEventAccountFields, riskEventQueries } from './risk-event.resolver';
 
 export const resolvers: Resolvers = {
   Decimal: DecimalScalar,
   DateTime: DateTimeScalar,
-  Query: { ...accountQueries, ...marketQueries, ...monitoringQueries, ...whatIfQueries, ...relayQueries, ...historyQueries, ...venueQueries, ...webhookQueries },
+  Query: { ...accountQueries, ...marketQueries, ...monitoringQueries, ...whatIfQueries, ...relayQueries, ...historyQueries, ...venueQueries, ...webhookQueries, ...riskEventQueries },
   Mutation: { ...accountMutations, ...marketMutations, ...apiKeyMutations, ...venueMutations, ...oracleMutations, ...settlementMutations, ...webhookMutations },
   Subscription: subscriptionResolvers,
   LedgerEntry,
-  Account: { ...Account, ...accountWhatIfFields, ...historyAccountFields },
+  Account: { ...Account, ...accountWhatIfFields, ...historyAccountFields, ...riskEventAccountFields },
+  RiskEvent,
   Node,
   PageInfo,
   Balance,

@@ -26,12 +26,14 @@ export const subscriptionResolvers: SubscriptionResolvers = {
       const min = filter?.minMarginRatio ?? null;
       if (min !== null && !min.isFinite()) throw badInput('filter.minMarginRatio must be a finite number', 'filter.minMarginRatio');
       const statuses = filter?.statuses ? new Set(filter.statuses) : null;
+      const kinds = filter?.kinds && filter.kinds.length > 0 ? new Set(filter.kinds) : null;
       const own = ctx.principal.role === 'BROKER' ? ctx.principal.brokerId : null;
       // A BROKER naming another broker hears nothing of it (as its reads find nothing of it).
       const accept = (event: RiskEventRecord): boolean =>
         (own === null || event.brokerId === own) &&
         (brokerId === null || event.brokerId === brokerId) &&
         (statuses === null || statuses.has(event.to)) &&
+        (kinds === null || kinds.has(event.kind)) &&
         (min === null || (event.marginRatio ?? RATIO_KEY_UNBOUNDED).gte(min));
       return hub.riskEvents(accept) as AsyncIterable<any>;
     },
@@ -44,6 +46,9 @@ export const subscriptionResolvers: SubscriptionResolvers = {
       if (!isAccountId(accountId)) throw accountNotFound(accountId);
       const account = await ctx.loaders.account.load(accountId);
       if (!account || !canAccessAccount(ctx.principal, account)) throw accountNotFound(accountId);
+      // The access check's snapshot ends now: an idle subscription must not hold a pooled connection (each message
+      // opens its own, renewRequestState).
+      await ctx.snapshot.refresh();
       return hub.accountRisk(accountId) as AsyncIterable<any>;
     },
     // Each message evaluates the account on a fresh snapshot (every field of the message reads that one result).
