@@ -10,12 +10,16 @@
  *   LINEAR:  N = |q|·c·P,  uPnL = q·c·(P − E)
  *   INVERSE: N = |q|·c/P,  uPnL = q·c·(1/E − 1/P)
  *   equity contribution = uPnL + fundingPnL
- *   MM = max(0, N_m·mmr·k − cum·k) + N_m·λ·√(N_m/D), tier of N_m; N_m = N (basis MARK) or the entry notional (basis
- *   ENTRY, where MM does not move with the price: the exact value, computed once).
+ *   MM = max(0, N_m·mmr·k − cum·k) + N_m·k_mm·|q| + N_m·λ·√(N_m/D) + f·N, tier of N_m; N_m = N (basis MARK) or the
+ *   entry notional (basis ENTRY, where every term but the closing fee f·N does not move with the price: the exact
+ *   value, computed once); k_mm·|q| the size add-on's rate (rules/size-addon.ts), f the closing fee rate
+ *   (rules/closing-fee.ts).
  */
 import { toDouble } from './decimal';
 import type { NMarket, NPosition } from './model';
 import { entryNotional, maintenanceMarginAt } from './requirements';
+import { fastSizeAddonMaintenanceRate } from './rules/size-addon';
+import { fastClosingFeeRate } from './rules/closing-fee';
 
 export interface FastTier {
   readonly floor: number;
@@ -36,8 +40,12 @@ export interface FastDeltaOne {
   readonly fundingPnl: number;
   readonly tiers: readonly FastTier[];
   readonly liquidity: { readonly lambda: number; readonly depth: number } | null;
-  /** Basis ENTRY: the (exact, constant) MM; null with basis MARK. */
+  /** Basis ENTRY: the (exact, constant) MM without the closing fee; null with basis MARK. */
   readonly fixedMaintenance: number | null;
+  /** Size add-on MM rate k_mm·|q| (0 when off). */
+  readonly sizeRate: number;
+  /** Closing fee rate f (0 when off). */
+  readonly feeRate: number;
 }
 
 /** A market's tiers as doubles, memoized per normalized market (shared across evaluations, model.ts). */
@@ -52,9 +60,16 @@ export function fastTiers(m: NMarket): readonly FastTier[] {
   return tiers;
 }
 
+/** Basis ENTRY: the exact MM at the entry notional, less the closing fee it holds there (re-added at each price). */
+function fixedEntryMaintenance(pos: NPosition, feeRate: number): number {
+  const n = entryNotional(pos);
+  return toDouble(maintenanceMarginAt(pos, n)) - feeRate * toDouble(n);
+}
+
 export function fastDeltaOne(pos: NPosition): FastDeltaOne {
   const m = pos.market;
   if (m.option !== null) throw new Error(`fastDeltaOne: ${m.symbol} is an option`);
+  const feeRate = fastClosingFeeRate(m.closingFeeRate);
   return {
     linear: m.contractType === 'LINEAR',
     qc: toDouble(pos.qc),
@@ -64,7 +79,9 @@ export function fastDeltaOne(pos: NPosition): FastDeltaOne {
     fundingPnl: toDouble(pos.fundingPnl),
     tiers: fastTiers(m),
     liquidity: m.liquidity === null ? null : { lambda: toDouble(m.liquidity.lambda), depth: toDouble(m.liquidity.depth) },
-    fixedMaintenance: m.maintenanceBasis === 'ENTRY' ? toDouble(maintenanceMarginAt(pos, entryNotional(pos))) : null,
+    fixedMaintenance: m.maintenanceBasis === 'ENTRY' ? fixedEntryMaintenance(pos, feeRate) : null,
+    sizeRate: fastSizeAddonMaintenanceRate(m.sizeAddon, pos.absQ),
+    feeRate,
   };
 }
 
@@ -82,8 +99,8 @@ export function fastEquityAt(f: FastDeltaOne, price: number): number {
 
 /** MM at price P (settlement units, not rounded up). */
 export function fastMaintenanceAt(f: FastDeltaOne, price: number): number {
-  if (f.fixedMaintenance !== null) return f.fixedMaintenance;
   const n = notionalAt(f, price);
+  if (f.fixedMaintenance !== null) return f.fixedMaintenance + f.feeRate * n;
   // The tier holding N: the last whose floor N reaches (tierForNotional's rule), else the first.
   let tier = f.tiers[0]!;
   for (let i = f.tiers.length - 1; i >= 0; i--) {
@@ -94,5 +111,5 @@ export function fastMaintenanceAt(f: FastDeltaOne, price: number): number {
     }
   }
   const addon = f.liquidity === null || n === 0 ? 0 : n * f.liquidity.lambda * Math.sqrt(n / f.liquidity.depth);
-  return Math.max(0, n * tier.mmrK - tier.cumK) + addon;
+  return Math.max(0, n * tier.mmrK - tier.cumK) + n * f.sizeRate + addon + f.feeRate * n;
 }

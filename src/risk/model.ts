@@ -30,6 +30,7 @@ import { yearFractionAct365 } from './options/black';
 import { DERIBIT_OPTION_MARGIN } from './options/short-option-margin';
 import type { OptionTerms } from './valuation';
 import { own } from './lookup';
+import { normalizeSizeAddon, type NSizeAddon } from './rules/size-addon';
 
 export interface NTier {
   readonly index: number;
@@ -78,6 +79,10 @@ export interface NMarket {
   readonly liquidity: { readonly lambda: Decimal; readonly depth: Decimal } | null;
   /** Notional basis of MM ('MARK' unless the market says 'ENTRY'; always 'MARK' for options). */
   readonly maintenanceBasis: MaintenanceBasis;
+  /** Position-size add-on coefficients (rules/size-addon.ts); null = off (always null for options). */
+  readonly sizeAddon: NSizeAddon | null;
+  /** Closing fee rate f reserved in MM (rules/closing-fee.ts); ZERO = off (always ZERO for options). */
+  readonly closingFeeRate: Decimal;
   /** OPTION markets: normalized terms and the per-evaluation valuation memo; null otherwise. */
   readonly option: NOptionTerms | null;
 }
@@ -209,6 +214,13 @@ function normalizeMarket(snapshot: AccountSnapshot, m: MarketParams): NMarket {
     throw invalidSnapshot(`market ${m.symbol}: liquidity add-on book depth must be positive`, { market: m.symbol });
   }
   const vol = m.volatilityAdjustment;
+  const size = m.sizeAddon;
+  if (size !== null && size !== undefined && (toD(size.initialRatePerContract).isNeg() || toD(size.maintenanceRatePerContract).isNeg())) {
+    throw invalidSnapshot(`market ${m.symbol}: size add-on coefficients must be ≥ 0`, { market: m.symbol });
+  }
+  if (m.closingFeeRate !== undefined && toD(m.closingFeeRate).isNeg()) {
+    throw invalidSnapshot(`market ${m.symbol}: closing fee rate must be ≥ 0`, { market: m.symbol });
+  }
   let option: NOptionTerms | null = null;
   if (m.kind === 'OPTION') {
     if (m.strike === null || m.optionType === null || m.expiryMs === null || m.impliedVolatility === null) {
@@ -259,6 +271,8 @@ function normalizeMarket(snapshot: AccountSnapshot, m: MarketParams): NMarket {
     volatilityRate,
     liquidity: liq === null ? null : { lambda: toD(liq.lambda), depth: toD(liq.bookDepth) },
     maintenanceBasis: m.kind !== 'OPTION' && m.maintenanceBasis === 'ENTRY' ? 'ENTRY' : 'MARK',
+    sizeAddon: m.kind === 'OPTION' ? null : normalizeSizeAddon(m.sizeAddon),
+    closingFeeRate: m.kind === 'OPTION' || m.closingFeeRate === undefined ? ZERO : toD(m.closingFeeRate),
     option,
   };
 }

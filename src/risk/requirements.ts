@@ -6,8 +6,10 @@
  *   imr_oi    = imr_v + (1 − imr_v)·clamp((OI_notional − lower)/(upper − lower), 0, 1)   (IM only; optional step floor)
  *   imr_used  = max(imr_oi, 1/L)                     (user leverage L; optional)
  *   addon     = N·λ·√(N/D)                            (liquidity add-on; optional)
- *   IM        = ⌈N·imr_used + addon⌉
- *   MM        = ⌈max(0, N_m·mmr·k − cum·k) + addon(N_m)⌉
+ *   size      = N·k_im·|q| (IM), N_m·k_mm·|q| (MM)     (position-size add-on, rules/size-addon.ts; optional)
+ *   fee       = f·N                                   (closing fee reserved in MM, rules/closing-fee.ts; f = 0 off)
+ *   IM        = ⌈N·imr_used + size_im + addon⌉
+ *   MM        = ⌈max(0, N_m·mmr·k − cum·k) + size_mm + addon(N_m) + fee⌉
  * with N_m the maintenance notional: N at the mark (basis MARK, DESIGN §4) or at the entry price (basis ENTRY, Bybit);
  * with basis ENTRY the MM tier and k are those of N_m.
  *
@@ -21,6 +23,8 @@ import { invalidSnapshot } from './errors';
 import type { NMarket, NPosition, NTier } from './model';
 import { findTierIndex } from './tiers';
 import type { PositionValuation } from './valuation';
+import { sizeAddonInitial, sizeAddonLine, sizeAddonMaintenance, type SizeAddonLine } from './rules/size-addon';
+import { closingFeeAt } from './rules/closing-fee';
 
 export interface Requirements {
   readonly tier: NTier;
@@ -41,6 +45,10 @@ export interface Requirements {
   readonly maintenanceTier?: NTier;
   /** Short options: every input of the standard formula; null otherwise. */
   readonly optionMargin?: OptionMarginBreakdown | null;
+  /** Position-size add-on line (rules/size-addon.ts); null when the market has none. */
+  readonly sizeAddon?: SizeAddonLine | null;
+  /** Closing fee f·N reserved in MM (rules/closing-fee.ts), settlement units; 0 when off. */
+  readonly closingFee?: Decimal;
 }
 
 /** Tier holding notional N (settlement units). */
@@ -100,7 +108,20 @@ export function maintenanceMarginAt(pos: NPosition, notionalAtMark: Decimal): De
   const notional = maintenanceNotionalFor(pos, notionalAtMark);
   const tier = tierForNotional(m, notional);
   // Same expression as requirementsAt (mmr·k and cum·k precomputed per tier), so both always agree to the last digit.
-  return roundUp(addIfNonZero(maintenanceTerm(notional, tier.mmrK, tier.cumK), liquidityAddon(m, notional)), m.settleDecimals);
+  return roundUp(maintenanceSum(pos, notional, notionalAtMark, tier, liquidityAddon(m, notional)), m.settleDecimals);
+}
+
+/**
+ * MM before the round-up (settlement units): max(0, N_m·mmr·k − cum·k) + size_mm(N_m) + addon(N_m) + f·N, with N_m the
+ * maintenance notional (its tier `tier`) and N the notional at the mark (the closing fee's). The one expression of MM,
+ * used by requirementsAt and maintenanceMarginAt alike.
+ */
+function maintenanceSum(pos: NPosition, mNotional: Decimal, notionalAtMark: Decimal, tier: NTier, addon: Decimal): Decimal {
+  const m = pos.market;
+  let sum = addIfNonZero(maintenanceTerm(mNotional, tier.mmrK, tier.cumK), addon);
+  if (m.sizeAddon !== null) sum = sum.add(sizeAddonMaintenance(m.sizeAddon, pos.absQ, mNotional));
+  if (!m.closingFeeRate.isZero()) sum = sum.add(closingFeeAt(m.closingFeeRate, notionalAtMark));
+  return sum;
 }
 
 /** Open-interest notional in quote: LINEAR OI·c·P, INVERSE OI·c (quote face value). */
@@ -155,14 +176,15 @@ export function requirementsAt(pos: NPosition, notional: Decimal, mark: Decimal)
   const used = leverageBinds ? leverageRate : afterOpenInterest;
 
   const addon = liquidityAddon(m, notional);
-  const initialMargin = roundUp(addIfNonZero(notional.mul(used), addon), m.settleDecimals);
+  const sizeIm = m.sizeAddon === null ? ZERO : sizeAddonInitial(m.sizeAddon, pos.absQ, notional);
+  const initialMargin = roundUp(addIfNonZero(addIfNonZero(notional.mul(used), addon), sizeIm), m.settleDecimals);
   // Maintenance on N (basis MARK) or on the entry notional (basis ENTRY, with its own tier and factor).
   const mNotional = maintenanceNotionalFor(pos, notional);
   const mTier = mNotional === notional ? tier : tierForNotional(m, mNotional);
   const maintenanceRate = mTier.mmrK;
   const maintenanceAmount = mTier.cumK;
   const mAddon = mNotional === notional ? addon : liquidityAddon(m, mNotional);
-  const maintenanceMargin = roundUp(addIfNonZero(maintenanceTerm(mNotional, maintenanceRate, maintenanceAmount), mAddon), m.settleDecimals);
+  const maintenanceMargin = roundUp(maintenanceSum(pos, mNotional, notional, mTier, mAddon), m.settleDecimals);
 
   return {
     tier,
@@ -189,6 +211,8 @@ export function requirementsAt(pos: NPosition, notional: Decimal, mark: Decimal)
     maintenanceNotional: mNotional,
     maintenanceTier: mTier,
     optionMargin: null,
+    sizeAddon: m.sizeAddon === null ? null : sizeAddonLine(m.sizeAddon, pos.absQ, notional, mNotional),
+    closingFee: closingFeeAt(m.closingFeeRate, notional),
   };
 }
 
@@ -259,5 +283,7 @@ export function optionRequirementsAt(pos: NPosition, v: PositionValuation): Requ
     maintenanceNotional: v.notional,
     maintenanceTier: tier,
     optionMargin,
+    sizeAddon: null,
+    closingFee: ZERO,
   };
 }

@@ -7,6 +7,9 @@
  * converting each asset at its index price.
  */
 import type Decimal from 'decimal.js';
+import type { SizeAddonParams } from './rules/size-addon';
+
+export type { SizeAddonParams } from './rules/size-addon';
 
 export type MarketKind = 'PERPETUAL' | 'FUTURE' | 'OPTION';
 export type ContractType = 'LINEAR' | 'INVERSE';
@@ -138,6 +141,10 @@ export interface MarketParams {
    * isolated liquidation price is entry − (IM − MM)/qty). IM always uses the mark. Ignored for options.
    */
   readonly maintenanceBasis?: MaintenanceBasis;
+  /** Position-size add-on (rules/size-addon.ts): rate per contract for IM and MM; absent or null = off. */
+  readonly sizeAddon?: SizeAddonParams | null;
+  /** Closing fee reserved in MM (rules/closing-fee.ts): fraction of the notional at the mark; absent = 0. */
+  readonly closingFeeRate?: Decimal;
 }
 
 export type MaintenanceBasis = 'MARK' | 'ENTRY';
