@@ -19,6 +19,8 @@ import { InputChecks, LIMITS } from '../input';
 import { recordParameterVersion } from '../parameter-version';
 import { refuse, Refusal, runWrite, userError, type UserError } from '../write';
 import { takePriceLock } from '../../store/price-lock';
+import { sizeAddonInputSchema } from '../../risk/rules/size-addon';
+import { closingFeeInputSchema } from '../../risk/rules/closing-fee';
 
 /** An oracle's clock may run a little ahead of ours; anything further ahead is refused. */
 export const MAX_CLOCK_SKEW_MS = 5_000;
@@ -76,12 +78,13 @@ function retryable(): Error {
 /** Upper bounds of the engine parameters (beyond them a venue is misconfigured, not bold). */
 const ENGINE_BOUNDS = { zScore: 10, horizonDays: 365, lambda: 10, slippageBaseRate: 0.5, impactFactor: 100, minLookback: 2, maxLookback: 3650 } as const;
 
-type FeatureGroup = 'OPEN_INTEREST_SCALING' | 'VOLATILITY_ADJUSTMENT' | 'LIQUIDITY_ADDON' | 'OPTION_PARAMS';
+type FeatureGroup = 'OPEN_INTEREST_SCALING' | 'VOLATILITY_ADJUSTMENT' | 'LIQUIDITY_ADDON' | 'OPTION_PARAMS' | 'SIZE_ADDON';
 const FEATURE_FIELDS: { readonly [G in FeatureGroup]: readonly (keyof UpsertMarketInput)[] } = {
   OPEN_INTEREST_SCALING: ['oiLowerCap', 'oiUpperCap'],
   VOLATILITY_ADJUSTMENT: ['volAdjZScore', 'volAdjHorizonDays', 'volAdjLookbackDays'],
   LIQUIDITY_ADDON: ['liquidityLambda'],
   OPTION_PARAMS: ['optionAlpha', 'optionBeta', 'optionGamma'],
+  SIZE_ADDON: ['sizeAddonInitial', 'sizeAddonMaintenance'],
 };
 const given = (v: unknown): boolean => v !== null && v !== undefined;
 
@@ -116,6 +119,9 @@ function checkEngineParams(input: UpsertMarketInput, checks: InputChecks): void 
     const ok = [checks.rate('optionAlpha', a, { positive: true }), checks.rate('optionBeta', b, { positive: true }), checks.rate('optionGamma', g, { positive: true })];
     if (ok.every(Boolean) && b.gt(a)) checks.fail('optionBeta', 'optionBeta must not exceed optionAlpha');
   }
+  // Margin rules with their own parameter schemas (src/risk/rules/).
+  checks.schema(sizeAddonInputSchema, { sizeAddonInitial: input.sizeAddonInitial, sizeAddonMaintenance: input.sizeAddonMaintenance });
+  checks.schema(closingFeeInputSchema, { closingFeeRate: input.closingFeeRate });
   if (input.status === 'SETTLED') checks.fail('status', 'a market becomes SETTLED only through settleMarket, at a settlement price');
 }
 
@@ -138,6 +144,9 @@ function engineParamsOf(input: UpsertMarketInput, current: MarketRecord | null):
     optionBeta: pick('OPTION_PARAMS', input.optionBeta, current?.optionBeta ?? null),
     optionGamma: pick('OPTION_PARAMS', input.optionGamma, current?.optionGamma ?? null),
     maintenanceBasis: input.maintenanceBasis ?? current?.maintenanceBasis ?? 'MARK',
+    sizeAddonInitial: pick('SIZE_ADDON', input.sizeAddonInitial, current?.sizeAddonInitial ?? null),
+    sizeAddonMaintenance: pick('SIZE_ADDON', input.sizeAddonMaintenance, current?.sizeAddonMaintenance ?? null),
+    closingFeeRate: input.closingFeeRate ?? current?.closingFeeRate ?? zero,
   };
 }
 
