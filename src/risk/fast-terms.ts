@@ -20,6 +20,7 @@ import type { NMarket, NPosition } from './model';
 import { entryNotional, maintenanceMarginAt } from './requirements';
 import { fastSizeAddonMaintenanceRate } from './rules/size-addon';
 import { fastClosingFeeRate } from './rules/closing-fee';
+import { fastLiquidityAddon, fastLiquidityAddonAt, type FastLiquidityAddon } from './rules/liquidity-addon';
 
 export interface FastTier {
   readonly floor: number;
@@ -39,7 +40,7 @@ export interface FastDeltaOne {
   readonly inverseEntry: number;
   readonly fundingPnl: number;
   readonly tiers: readonly FastTier[];
-  readonly liquidity: { readonly lambda: number; readonly depth: number } | null;
+  readonly liquidity: FastLiquidityAddon | null;
   /** Basis ENTRY: the (exact, constant) MM without the closing fee; null with basis MARK. */
   readonly fixedMaintenance: number | null;
   /** Size add-on MM rate k_mm·|q| (0 when off). */
@@ -78,7 +79,7 @@ export function fastDeltaOne(pos: NPosition): FastDeltaOne {
     inverseEntry: pos.inverseEntry === null ? 0 : toDouble(pos.inverseEntry),
     fundingPnl: toDouble(pos.fundingPnl),
     tiers: fastTiers(m),
-    liquidity: m.liquidity === null ? null : { lambda: toDouble(m.liquidity.lambda), depth: toDouble(m.liquidity.depth) },
+    liquidity: fastLiquidityAddon(m.liquidity),
     fixedMaintenance: m.maintenanceBasis === 'ENTRY' ? fixedEntryMaintenance(pos, feeRate) : null,
     sizeRate: fastSizeAddonMaintenanceRate(m.sizeAddon, pos.absQ),
     feeRate,
@@ -110,6 +111,6 @@ export function fastMaintenanceAt(f: FastDeltaOne, price: number): number {
       break;
     }
   }
-  const addon = f.liquidity === null || n === 0 ? 0 : n * f.liquidity.lambda * Math.sqrt(n / f.liquidity.depth);
+  const addon = fastLiquidityAddonAt(f.liquidity, n);
   return Math.max(0, n * tier.mmrK - tier.cumK) + n * f.sizeRate + addon + f.feeRate * n;
 }

@@ -31,6 +31,7 @@ import { DERIBIT_OPTION_MARGIN } from './options/short-option-margin';
 import type { OptionTerms } from './valuation';
 import { own } from './lookup';
 import { normalizeSizeAddon, type NSizeAddon } from './rules/size-addon';
+import { normalizeLiquidityAddon, type NLiquidityAddon } from './rules/liquidity-addon';
 
 export interface NTier {
   readonly index: number;
@@ -76,7 +77,8 @@ export interface NMarket {
   readonly openInterestScaling: NOpenInterestScaling | null;
   /** z·σ·√h when a volatility adjustment is configured. */
   readonly volatilityRate: Decimal | null;
-  readonly liquidity: { readonly lambda: Decimal; readonly depth: Decimal } | null;
+  /** Liquidity add-on (rules/liquidity-addon.ts); null = off. */
+  readonly liquidity: NLiquidityAddon | null;
   /** Notional basis of MM ('MARK' unless the market says 'ENTRY'; always 'MARK' for options). */
   readonly maintenanceBasis: MaintenanceBasis;
   /** Position-size add-on coefficients (rules/size-addon.ts); null = off (always null for options). */
@@ -209,10 +211,7 @@ function normalizeMarket(snapshot: AccountSnapshot, m: MarketParams): NMarket {
   if (oi !== null && !toD(oi.upperCap).gt(toD(oi.lowerCap))) {
     throw invalidSnapshot(`market ${m.symbol}: OI scaling upper cap must exceed lower cap`, { market: m.symbol });
   }
-  const liq = m.liquidityAddon;
-  if (liq !== null && !toD(liq.bookDepth).gt(0)) {
-    throw invalidSnapshot(`market ${m.symbol}: liquidity add-on book depth must be positive`, { market: m.symbol });
-  }
+  const liquidity = normalizeLiquidityAddon(m.symbol, m.liquidityAddon);
   const vol = m.volatilityAdjustment;
   const size = m.sizeAddon;
   if (size !== null && size !== undefined && (toD(size.initialRatePerContract).isNeg() || toD(size.maintenanceRatePerContract).isNeg())) {
@@ -269,7 +268,7 @@ function normalizeMarket(snapshot: AccountSnapshot, m: MarketParams): NMarket {
             rateStep: oi.rateStep === undefined || oi.rateStep === null ? null : toD(oi.rateStep),
           },
     volatilityRate,
-    liquidity: liq === null ? null : { lambda: toD(liq.lambda), depth: toD(liq.bookDepth) },
+    liquidity,
     maintenanceBasis: m.kind !== 'OPTION' && m.maintenanceBasis === 'ENTRY' ? 'ENTRY' : 'MARK',
     sizeAddon: m.kind === 'OPTION' ? null : normalizeSizeAddon(m.sizeAddon),
     closingFeeRate: m.kind === 'OPTION' || m.closingFeeRate === undefined ? ZERO : toD(m.closingFeeRate),

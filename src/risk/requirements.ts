@@ -25,6 +25,7 @@ import { findTierIndex } from './tiers';
 import type { PositionValuation } from './valuation';
 import { sizeAddonInitial, sizeAddonLine, sizeAddonMaintenance, type SizeAddonLine } from './rules/size-addon';
 import { closingFeeAt } from './rules/closing-fee';
+import { liquidityAddonAt } from './rules/liquidity-addon';
 
 export interface Requirements {
   readonly tier: NTier;
@@ -82,10 +83,9 @@ export function volatilityFactor(_market: NMarket, tier: NTier): Decimal {
   return tier.k;
 }
 
-/** Liquidity add-on N·λ·√(N/D) in settlement units (0 when not configured). */
+/** Liquidity add-on N·λ·√(N/D) of the market in settlement units (0 when not configured): rules/liquidity-addon.ts. */
 export function liquidityAddon(market: NMarket, notional: Decimal): Decimal {
-  if (market.liquidity === null || notional.isZero()) return ZERO;
-  return notional.mul(market.liquidity.lambda).mul(notional.div(market.liquidity.depth).sqrt());
+  return liquidityAddonAt(market.liquidity, notional);
 }
 
 /** Entry notional: LINEAR |q|·c·E, INVERSE |q|·c/E (0 for a flat position). */

@@ -8,6 +8,7 @@
  */
 import type Decimal from 'decimal.js';
 import type { SizeAddonParams } from './rules/size-addon';
+import type { LiquidityAddon } from './rules/liquidity-addon';
 
 export type { SizeAddonParams } from './rules/size-addon';
 
@@ -67,12 +68,8 @@ export interface VolatilityAdjustment {
   readonly dailyVolatility: Decimal;
 }
 
-/** Liquidity add-on N·λ·√(N/D), added to IM and MM. */
-export interface LiquidityAddon {
-  readonly lambda: Decimal;
-  /** Book depth in notional units of the market. */
-  readonly bookDepth: Decimal;
-}
+/** Liquidity add-on N·λ·√(N/D), added to IM and MM: rules/liquidity-addon.ts. */
+export type { LiquidityAddon } from './rules/liquidity-addon';
 
 /** Standard short-option margin: IM = V + max(α·U − OTM, β·U), MM = V + γ·U (per unit of underlying). */
 export interface OptionMarginParams {

@@ -19,8 +19,8 @@ import { InputChecks, LIMITS } from '../input';
 import { recordParameterVersion } from '../parameter-version';
 import { refuse, Refusal, runWrite, userError, type UserError } from '../write';
 import { takePriceLock } from '../../store/price-lock';
-import { sizeAddonInputSchema } from '../../risk/rules/size-addon';
-import { closingFeeInputSchema } from '../../risk/rules/closing-fee';
+import { RULE_PARAMETERS } from '../../risk/rules';
+import { RULE_SCHEMAS, ruleInput } from '../rule-schemas';
 
 /** An oracle's clock may run a little ahead of ours; anything further ahead is refused. */
 export const MAX_CLOCK_SKEW_MS = 5_000;
@@ -76,7 +76,7 @@ function retryable(): Error {
 }
 
 /** Upper bounds of the engine parameters (beyond them a venue is misconfigured, not bold). */
-const ENGINE_BOUNDS = { zScore: 10, horizonDays: 365, lambda: 10, slippageBaseRate: 0.5, impactFactor: 100, minLookback: 2, maxLookback: 3650 } as const;
+const ENGINE_BOUNDS = { zScore: 10, horizonDays: 365, slippageBaseRate: 0.5, impactFactor: 100, minLookback: 2, maxLookback: 3650 } as const;
 
 type FeatureGroup = 'OPEN_INTEREST_SCALING' | 'VOLATILITY_ADJUSTMENT' | 'LIQUIDITY_ADDON' | 'OPTION_PARAMS' | 'SIZE_ADDON';
 const FEATURE_FIELDS: { readonly [G in FeatureGroup]: readonly (keyof UpsertMarketInput)[] } = {
@@ -108,7 +108,6 @@ function checkEngineParams(input: UpsertMarketInput, checks: InputChecks): void 
   if (given(lookback) && (lookback! < ENGINE_BOUNDS.minLookback || lookback! > ENGINE_BOUNDS.maxLookback)) {
     checks.fail('volAdjLookbackDays', `volAdjLookbackDays must be between ${ENGINE_BOUNDS.minLookback} and ${ENGINE_BOUNDS.maxLookback}`);
   }
-  if (input.liquidityLambda) checks.rate('liquidityLambda', input.liquidityLambda, { positive: true, max: ENGINE_BOUNDS.lambda });
   if (input.slippageBaseRate) checks.rate('slippageBaseRate', input.slippageBaseRate, { max: ENGINE_BOUNDS.slippageBaseRate });
   if (input.slippageImpactFactor) checks.rate('slippageImpactFactor', input.slippageImpactFactor, { max: ENGINE_BOUNDS.impactFactor });
   const { optionAlpha: a, optionBeta: b, optionGamma: g } = input;
@@ -119,9 +118,10 @@ function checkEngineParams(input: UpsertMarketInput, checks: InputChecks): void 
     const ok = [checks.rate('optionAlpha', a, { positive: true }), checks.rate('optionBeta', b, { positive: true }), checks.rate('optionGamma', g, { positive: true })];
     if (ok.every(Boolean) && b.gt(a)) checks.fail('optionBeta', 'optionBeta must not exceed optionAlpha');
   }
-  // Margin rules with their own parameter schemas (src/risk/rules/).
-  checks.schema(sizeAddonInputSchema, { sizeAddonInitial: input.sizeAddonInitial, sizeAddonMaintenance: input.sizeAddonMaintenance });
-  checks.schema(closingFeeInputSchema, { closingFeeRate: input.closingFeeRate });
+  // Margin rules with their own parameter specifications (src/risk/rules/, schemas by src/api/rule-schemas.ts).
+  for (const rule of Object.keys(RULE_PARAMETERS) as (keyof typeof RULE_PARAMETERS)[]) {
+    checks.schema(RULE_SCHEMAS[rule], ruleInput(RULE_PARAMETERS[rule], input));
+  }
   if (input.status === 'SETTLED') checks.fail('status', 'a market becomes SETTLED only through settleMarket, at a settlement price');
 }
 

@@ -16,9 +16,8 @@
  * (option markets ignore it). Default 0 (off).
  */
 import type Decimal from 'decimal.js';
-import { z } from 'zod';
 import { toDouble } from '../decimal';
-import { optional, rateSchema } from './schema';
+import type { ParameterSpec } from './schema';
 
 /** f·N (settlement units); exactly 0 (no multiplication) when the rate is 0. */
 export function closingFeeAt(rate: Decimal, notional: Decimal): Decimal {
@@ -34,4 +33,4 @@ export function fastClosingFeeRate(rate: Decimal): number {
 export const CLOSING_FEE_RATE_MAX = '0.05';
 
 /** API input (upsertMarket): closingFeeRate in [0, 0.05]. */
-export const closingFeeInputSchema = z.object({ closingFeeRate: optional(rateSchema(CLOSING_FEE_RATE_MAX)) });
+export const CLOSING_FEE_PARAMETERS: ParameterSpec = { fields: [{ field: 'closingFeeRate', max: CLOSING_FEE_RATE_MAX }] };

@@ -1,24 +1,22 @@
 /**
- * Parameter schemas of the margin rules (zod), shared by the API's input validation: each rule states the bounds of
- * its parameters once, next to its formula. Values are decimal.js instances (the GraphQL Decimal scalar's), checked
- * by value; a failed check is an issue whose `path` names the input field.
+ * Parameter specifications of the margin rules: each rule states the API bounds of its parameters once, next to its
+ * formula, as plain data (the engine imports no package but decimal.js, test/layers.test.ts). The API turns a spec
+ * into its zod schema (src/api/rule-schemas.ts) for upsertMarket's input validation: one generic adapter, no per-rule
+ * code outside the rule's file.
  */
-import Decimal from 'decimal.js';
-import { z } from 'zod';
 
-/** Most decimal places a rate parameter may carry (the store's NUMERIC columns keep 30; 18 is the API's limit). */
-export const MAX_RATE_DECIMALS = 18;
-
-/** A decimal.js value (any clone). */
-export const decimalValue = z.custom<Decimal>((v) => Decimal.isDecimal(v), { message: 'must be a decimal number' });
-
-/** A rate in [0, max] (or (0, max] with `positive`), at most MAX_RATE_DECIMALS places. */
-export function rateSchema(max: string, options: { readonly positive?: boolean } = {}) {
-  return decimalValue
-    .refine((v) => (options.positive ? v.gt(0) : !v.isNegative()), { message: options.positive ? 'must be greater than zero' : 'must be zero or more' })
-    .refine((v) => v.lte(max), { message: `must be at most ${max}` })
-    .refine((v) => v.decimalPlaces() <= MAX_RATE_DECIMALS, { message: `has more than ${MAX_RATE_DECIMALS} decimal places` });
+/** A rate-like decimal parameter: min ≤ value ≤ max (min < value with `positive`), at most 18 decimal places. */
+export interface RateParameter {
+  /** The API input field (UpsertMarketInput), also the path of a refusal. */
+  readonly field: string;
+  readonly max: string;
+  readonly positive?: boolean;
 }
 
-/** A field of a rule's input: absent, null (keep or default) or a value. */
-export const optional = <T extends z.ZodType>(schema: T) => schema.nullish();
+export interface ParameterSpec {
+  readonly fields: readonly RateParameter[];
+  /** Fields given all together or not at all (the first missing one is named). */
+  readonly together?: readonly string[];
+  /** [lower, upper] pairs: when both are given, lower ≤ upper (the upper field is named). */
+  readonly ordered?: readonly (readonly [string, string])[];
+}

@@ -15,9 +15,8 @@
  * Off (null) by default; k_mm ≤ k_im so IM stays at or above MM.
  */
 import type Decimal from 'decimal.js';
-import { z } from 'zod';
 import { toD, toDouble } from '../decimal';
-import { optional, rateSchema } from './schema';
+import type { ParameterSpec } from './schema';
 
 /** Engine input (MarketParams.sizeAddon): the two coefficients, rate per contract. */
 export interface SizeAddonParams {
@@ -77,17 +76,11 @@ export function fastSizeAddonMaintenanceRate(rule: NSizeAddon | null, absQ: Deci
 export const SIZE_ADDON_MAX = '0.01';
 
 /** API input (upsertMarket): both coefficients together, each in [0, 0.01], maintenance ≤ initial. */
-export const sizeAddonInputSchema = z
-  .object({
-    sizeAddonInitial: optional(rateSchema(SIZE_ADDON_MAX)),
-    sizeAddonMaintenance: optional(rateSchema(SIZE_ADDON_MAX)),
-  })
-  .superRefine((v, ctx) => {
-    const im = v.sizeAddonInitial ?? null;
-    const mm = v.sizeAddonMaintenance ?? null;
-    if ((im === null) !== (mm === null)) {
-      ctx.addIssue({ code: 'custom', path: [im === null ? 'sizeAddonInitial' : 'sizeAddonMaintenance'], message: 'sizeAddonInitial and sizeAddonMaintenance are given together' });
-    } else if (im !== null && mm !== null && !im.isNegative() && mm.gt(im)) {
-      ctx.addIssue({ code: 'custom', path: ['sizeAddonMaintenance'], message: 'sizeAddonMaintenance must not exceed sizeAddonInitial' });
-    }
-  });
+export const SIZE_ADDON_PARAMETERS: ParameterSpec = {
+  fields: [
+    { field: 'sizeAddonInitial', max: SIZE_ADDON_MAX },
+    { field: 'sizeAddonMaintenance', max: SIZE_ADDON_MAX },
+  ],
+  together: ['sizeAddonInitial', 'sizeAddonMaintenance'],
+  ordered: [['sizeAddonMaintenance', 'sizeAddonInitial']],
+};

@@ -14,7 +14,6 @@
  */
 import Decimal from 'decimal.js';
 import { evaluateAccount, evaluateAccountWithPrices } from '../../../src/risk';
-import { closingFeeInputSchema } from '../../../src/risk/rules/closing-fee';
 import * as F from '../fixtures';
 
 const d = (x: Decimal.Value) => new Decimal(x);
@@ -64,12 +63,5 @@ describe('closing fee in the liquidation equation', () => {
     const p = evaluateAccount(book(undefined, 'MARK')).positionsById['p']!;
     expect(p.closingFee.toFixed()).toBe('0');
     expect(p.maintenanceMargin.toFixed()).toBe('100');
-  });
-
-  test('parameter schema: 0 ≤ closingFeeRate ≤ 0.05', () => {
-    expect(closingFeeInputSchema.safeParse({ closingFeeRate: d('0.0006') }).success).toBe(true);
-    expect(closingFeeInputSchema.safeParse({ closingFeeRate: null }).success).toBe(true);
-    expect(closingFeeInputSchema.safeParse({ closingFeeRate: d('-0.001') }).success).toBe(false);
-    expect(closingFeeInputSchema.safeParse({ closingFeeRate: d('0.06') }).success).toBe(false);
   });
 });

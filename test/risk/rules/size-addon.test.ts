@@ -14,7 +14,6 @@
  */
 import Decimal from 'decimal.js';
 import { evaluateAccount, evaluateAccountWithPrices } from '../../../src/risk';
-import { sizeAddonInputSchema } from '../../../src/risk/rules/size-addon';
 import * as F from '../fixtures';
 
 const d = (x: Decimal.Value) => new Decimal(x);
@@ -67,18 +66,5 @@ describe('position-size add-on', () => {
     const r = evaluateAccount(snap);
     expect(r.positionsById['p']!.liquidationPrice!.toFixed()).toBe('29841.7');
     expect(evaluateAccountWithPrices(snap, { markPrices: { BTCUSDT: d('29841.6') }, indexPrices: { BTC: d('29841.6') } }).status).toBe('LIQUIDATABLE');
-  });
-
-  test('parameter schema: both together, within bounds, maintenance ≤ initial', () => {
-    expect(sizeAddonInputSchema.safeParse({ sizeAddonInitial: d('0.00005'), sizeAddonMaintenance: d('0.000025') }).success).toBe(true);
-    expect(sizeAddonInputSchema.safeParse({}).success).toBe(true);
-    const paths = (v: object) => {
-      const r = sizeAddonInputSchema.safeParse(v);
-      return r.success ? [] : r.error.issues.map((i) => i.path.join('.'));
-    };
-    expect(paths({ sizeAddonInitial: d('0.00005') })).toEqual(['sizeAddonMaintenance']);
-    expect(paths({ sizeAddonInitial: d('0.00001'), sizeAddonMaintenance: d('0.00002') })).toEqual(['sizeAddonMaintenance']);
-    expect(paths({ sizeAddonInitial: d('-1'), sizeAddonMaintenance: d('0') })).toEqual(['sizeAddonInitial']);
-    expect(paths({ sizeAddonInitial: d('0.02'), sizeAddonMaintenance: d('0') })).toEqual(['sizeAddonInitial']);
   });
 });

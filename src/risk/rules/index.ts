@@ -1,0 +1,22 @@
+/**
+ * Margin rules, one file each: the rule's formula with its doc comment (units), its normalized form, its
+ * double-precision form where the liquidation search needs one, its breakdown line and its parameter specification
+ * (bounds of the API input, turned into a zod schema by src/api/rule-schemas.ts). See README.md here for how to add
+ * the next rule.
+ */
+import type { ParameterSpec } from './schema';
+import { SIZE_ADDON_PARAMETERS } from './size-addon';
+import { CLOSING_FEE_PARAMETERS } from './closing-fee';
+import { LIQUIDITY_ADDON_PARAMETERS } from './liquidity-addon';
+
+export type { ParameterSpec, RateParameter } from './schema';
+export * from './size-addon';
+export * from './closing-fee';
+export * from './liquidity-addon';
+
+/** Every rule's parameter specification, by rule (upsertMarket validates its input with each). */
+export const RULE_PARAMETERS = {
+  sizeAddon: SIZE_ADDON_PARAMETERS,
+  closingFee: CLOSING_FEE_PARAMETERS,
+  liquidityAddon: LIQUIDITY_ADDON_PARAMETERS,
+} as const satisfies Record<string, ParameterSpec>;

@@ -1,0 +1,39 @@
+/** The zod schemas built from the rules' parameter specifications (src/api/rule-schemas.ts). */
+import Decimal from 'decimal.js';
+import { RULE_SCHEMAS } from '../../src/api/rule-schemas';
+
+const d = (x: Decimal.Value) => new Decimal(x);
+function refused(schema: (typeof RULE_SCHEMAS)[keyof typeof RULE_SCHEMAS], value: object): string[] {
+  const r = schema.safeParse(value);
+  return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')} ${i.message}`);
+}
+
+describe('rule parameter schemas', () => {
+  test('size add-on: both together, each in [0, 0.01], maintenance ≤ initial', () => {
+    const s = RULE_SCHEMAS.sizeAddon;
+    expect(refused(s, { sizeAddonInitial: d('0.00005'), sizeAddonMaintenance: d('0.000025') })).toEqual([]);
+    expect(refused(s, {})).toEqual([]);
+    expect(refused(s, { sizeAddonInitial: null, sizeAddonMaintenance: null })).toEqual([]);
+    expect(refused(s, { sizeAddonInitial: d('0.00005') })).toEqual(['sizeAddonMaintenance is given together with sizeAddonInitial']);
+    expect(refused(s, { sizeAddonInitial: d('0.00001'), sizeAddonMaintenance: d('0.00002') })).toEqual(['sizeAddonMaintenance must not exceed sizeAddonInitial']);
+    expect(refused(s, { sizeAddonInitial: d('-1'), sizeAddonMaintenance: d('0') })).toEqual(['sizeAddonInitial must be zero or more']);
+    expect(refused(s, { sizeAddonInitial: d('0.02'), sizeAddonMaintenance: d('0') })).toEqual(['sizeAddonInitial must be at most 0.01']);
+    expect(refused(s, { sizeAddonInitial: d('1e-19'), sizeAddonMaintenance: d('0') })).toEqual(['sizeAddonInitial has more than 18 decimal places']);
+    expect(refused(s, { sizeAddonInitial: '0.1', sizeAddonMaintenance: d('0') })).toEqual(['sizeAddonInitial must be a decimal number']);
+  });
+
+  test('closing fee: 0 ≤ closingFeeRate ≤ 0.05', () => {
+    const s = RULE_SCHEMAS.closingFee;
+    expect(refused(s, { closingFeeRate: d('0.0006') })).toEqual([]);
+    expect(refused(s, { closingFeeRate: d('0') })).toEqual([]);
+    expect(refused(s, { closingFeeRate: d('-0.001') })).toEqual(['closingFeeRate must be zero or more']);
+    expect(refused(s, { closingFeeRate: d('0.06') })).toEqual(['closingFeeRate must be at most 0.05']);
+  });
+
+  test('liquidity add-on: 0 < λ ≤ 10', () => {
+    const s = RULE_SCHEMAS.liquidityAddon;
+    expect(refused(s, { liquidityLambda: d('0.2') })).toEqual([]);
+    expect(refused(s, { liquidityLambda: d('0') })).toEqual(['liquidityLambda must be greater than zero']);
+    expect(refused(s, { liquidityLambda: d('11') })).toEqual(['liquidityLambda must be at most 10']);
+  });
+});
