@@ -23,7 +23,7 @@ import type {
   PositionSnapshot,
 } from './types';
 import type { InitialRateSteps, PositionSide, TierUsed, WeightKind } from './result';
-import { ONE, ZERO, compareD, isNonPositive, maxD, normZero, toD } from './decimal';
+import { ONE, ZERO, compareD, isNonPositive, normZero, toD } from './decimal';
 import { invalidSnapshot, unsupportedMarketKind } from './errors';
 import { PriceBook } from './prices';
 import { yearFractionAct365 } from './options/black';
@@ -32,6 +32,7 @@ import type { OptionTerms } from './valuation';
 import { own } from './lookup';
 import { normalizeSizeAddon, type NSizeAddon } from './rules/size-addon';
 import { normalizeLiquidityAddon, type NLiquidityAddon } from './rules/liquidity-addon';
+import { volatilityFactorOf, volatilityRateOf } from './rules/volatility-adjustment';
 
 export interface NTier {
   readonly index: number;
@@ -178,8 +179,8 @@ function normalizeTiers(symbol: string, tiers: readonly MarginTierParams[], vola
     const imr = toD(t.initialMarginRate);
     const mmr = toD(t.maintenanceMarginRate);
     const cum = toD(t.maintenanceAmount);
-    // k = max(imr, z·σ·√h)/imr (1 when not configured or imr = 0): requirements.ts volatilityFactor.
-    const k = volatilityRate === null || imr.isZero() ? ONE : maxD(imr, volatilityRate).div(imr);
+    // k = max(imr, z·σ·√h)/imr (1 when not configured or imr = 0): rules/volatility-adjustment.ts.
+    const k = volatilityFactorOf(imr, volatilityRate);
     const imrK = imr.mul(k);
     const used: TierUsed = Object.freeze({
       index,
@@ -244,8 +245,7 @@ function normalizeMarket(snapshot: AccountSnapshot, m: MarketParams): NMarket {
       marginParamsSource: om === null ? 'DEFAULT' : 'MARKET',
     };
   }
-  const volatilityRate =
-    vol === null ? null : toD(vol.zScore).mul(toD(vol.dailyVolatility)).mul(toD(vol.horizonDays).sqrt());
+  const volatilityRate = volatilityRateOf(vol);
   return {
     params: m,
     symbol: m.symbol,

@@ -9,6 +9,7 @@
 import type Decimal from 'decimal.js';
 import type { SizeAddonParams } from './rules/size-addon';
 import type { LiquidityAddon } from './rules/liquidity-addon';
+import type { VolatilityAdjustment } from './rules/volatility-adjustment';
 
 export type { SizeAddonParams } from './rules/size-addon';
 
@@ -58,15 +59,8 @@ export interface OpenInterestScaling {
   readonly rateStep?: Decimal | null;
 }
 
-/** Volatility adjustment: imr_eff = max(imr, z·σ·√h); mmr scales by the same factor. */
-export interface VolatilityAdjustment {
-  /** z-score of the confidence level (for example 2.326 for 99%). */
-  readonly zScore: Decimal;
-  /** Liquidation horizon in days. */
-  readonly horizonDays: Decimal;
-  /** Realized daily volatility (fraction) computed by the store from price history over the lookback. */
-  readonly dailyVolatility: Decimal;
-}
+/** Volatility adjustment: imr_eff = max(imr, z·σ·√h); mmr scales by the same factor: rules/volatility-adjustment.ts. */
+export type { VolatilityAdjustment } from './rules/volatility-adjustment';
 
 /** Liquidity add-on N·λ·√(N/D), added to IM and MM: rules/liquidity-addon.ts. */
 export type { LiquidityAddon } from './rules/liquidity-addon';

@@ -36,4 +36,12 @@ describe('rule parameter schemas', () => {
     expect(refused(s, { liquidityLambda: d('0') })).toEqual(['liquidityLambda must be greater than zero']);
     expect(refused(s, { liquidityLambda: d('11') })).toEqual(['liquidityLambda must be at most 10']);
   });
+
+  test('volatility adjustment: z in (0, 10] and h in (0, 365] days, given together', () => {
+    const s = RULE_SCHEMAS.volatilityAdjustment;
+    expect(refused(s, { volAdjZScore: d('2.326'), volAdjHorizonDays: d('2') })).toEqual([]);
+    expect(refused(s, { volAdjZScore: d('2.326') })).toEqual(['volAdjHorizonDays is given together with volAdjZScore']);
+    expect(refused(s, { volAdjZScore: d('11'), volAdjHorizonDays: d('2') })).toEqual(['volAdjZScore must be at most 10']);
+    expect(refused(s, { volAdjZScore: d('2'), volAdjHorizonDays: d('0') })).toEqual(['volAdjHorizonDays must be greater than zero']);
+  });
 });

@@ -76,7 +76,7 @@ function retryable(): Error {
 }
 
 /** Upper bounds of the engine parameters (beyond them a venue is misconfigured, not bold). */
-const ENGINE_BOUNDS = { zScore: 10, horizonDays: 365, slippageBaseRate: 0.5, impactFactor: 100, minLookback: 2, maxLookback: 3650 } as const;
+const ENGINE_BOUNDS = { slippageBaseRate: 0.5, impactFactor: 100, minLookback: 2, maxLookback: 3650 } as const;
 
 type FeatureGroup = 'OPEN_INTEREST_SCALING' | 'VOLATILITY_ADJUSTMENT' | 'LIQUIDITY_ADDON' | 'OPTION_PARAMS' | 'SIZE_ADDON';
 const FEATURE_FIELDS: { readonly [G in FeatureGroup]: readonly (keyof UpsertMarketInput)[] } = {
@@ -100,10 +100,6 @@ function checkEngineParams(input: UpsertMarketInput, checks: InputChecks): void 
   else if (lo && hi && checks.nonNegative('oiLowerCap', lo, LIMITS.maxAmount) && checks.positive('oiUpperCap', hi, LIMITS.maxAmount) && hi.lte(lo)) {
     checks.fail('oiUpperCap', 'oiUpperCap must be greater than oiLowerCap');
   }
-  const { volAdjZScore: z, volAdjHorizonDays: h } = input;
-  if (given(z) !== given(h)) checks.fail(given(z) ? 'volAdjHorizonDays' : 'volAdjZScore', 'volAdjZScore and volAdjHorizonDays are given together');
-  if (z) checks.rate('volAdjZScore', z, { positive: true, max: ENGINE_BOUNDS.zScore });
-  if (h) checks.rate('volAdjHorizonDays', h, { positive: true, max: ENGINE_BOUNDS.horizonDays });
   const lookback = input.volAdjLookbackDays;
   if (given(lookback) && (lookback! < ENGINE_BOUNDS.minLookback || lookback! > ENGINE_BOUNDS.maxLookback)) {
     checks.fail('volAdjLookbackDays', `volAdjLookbackDays must be between ${ENGINE_BOUNDS.minLookback} and ${ENGINE_BOUNDS.maxLookback}`);

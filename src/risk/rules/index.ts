@@ -8,15 +8,18 @@ import type { ParameterSpec } from './schema';
 import { SIZE_ADDON_PARAMETERS } from './size-addon';
 import { CLOSING_FEE_PARAMETERS } from './closing-fee';
 import { LIQUIDITY_ADDON_PARAMETERS } from './liquidity-addon';
+import { VOLATILITY_ADJUSTMENT_PARAMETERS } from './volatility-adjustment';
 
 export type { ParameterSpec, RateParameter } from './schema';
 export * from './size-addon';
 export * from './closing-fee';
 export * from './liquidity-addon';
+export * from './volatility-adjustment';
 
 /** Every rule's parameter specification, by rule (upsertMarket validates its input with each). */
 export const RULE_PARAMETERS = {
   sizeAddon: SIZE_ADDON_PARAMETERS,
   closingFee: CLOSING_FEE_PARAMETERS,
   liquidityAddon: LIQUIDITY_ADDON_PARAMETERS,
+  volatilityAdjustment: VOLATILITY_ADJUSTMENT_PARAMETERS,
 } as const satisfies Record<string, ParameterSpec>;
