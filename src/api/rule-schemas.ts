@@ -30,10 +30,12 @@ export function ruleSchema(spec: ParameterSpec) {
       ctx.addIssue({ code: 'custom', path: [missing], message: `is given together with ${together.filter((f) => f !== missing).join(', ')}` });
       return;
     }
-    for (const [lower, upper] of spec.ordered ?? []) {
+    for (const { lower, upper, strict, report } of spec.ordered ?? []) {
       const lo = v[lower];
       const hi = v[upper];
-      if (lo && hi && !hi.isNegative() && lo.gt(hi)) ctx.addIssue({ code: 'custom', path: [lower], message: `must not exceed ${upper}` });
+      if (!lo || !hi || hi.isNegative() || lo.isNegative() || (strict ? lo.lt(hi) : lo.lte(hi))) continue;
+      const message = report === 'lower' ? `must ${strict ? 'be less than' : 'not exceed'} ${upper}` : `must be ${strict ? 'greater than' : 'at least'} ${lower}`;
+      ctx.addIssue({ code: 'custom', path: [report === 'lower' ? lower : upper], message });
     }
   });
 }

@@ -33,6 +33,7 @@ import { own } from './lookup';
 import { normalizeSizeAddon, type NSizeAddon } from './rules/size-addon';
 import { normalizeLiquidityAddon, type NLiquidityAddon } from './rules/liquidity-addon';
 import { volatilityFactorOf, volatilityRateOf } from './rules/volatility-adjustment';
+import { normalizeOpenInterestScaling, type NOpenInterestScaling } from './rules/open-interest-scaling';
 
 export interface NTier {
   readonly index: number;
@@ -55,13 +56,7 @@ export interface NTier {
   readonly plainRate: InitialRateSteps;
 }
 
-export interface NOpenInterestScaling {
-  readonly lowerCap: Decimal;
-  readonly upperCap: Decimal;
-  readonly openInterest: Decimal;
-  /** Floor the effective rate to a multiple of this (e.g. 0.000001 = dYdX's integer ppm); null = no flooring. */
-  readonly rateStep: Decimal | null;
-}
+export type { NOpenInterestScaling } from './rules/open-interest-scaling';
 
 export interface NMarket {
   readonly params: MarketParams;
@@ -208,10 +203,7 @@ function normalizeMarket(snapshot: AccountSnapshot, m: MarketParams): NMarket {
   const tick = toD(m.tickSize);
   if (c.lte(0)) throw invalidSnapshot(`market ${m.symbol}: contract size must be positive`, { market: m.symbol });
   if (tick.lte(0)) throw invalidSnapshot(`market ${m.symbol}: tick size must be positive`, { market: m.symbol });
-  const oi = m.openInterestScaling;
-  if (oi !== null && !toD(oi.upperCap).gt(toD(oi.lowerCap))) {
-    throw invalidSnapshot(`market ${m.symbol}: OI scaling upper cap must exceed lower cap`, { market: m.symbol });
-  }
+  const openInterestScaling = normalizeOpenInterestScaling(m.symbol, m.openInterestScaling);
   const liquidity = normalizeLiquidityAddon(m.symbol, m.liquidityAddon);
   const vol = m.volatilityAdjustment;
   const size = m.sizeAddon;
@@ -258,15 +250,7 @@ function normalizeMarket(snapshot: AccountSnapshot, m: MarketParams): NMarket {
     tick,
     tiers: normalizeTiers(m.symbol, m.tiers, volatilityRate),
     fundingIndex: toD(m.fundingIndex),
-    openInterestScaling:
-      oi === null
-        ? null
-        : {
-            lowerCap: toD(oi.lowerCap),
-            upperCap: toD(oi.upperCap),
-            openInterest: toD(oi.openInterest).abs(),
-            rateStep: oi.rateStep === undefined || oi.rateStep === null ? null : toD(oi.rateStep),
-          },
+    openInterestScaling,
     volatilityRate,
     liquidity,
     maintenanceBasis: m.kind !== 'OPTION' && m.maintenanceBasis === 'ENTRY' ? 'ENTRY' : 'MARK',

@@ -3,7 +3,8 @@
  *
  *   tier      = the tier whose [floor, cap) holds N (notional at the current mark)
  *   k         = max(imr, z·σ·√h) / imr             (volatility factor; 1 without adjustment)
- *   imr_oi    = imr_v + (1 − imr_v)·clamp((OI_notional − lower)/(upper − lower), 0, 1)   (IM only; optional step floor)
+ *   imr_oi    = imr_v + (1 − imr_v)·clamp((OI_notional − lower)/(upper − lower), 0, 1)   (IM only; optional step floor;
+ *               rules/open-interest-scaling.ts)
  *   imr_used  = max(imr_oi, 1/L)                     (user leverage L; optional)
  *   addon     = N·λ·√(N/D)                            (liquidity add-on; optional)
  *   size      = N·k_im·|q| (IM), N_m·k_mm·|q| (MM)     (position-size add-on, rules/size-addon.ts; optional)
@@ -18,7 +19,7 @@
  */
 import type Decimal from 'decimal.js';
 import type { InitialRateSource, InitialRateSteps, MarginMethod, OptionMarginBreakdown } from './result';
-import { ONE, ZERO, clampD, compareD, floorToStep, maxD, roundUp } from './decimal';
+import { ONE, ZERO, compareD, maxD, roundUp } from './decimal';
 import { invalidSnapshot } from './errors';
 import type { NMarket, NPosition, NTier } from './model';
 import { findTierIndex } from './tiers';
@@ -26,6 +27,7 @@ import type { PositionValuation } from './valuation';
 import { sizeAddonInitial, sizeAddonLine, sizeAddonMaintenance, type SizeAddonLine } from './rules/size-addon';
 import { closingFeeAt } from './rules/closing-fee';
 import { liquidityAddonAt } from './rules/liquidity-addon';
+import { openInterestScaledRate } from './rules/open-interest-scaling';
 
 export interface Requirements {
   readonly tier: NTier;
@@ -124,12 +126,6 @@ function maintenanceSum(pos: NPosition, mNotional: Decimal, notionalAtMark: Deci
   return sum;
 }
 
-/** Open-interest notional in quote: LINEAR OI·c·P, INVERSE OI·c (quote face value). */
-function openInterestNotional(market: NMarket, openInterest: Decimal, mark: Decimal): Decimal {
-  const face = openInterest.mul(market.c);
-  return market.contractType === 'LINEAR' ? face.mul(mark) : face;
-}
-
 /**
  * a + b where b is usually an exact zero (no liquidity add-on): a + 0 is a (decimal.js returns a rounded copy of a,
  * and every `a` here is already a product at the engine precision, never a −0), so the addition is skipped.
@@ -165,10 +161,10 @@ export function requirementsAt(pos: NPosition, notional: Decimal, mark: Decimal)
   let openInterestScale: Decimal | null = null;
   const oi = m.openInterestScaling;
   if (oi !== null) {
-    const oiNotional = openInterestNotional(m, oi.openInterest, mark);
-    openInterestScale = clampD(oiNotional.sub(oi.lowerCap).div(oi.upperCap.sub(oi.lowerCap)), ZERO, ONE);
-    afterOpenInterest = afterVolatility.add(ONE.sub(afterVolatility).mul(openInterestScale));
-    if (oi.rateStep !== null) afterOpenInterest = maxD(afterVolatility, floorToStep(afterOpenInterest, oi.rateStep));
+    // rules/open-interest-scaling.ts
+    const scaled = openInterestScaledRate(oi, m.contractType === 'LINEAR', m.c, mark, afterVolatility);
+    openInterestScale = scaled.scale;
+    afterOpenInterest = scaled.rate;
   }
 
   const leverageRate = pos.leverageRate;

@@ -10,6 +10,7 @@ import type Decimal from 'decimal.js';
 import type { SizeAddonParams } from './rules/size-addon';
 import type { LiquidityAddon } from './rules/liquidity-addon';
 import type { VolatilityAdjustment } from './rules/volatility-adjustment';
+import type { OpenInterestScaling } from './rules/open-interest-scaling';
 
 export type { SizeAddonParams } from './rules/size-addon';
 
@@ -46,18 +47,8 @@ export interface MarginTierParams {
   readonly maintenanceAmount: Decimal;
 }
 
-/** dYdX-style open-interest scaling of the initial margin rate (raises IM only). Caps in quote notional. */
-export interface OpenInterestScaling {
-  readonly lowerCap: Decimal;
-  readonly upperCap: Decimal;
-  /** Open interest of the market in contracts (absolute). */
-  readonly openInterest: Decimal;
-  /**
-   * Optional: floor the effective initial margin rate to a multiple of this step (dYdX computes the effective IMF in
-   * integer ppm, i.e. step 0.000001). Absent or null = no flooring.
-   */
-  readonly rateStep?: Decimal | null;
-}
+/** dYdX-style open-interest scaling of the initial margin rate (raises IM only): rules/open-interest-scaling.ts. */
+export type { OpenInterestScaling } from './rules/open-interest-scaling';
 
 /** Volatility adjustment: imr_eff = max(imr, z·σ·√h); mmr scales by the same factor: rules/volatility-adjustment.ts. */
 export type { VolatilityAdjustment } from './rules/volatility-adjustment';

@@ -44,4 +44,14 @@ describe('rule parameter schemas', () => {
     expect(refused(s, { volAdjZScore: d('11'), volAdjHorizonDays: d('2') })).toEqual(['volAdjZScore must be at most 10']);
     expect(refused(s, { volAdjZScore: d('2'), volAdjHorizonDays: d('0') })).toEqual(['volAdjHorizonDays must be greater than zero']);
   });
+
+  test('open-interest scaling: 0 ≤ lower < upper, given together; the upper cap is named', () => {
+    const s = RULE_SCHEMAS.openInterestScaling;
+    expect(refused(s, { oiLowerCap: d('1000000'), oiUpperCap: d('5000000') })).toEqual([]);
+    expect(refused(s, { oiLowerCap: d('0'), oiUpperCap: d('1') })).toEqual([]);
+    expect(refused(s, { oiLowerCap: d('10') })).toEqual(['oiUpperCap is given together with oiLowerCap']);
+    expect(refused(s, { oiLowerCap: d('10'), oiUpperCap: d('5') })).toEqual(['oiUpperCap must be greater than oiLowerCap']);
+    expect(refused(s, { oiLowerCap: d('10'), oiUpperCap: d('10') })).toEqual(['oiUpperCap must be greater than oiLowerCap']);
+    expect(refused(s, { oiLowerCap: d('-1'), oiUpperCap: d('10') })).toEqual(['oiLowerCap must be zero or more']);
+  });
 });

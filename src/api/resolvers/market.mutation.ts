@@ -95,11 +95,6 @@ function checkEngineParams(input: UpsertMarketInput, checks: InputChecks): void 
     const clash = FEATURE_FIELDS[group].find((f) => given(input[f]));
     if (clash) checks.fail(clash, `${clash} is given while ${group} is disabled`);
   }
-  const { oiLowerCap: lo, oiUpperCap: hi } = input;
-  if (given(lo) !== given(hi)) checks.fail(given(lo) ? 'oiUpperCap' : 'oiLowerCap', 'oiLowerCap and oiUpperCap are given together');
-  else if (lo && hi && checks.nonNegative('oiLowerCap', lo, LIMITS.maxAmount) && checks.positive('oiUpperCap', hi, LIMITS.maxAmount) && hi.lte(lo)) {
-    checks.fail('oiUpperCap', 'oiUpperCap must be greater than oiLowerCap');
-  }
   const lookback = input.volAdjLookbackDays;
   if (given(lookback) && (lookback! < ENGINE_BOUNDS.minLookback || lookback! > ENGINE_BOUNDS.maxLookback)) {
     checks.fail('volAdjLookbackDays', `volAdjLookbackDays must be between ${ENGINE_BOUNDS.minLookback} and ${ENGINE_BOUNDS.maxLookback}`);

@@ -9,12 +9,14 @@ import { SIZE_ADDON_PARAMETERS } from './size-addon';
 import { CLOSING_FEE_PARAMETERS } from './closing-fee';
 import { LIQUIDITY_ADDON_PARAMETERS } from './liquidity-addon';
 import { VOLATILITY_ADJUSTMENT_PARAMETERS } from './volatility-adjustment';
+import { OPEN_INTEREST_SCALING_PARAMETERS } from './open-interest-scaling';
 
 export type { ParameterSpec, RateParameter } from './schema';
 export * from './size-addon';
 export * from './closing-fee';
 export * from './liquidity-addon';
 export * from './volatility-adjustment';
+export * from './open-interest-scaling';
 
 /** Every rule's parameter specification, by rule (upsertMarket validates its input with each). */
 export const RULE_PARAMETERS = {
@@ -22,4 +24,5 @@ export const RULE_PARAMETERS = {
   closingFee: CLOSING_FEE_PARAMETERS,
   liquidityAddon: LIQUIDITY_ADDON_PARAMETERS,
   volatilityAdjustment: VOLATILITY_ADJUSTMENT_PARAMETERS,
+  openInterestScaling: OPEN_INTEREST_SCALING_PARAMETERS,
 } as const satisfies Record<string, ParameterSpec>;

@@ -13,10 +13,18 @@ export interface RateParameter {
   readonly positive?: boolean;
 }
 
+export interface OrderedPair {
+  readonly lower: string;
+  readonly upper: string;
+  readonly strict?: boolean;
+  /** The field a refusal names. */
+  readonly report: 'lower' | 'upper';
+}
+
 export interface ParameterSpec {
   readonly fields: readonly RateParameter[];
   /** Fields given all together or not at all (the first missing one is named). */
   readonly together?: readonly string[];
-  /** [lower, upper] pairs: when both are given, lower ≤ upper (the upper field is named). */
-  readonly ordered?: readonly (readonly [string, string])[];
+  /** Pairs that must be ordered when both are given: lower ≤ upper (lower < upper when strict); `report` is named. */
+  readonly ordered?: readonly OrderedPair[];
 }

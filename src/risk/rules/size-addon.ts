@@ -82,5 +82,5 @@ export const SIZE_ADDON_PARAMETERS: ParameterSpec = {
     { field: 'sizeAddonMaintenance', max: SIZE_ADDON_MAX },
   ],
   together: ['sizeAddonInitial', 'sizeAddonMaintenance'],
-  ordered: [['sizeAddonMaintenance', 'sizeAddonInitial']],
+  ordered: [{ lower: 'sizeAddonMaintenance', upper: 'sizeAddonInitial', report: 'lower' }],
 };
