@@ -5,15 +5,20 @@
  */
 import Decimal from 'decimal.js';
 import { z } from 'zod';
-import { RULE_PARAMETERS, type ParameterSpec, type RateParameter } from '../risk/rules';
+import { ASSET_RULE_PARAMETERS, RULE_PARAMETERS, type ParameterSpec, type RateParameter } from '../risk/rules';
 import { LIMITS } from './input';
 
 const decimalValue = z.custom<Decimal>((v) => Decimal.isDecimal(v), { message: 'must be a decimal number' });
 
 function rateSchema(p: RateParameter) {
-  return decimalValue
-    .refine((v) => (p.positive ? v.gt(0) : !v.isNegative()), { message: p.positive ? 'must be greater than zero' : 'must be zero or more' })
-    .refine((v) => v.lte(p.max), { message: `must be at most ${p.max}` })
+  const min = p.min;
+  const bounded =
+    min !== undefined
+      ? decimalValue.refine((v) => v.gte(min) && v.lte(p.max), { message: `must be between ${min} and ${p.max}` })
+      : decimalValue
+          .refine((v) => (p.positive ? v.gt(0) : !v.isNegative()), { message: p.positive ? 'must be greater than zero' : 'must be zero or more' })
+          .refine((v) => v.lte(p.max), { message: `must be at most ${p.max}` });
+  return bounded
     .refine((v) => v.decimalPlaces() <= LIMITS.maxDecimals, { message: `has more than ${LIMITS.maxDecimals} decimal places` });
 }
 
@@ -24,6 +29,8 @@ export function ruleSchema(spec: ParameterSpec) {
   return z.object(shape).superRefine((raw, ctx) => {
     const v = raw as Record<string, Decimal | null | undefined>;
     const given = (f: string) => v[f] !== null && v[f] !== undefined;
+    // An ordering is checked only between values that passed their own bounds (one refusal per field).
+    const valid = (f: string) => given(f) && shape[f]!.safeParse(v[f]).success;
     const together = spec.together ?? [];
     if (together.some(given) && !together.every(given)) {
       const missing = together.find((f) => !given(f))!;
@@ -33,16 +40,21 @@ export function ruleSchema(spec: ParameterSpec) {
     for (const { lower, upper, strict, report } of spec.ordered ?? []) {
       const lo = v[lower];
       const hi = v[upper];
-      if (!lo || !hi || hi.isNegative() || lo.isNegative() || (strict ? lo.lt(hi) : lo.lte(hi))) continue;
+      if (!lo || !hi || !valid(lower) || !valid(upper) || (strict ? lo.lt(hi) : lo.lte(hi))) continue;
       const message = report === 'lower' ? `must ${strict ? 'be less than' : 'not exceed'} ${upper}` : `must be ${strict ? 'greater than' : 'at least'} ${lower}`;
       ctx.addIssue({ code: 'custom', path: [report === 'lower' ? lower : upper], message });
     }
   });
 }
 
-/** Every rule's schema, by rule name (src/risk/rules/index.ts RULE_PARAMETERS). */
+/** Every market rule's schema, by rule name (src/risk/rules/index.ts RULE_PARAMETERS). */
 export const RULE_SCHEMAS = Object.fromEntries(Object.entries(RULE_PARAMETERS).map(([name, spec]) => [name, ruleSchema(spec)])) as {
   readonly [K in keyof typeof RULE_PARAMETERS]: ReturnType<typeof ruleSchema>;
+};
+
+/** Every asset rule's schema (ASSET_RULE_PARAMETERS: createAsset, updateAsset). */
+export const ASSET_RULE_SCHEMAS = Object.fromEntries(Object.entries(ASSET_RULE_PARAMETERS).map(([name, spec]) => [name, ruleSchema(spec)])) as {
+  readonly [K in keyof typeof ASSET_RULE_PARAMETERS]: ReturnType<typeof ruleSchema>;
 };
 
 /** The fields of the input a rule's schema reads. */

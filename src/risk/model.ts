@@ -34,6 +34,7 @@ import { normalizeSizeAddon, type NSizeAddon } from './rules/size-addon';
 import { normalizeLiquidityAddon, type NLiquidityAddon } from './rules/liquidity-addon';
 import { volatilityFactorOf, volatilityRateOf } from './rules/volatility-adjustment';
 import { normalizeOpenInterestScaling, type NOpenInterestScaling } from './rules/open-interest-scaling';
+import { balanceWeights } from './rules/collateral-weights';
 
 export interface NTier {
   readonly index: number;
@@ -364,15 +365,15 @@ export function prepareAccount(snapshot: AccountSnapshot): PreparedAccount {
     const amount = toD(b.amount);
     // A zero balance uses no price and contributes nothing; it is left out of the breakdown.
     if (amount.isZero()) continue;
-    const params = asset(snapshot, b.asset);
-    const positive = amount.isPos();
+    // Asset or liability weights (rules/collateral-weights.ts).
+    const w = balanceWeights(asset(snapshot, b.asset), amount);
     balances.push({
       asset: b.asset,
       amount,
       indexPrice: prices.index(b.asset),
-      weightKind: positive ? 'ASSET' : 'LIABILITY',
-      initialWeight: toD(positive ? params.initialWeight : params.initialLiabilityWeight),
-      maintenanceWeight: toD(positive ? params.maintenanceWeight : params.maintenanceLiabilityWeight),
+      weightKind: w.weightKind,
+      initialWeight: w.initialWeight,
+      maintenanceWeight: w.maintenanceWeight,
     });
   }
   return { snapshot, positions, balances, markets, prices };

@@ -1,9 +1,9 @@
 /** The zod schemas built from the rules' parameter specifications (src/api/rule-schemas.ts). */
 import Decimal from 'decimal.js';
-import { RULE_SCHEMAS } from '../../src/api/rule-schemas';
+import { ASSET_RULE_SCHEMAS, RULE_SCHEMAS } from '../../src/api/rule-schemas';
 
 const d = (x: Decimal.Value) => new Decimal(x);
-function refused(schema: (typeof RULE_SCHEMAS)[keyof typeof RULE_SCHEMAS], value: object): string[] {
+function refused(schema: (typeof RULE_SCHEMAS)[keyof typeof RULE_SCHEMAS] | (typeof ASSET_RULE_SCHEMAS)[keyof typeof ASSET_RULE_SCHEMAS], value: object): string[] {
   const r = schema.safeParse(value);
   return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')} ${i.message}`);
 }
@@ -53,5 +53,19 @@ describe('rule parameter schemas', () => {
     expect(refused(s, { oiLowerCap: d('10'), oiUpperCap: d('5') })).toEqual(['oiUpperCap must be greater than oiLowerCap']);
     expect(refused(s, { oiLowerCap: d('10'), oiUpperCap: d('10') })).toEqual(['oiUpperCap must be greater than oiLowerCap']);
     expect(refused(s, { oiLowerCap: d('-1'), oiUpperCap: d('10') })).toEqual(['oiLowerCap must be zero or more']);
+  });
+
+  test('collateral weights: 0 ≤ w_init ≤ w_maint ≤ 1 and 1 ≤ w_maint_liab ≤ w_init_liab ≤ 10; one refusal per field', () => {
+    const s = ASSET_RULE_SCHEMAS.collateralWeights;
+    const w = (init: string, maint: string, initLiab: string, maintLiab: string) => ({
+      initialWeight: d(init), maintenanceWeight: d(maint), initialLiabilityWeight: d(initLiab), maintenanceLiabilityWeight: d(maintLiab),
+    });
+    expect(refused(s, w('0.9', '0.95', '1.2', '1.1'))).toEqual([]);
+    expect(refused(s, w('1', '1', '1', '1'))).toEqual([]);
+    expect(refused(s, w('0.96', '0.95', '1.2', '1.1'))).toEqual(['initialWeight must not exceed maintenanceWeight']);
+    expect(refused(s, w('0.9', '0.95', '1.1', '1.2'))).toEqual(['initialLiabilityWeight must be at least maintenanceLiabilityWeight']);
+    expect(refused(s, w('0.9', '1.5', '1.2', '1.1'))).toEqual(['maintenanceWeight must be at most 1']);
+    expect(refused(s, w('0.9', '0.95', '0.5', '1.1'))).toEqual(['initialLiabilityWeight must be between 1 and 10']);
+    expect(refused(s, w('0.9', '0.95', '11', '1.1'))).toEqual(['initialLiabilityWeight must be between 1 and 10']);
   });
 });

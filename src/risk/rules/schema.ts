@@ -5,12 +5,17 @@
  * code outside the rule's file.
  */
 
-/** A rate-like decimal parameter: min ≤ value ≤ max (min < value with `positive`), at most 18 decimal places. */
+/**
+ * A rate-like decimal parameter: 0 ≤ value ≤ max (0 < value with `positive`; min ≤ value ≤ max with `min`), at most
+ * 18 decimal places.
+ */
 export interface RateParameter {
-  /** The API input field (UpsertMarketInput), also the path of a refusal. */
+  /** The API input field (UpsertMarketInput, CreateAssetInput, …), also the path of a refusal. */
   readonly field: string;
   readonly max: string;
   readonly positive?: boolean;
+  /** A lower bound other than 0 (inclusive). */
+  readonly min?: string;
 }
 
 export interface OrderedPair {
