@@ -9,7 +9,7 @@
 import Decimal from 'decimal.js';
 import { evaluateAccount, type AccountSnapshot, type LiquidationPriceMode } from '../src/risk';
 import { ENGINE_DECIMAL_CONFIG } from '../src/risk/decimal';
-import { buildTierSchedule } from '../src/risk/tiers';
+import { buildTierSchedule } from '../src/risk/rules/tier-rates';
 import { clearOptionValuationMemo } from '../src/risk/valuation';
 import type { AssetParams, MarketParams, PositionSnapshot } from '../src/risk/types';
 import { runCompiledInstead } from './compiled';

@@ -16,21 +16,13 @@
  *   (rules/closing-fee.ts).
  */
 import { toDouble } from './decimal';
-import type { NMarket, NPosition } from './model';
+import { fastMaintenanceTerm, fastTierAt, fastTiers, type FastTier } from './rules/tier-rates';
+import type { NPosition } from './model';
 import { entryNotional, maintenanceMarginAt } from './requirements';
 import { fastSizeAddonMaintenanceRate } from './rules/size-addon';
 import { fastClosingFeeRate } from './rules/closing-fee';
 import { fastLiquidityAddon, fastLiquidityAddonAt, type FastLiquidityAddon } from './rules/liquidity-addon';
 
-export interface FastTier {
-  readonly floor: number;
-  /** Infinity for the open last tier. */
-  readonly cap: number;
-  readonly mmrK: number;
-  readonly cumK: number;
-}
-
-/** A delta-one position's price-independent terms as doubles (built once per search). */
 export interface FastDeltaOne {
   readonly linear: boolean;
   readonly qc: number;
@@ -47,18 +39,6 @@ export interface FastDeltaOne {
   readonly sizeRate: number;
   /** Closing fee rate f (0 when off). */
   readonly feeRate: number;
-}
-
-/** A market's tiers as doubles, memoized per normalized market (shared across evaluations, model.ts). */
-const FAST_TIERS = new WeakMap<NMarket, readonly FastTier[]>();
-
-export function fastTiers(m: NMarket): readonly FastTier[] {
-  let tiers = FAST_TIERS.get(m);
-  if (tiers === undefined) {
-    tiers = m.tiers.map((t) => ({ floor: toDouble(t.floor), cap: t.cap === null ? Infinity : toDouble(t.cap), mmrK: toDouble(t.mmrK), cumK: toDouble(t.cumK) }));
-    FAST_TIERS.set(m, tiers);
-  }
-  return tiers;
 }
 
 /** Basis ENTRY: the exact MM at the entry notional, less the closing fee it holds there (re-added at each price). */
@@ -102,15 +82,7 @@ export function fastEquityAt(f: FastDeltaOne, price: number): number {
 export function fastMaintenanceAt(f: FastDeltaOne, price: number): number {
   const n = notionalAt(f, price);
   if (f.fixedMaintenance !== null) return f.fixedMaintenance + f.feeRate * n;
-  // The tier holding N: the last whose floor N reaches (tierForNotional's rule), else the first.
-  let tier = f.tiers[0]!;
-  for (let i = f.tiers.length - 1; i >= 0; i--) {
-    const t = f.tiers[i]!;
-    if (n >= t.floor) {
-      if (n < t.cap) tier = t;
-      break;
-    }
-  }
+  const tier = fastTierAt(f.tiers, n);
   const addon = fastLiquidityAddonAt(f.liquidity, n);
-  return Math.max(0, n * tier.mmrK - tier.cumK) + n * f.sizeRate + addon + f.feeRate * n;
+  return fastMaintenanceTerm(tier, n) + n * f.sizeRate + addon + f.feeRate * n;
 }

@@ -42,10 +42,11 @@ import type { BoundarySide, PositionSide, PriceBoundary, UnderlyingLiquidation }
 import { D, ONE, TWO, ZERO, compareD, isNonPositive, roundToTick, scaleBy, tickSteps, toD, toDouble } from './decimal';
 import type { NBalance, NMarket, NPosition, PreparedAccount } from './model';
 import { isolatedBankruptAt, isolatedLiquidatableAt, marginTermsAt } from './position';
-import { entryNotional, maintenanceMarginAt, tierForNotional } from './requirements';
+import { entryNotional, maintenanceMarginAt } from './requirements';
+import { fastTiers, tierForNotional } from './rules/tier-rates';
 import { equityContributionOf, valuePosition, type ValuationMode } from './valuation';
 import { groupMaintenanceAt, type PortfolioGroup } from './portfolio';
-import { fastDeltaOne, fastEquityAt, fastMaintenanceAt, fastTiers } from './fast-terms';
+import { fastDeltaOne, fastEquityAt, fastMaintenanceAt } from './fast-terms';
 
 /** Max tick steps when verifying a snapped boundary (the closed form lands within a tick or two). */
 const MAX_SNAP_STEPS = 64;

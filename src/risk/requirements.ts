@@ -19,10 +19,9 @@
  */
 import type Decimal from 'decimal.js';
 import type { InitialRateSource, InitialRateSteps, MarginMethod, OptionMarginBreakdown } from './result';
-import { ONE, ZERO, compareD, maxD, roundUp } from './decimal';
-import { invalidSnapshot } from './errors';
+import { ONE, ZERO, maxD, roundUp } from './decimal';
 import type { NMarket, NPosition, NTier } from './model';
-import { findTierIndex } from './tiers';
+import { maintenanceTerm, tierForNotional } from './rules/tier-rates';
 import type { PositionValuation } from './valuation';
 import { sizeAddonInitial, sizeAddonLine, sizeAddonMaintenance, type SizeAddonLine } from './rules/size-addon';
 import { closingFeeAt } from './rules/closing-fee';
@@ -52,29 +51,6 @@ export interface Requirements {
   readonly sizeAddon?: SizeAddonLine | null;
   /** Closing fee f·N reserved in MM (rules/closing-fee.ts), settlement units; 0 when off. */
   readonly closingFee?: Decimal;
-}
-
-/** Tier holding notional N (settlement units). */
-export function tierFor(market: NMarket, notional: Decimal): NTier {
-  const i = findTierIndex(
-    market.tiers.map((t) => ({ notionalFloor: t.floor, notionalCap: t.cap })),
-    notional,
-  );
-  if (i < 0) throw invalidSnapshot(`market ${market.symbol}: no tier holds notional ${notional}`, { market: market.symbol });
-  return market.tiers[i]!;
-}
-
-/** Faster tier lookup on normalized tiers (same semantics as findTierIndex). */
-export function tierForNotional(market: NMarket, notional: Decimal): NTier {
-  const tiers = market.tiers;
-  for (let i = tiers.length - 1; i >= 0; i--) {
-    const t = tiers[i]!;
-    if (compareD(notional, t.floor) >= 0) {
-      if (t.cap === null || compareD(notional, t.cap) < 0) return t;
-      break;
-    }
-  }
-  return tierFor(market, notional);
 }
 
 /**
@@ -139,15 +115,6 @@ function initialRateSource(leverageBinds: boolean, afterOpenInterest: Decimal, a
   if (leverageBinds) return 'LEVERAGE';
   if (afterOpenInterest.gt(afterVolatility)) return 'OPEN_INTEREST';
   return afterVolatility.gt(tierRate) ? 'VOLATILITY' : 'TIER';
-}
-
-/**
- * max(0, N_m·mmr·k − cum·k) (settlement units). With cum·k = 0 (the first tier, usually) and a product that is not
- * negative (nor −0), the product is the result: the subtraction and the max are skipped (same value).
- */
-function maintenanceTerm(notional: Decimal, rate: Decimal, amount: Decimal): Decimal {
-  const product = notional.mul(rate);
-  return amount.isZero() && !product.isNeg() ? product : maxD(ZERO, product.sub(amount));
 }
 
 /** Full requirements of a position at notional N and mark P. */

@@ -1,6 +1,6 @@
 /** Snapshot builders for the risk engine tests (plain decimal.js `Decimal`, as callers pass them). */
 import Decimal from 'decimal.js';
-import { buildTierSchedule } from '../../src/risk/tiers';
+import { buildTierSchedule } from '../../src/risk/rules/tier-rates';
 import type {
   AccountSnapshot,
   AssetParams,

@@ -19,6 +19,7 @@ export * from './liquidity-addon';
 export * from './volatility-adjustment';
 export * from './open-interest-scaling';
 export * from './collateral-weights';
+export * from './tier-rates';
 
 /** Every market rule's parameter specification, by rule (upsertMarket validates its input with each). */
 export const RULE_PARAMETERS = {
