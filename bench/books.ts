@@ -5,7 +5,7 @@
  */
 import Decimal from 'decimal.js';
 import type { AccountSnapshot } from '../src/risk';
-import { buildTierSchedule } from '../src/risk/tiers';
+import { buildTierSchedule } from '../src/risk/rules/tier-rates';
 import type { AssetParams, MarketParams, PositionSnapshot } from '../src/risk/types';
 
 export const NOW = 1_700_000_000_000;

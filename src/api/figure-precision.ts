@@ -81,6 +81,13 @@ export const FIGURE_PRECISION = {
     maintenanceRate: 'SIGNIFICANT',
     liquidationPrice: 'ON_TICK',
     bankruptcyPrice: 'ON_TICK',
+    closingFee: 'SETTLEMENT_UP',
+  },
+  SizeAddonLine: {
+    initialRate: 'SIGNIFICANT',
+    maintenanceRate: 'SIGNIFICANT',
+    initialAmount: 'SETTLEMENT_UP',
+    maintenanceAmount: 'SETTLEMENT_UP',
   },
   TierUsed: {
     notionalFloor: 'AS_STORED',

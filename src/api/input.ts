@@ -91,6 +91,20 @@ export class InputChecks {
     return true;
   }
 
+  /**
+   * A rule's parameter schema (src/risk/rules/): each issue becomes BAD_USER_INPUT naming its field (the issue's path)
+   * with the rule's message. True when the value passes.
+   */
+  schema(schema: { safeParse(value: unknown): { success: true } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } } }, value: unknown): boolean {
+    const result = schema.safeParse(value);
+    if (result.success) return true;
+    for (const issue of result.error.issues) {
+      const field = issue.path.map(String).join('.');
+      this.add(field, `${field} ${issue.message}`);
+    }
+    return false;
+  }
+
   symbol(field: string, value: string): boolean {
     if (!isSymbol(value)) return this.add(field, `${field} "${printable(value)}" is not a valid symbol`);
     return true;

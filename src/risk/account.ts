@@ -19,6 +19,7 @@ import type { BalanceRisk } from './result';
 import { ZERO } from './decimal';
 import type { NBalance, NPosition } from './model';
 import { statusOf, type PositionFigures } from './position';
+import { balanceLine } from './rules/collateral-weights';
 
 export interface AccountFigures {
   readonly equity: Decimal;
@@ -46,21 +47,8 @@ export interface ReplacedRequirements {
   readonly positionIds: ReadonlySet<string>;
 }
 
-/** Breakdown line of a balance: value = amount·index, weighted values = value·weight. */
-export function balanceRisk(b: NBalance): BalanceRisk {
-  const value = b.amount.mul(b.indexPrice);
-  return Object.freeze({
-    asset: b.asset,
-    amount: b.amount,
-    indexPrice: b.indexPrice,
-    value,
-    weightKind: b.weightKind,
-    initialWeight: b.initialWeight,
-    maintenanceWeight: b.maintenanceWeight,
-    initialWeightedValue: value.mul(b.initialWeight),
-    maintenanceWeightedValue: value.mul(b.maintenanceWeight),
-  });
-}
+/** Breakdown line of a balance (rules/collateral-weights.ts). */
+export const balanceRisk = balanceLine;
 
 export function aggregateAccount(
   balances: readonly NBalance[],

@@ -160,6 +160,8 @@ function positionRisk(
     maintenanceRate: f.maintenanceRate,
     maintenanceAmount: f.maintenanceAmount,
     liquidityAddon: f.liquidityAddon,
+    sizeAddon: f.sizeAddon ?? null,
+    closingFee: f.closingFee ?? ZERO,
     initialMargin: f.initialMargin,
     maintenanceMargin: f.maintenanceMargin,
     unrealizedPnl: f.unrealizedPnl,

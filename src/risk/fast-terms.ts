@@ -10,22 +10,19 @@
  *   LINEAR:  N = |q|·c·P,  uPnL = q·c·(P − E)
  *   INVERSE: N = |q|·c/P,  uPnL = q·c·(1/E − 1/P)
  *   equity contribution = uPnL + fundingPnL
- *   MM = max(0, N_m·mmr·k − cum·k) + N_m·λ·√(N_m/D), tier of N_m; N_m = N (basis MARK) or the entry notional (basis
- *   ENTRY, where MM does not move with the price: the exact value, computed once).
+ *   MM = max(0, N_m·mmr·k − cum·k) + N_m·k_mm·|q| + N_m·λ·√(N_m/D) + f·N, tier of N_m; N_m = N (basis MARK) or the
+ *   entry notional (basis ENTRY, where every term but the closing fee f·N does not move with the price: the exact
+ *   value, computed once); k_mm·|q| the size add-on's rate (rules/size-addon.ts), f the closing fee rate
+ *   (rules/closing-fee.ts).
  */
 import { toDouble } from './decimal';
-import type { NMarket, NPosition } from './model';
+import { fastMaintenanceTerm, fastTierAt, fastTiers, type FastTier } from './rules/tier-rates';
+import type { NPosition } from './model';
 import { entryNotional, maintenanceMarginAt } from './requirements';
+import { fastSizeAddonMaintenanceRate } from './rules/size-addon';
+import { fastClosingFeeRate } from './rules/closing-fee';
+import { fastLiquidityAddon, fastLiquidityAddonAt, type FastLiquidityAddon } from './rules/liquidity-addon';
 
-export interface FastTier {
-  readonly floor: number;
-  /** Infinity for the open last tier. */
-  readonly cap: number;
-  readonly mmrK: number;
-  readonly cumK: number;
-}
-
-/** A delta-one position's price-independent terms as doubles (built once per search). */
 export interface FastDeltaOne {
   readonly linear: boolean;
   readonly qc: number;
@@ -35,26 +32,25 @@ export interface FastDeltaOne {
   readonly inverseEntry: number;
   readonly fundingPnl: number;
   readonly tiers: readonly FastTier[];
-  readonly liquidity: { readonly lambda: number; readonly depth: number } | null;
-  /** Basis ENTRY: the (exact, constant) MM; null with basis MARK. */
+  readonly liquidity: FastLiquidityAddon | null;
+  /** Basis ENTRY: the (exact, constant) MM without the closing fee; null with basis MARK. */
   readonly fixedMaintenance: number | null;
+  /** Size add-on MM rate k_mm·|q| (0 when off). */
+  readonly sizeRate: number;
+  /** Closing fee rate f (0 when off). */
+  readonly feeRate: number;
 }
 
-/** A market's tiers as doubles, memoized per normalized market (shared across evaluations, model.ts). */
-const FAST_TIERS = new WeakMap<NMarket, readonly FastTier[]>();
-
-export function fastTiers(m: NMarket): readonly FastTier[] {
-  let tiers = FAST_TIERS.get(m);
-  if (tiers === undefined) {
-    tiers = m.tiers.map((t) => ({ floor: toDouble(t.floor), cap: t.cap === null ? Infinity : toDouble(t.cap), mmrK: toDouble(t.mmrK), cumK: toDouble(t.cumK) }));
-    FAST_TIERS.set(m, tiers);
-  }
-  return tiers;
+/** Basis ENTRY: the exact MM at the entry notional, less the closing fee it holds there (re-added at each price). */
+function fixedEntryMaintenance(pos: NPosition, feeRate: number): number {
+  const n = entryNotional(pos);
+  return toDouble(maintenanceMarginAt(pos, n)) - feeRate * toDouble(n);
 }
 
 export function fastDeltaOne(pos: NPosition): FastDeltaOne {
   const m = pos.market;
   if (m.option !== null) throw new Error(`fastDeltaOne: ${m.symbol} is an option`);
+  const feeRate = fastClosingFeeRate(m.closingFeeRate);
   return {
     linear: m.contractType === 'LINEAR',
     qc: toDouble(pos.qc),
@@ -63,8 +59,10 @@ export function fastDeltaOne(pos: NPosition): FastDeltaOne {
     inverseEntry: pos.inverseEntry === null ? 0 : toDouble(pos.inverseEntry),
     fundingPnl: toDouble(pos.fundingPnl),
     tiers: fastTiers(m),
-    liquidity: m.liquidity === null ? null : { lambda: toDouble(m.liquidity.lambda), depth: toDouble(m.liquidity.depth) },
-    fixedMaintenance: m.maintenanceBasis === 'ENTRY' ? toDouble(maintenanceMarginAt(pos, entryNotional(pos))) : null,
+    liquidity: fastLiquidityAddon(m.liquidity),
+    fixedMaintenance: m.maintenanceBasis === 'ENTRY' ? fixedEntryMaintenance(pos, feeRate) : null,
+    sizeRate: fastSizeAddonMaintenanceRate(m.sizeAddon, pos.absQ),
+    feeRate,
   };
 }
 
@@ -82,17 +80,9 @@ export function fastEquityAt(f: FastDeltaOne, price: number): number {
 
 /** MM at price P (settlement units, not rounded up). */
 export function fastMaintenanceAt(f: FastDeltaOne, price: number): number {
-  if (f.fixedMaintenance !== null) return f.fixedMaintenance;
   const n = notionalAt(f, price);
-  // The tier holding N: the last whose floor N reaches (tierForNotional's rule), else the first.
-  let tier = f.tiers[0]!;
-  for (let i = f.tiers.length - 1; i >= 0; i--) {
-    const t = f.tiers[i]!;
-    if (n >= t.floor) {
-      if (n < t.cap) tier = t;
-      break;
-    }
-  }
-  const addon = f.liquidity === null || n === 0 ? 0 : n * f.liquidity.lambda * Math.sqrt(n / f.liquidity.depth);
-  return Math.max(0, n * tier.mmrK - tier.cumK) + addon;
+  if (f.fixedMaintenance !== null) return f.fixedMaintenance + f.feeRate * n;
+  const tier = fastTierAt(f.tiers, n);
+  const addon = fastLiquidityAddonAt(f.liquidity, n);
+  return fastMaintenanceTerm(tier, n) + n * f.sizeRate + addon + f.feeRate * n;
 }

@@ -20,8 +20,8 @@ export {
   computeMaintenanceAmounts,
   findTierIndex,
   validateTierSchedule,
-} from './tiers';
-export type { TierRateRow, TierProblem, TierProblemCode, MaintenanceAmountCheck } from './tiers';
+} from './rules/tier-rates';
+export type { TierRateRow, TierProblem, TierProblemCode, MaintenanceAmountCheck } from './rules/tier-rates';
 export type * from './result';
 export type * from './types';
 // What-if scenarios, liquidation outcome and inverse solvers (issue 4).

@@ -6,6 +6,8 @@
  *   LINEAR:  M + side·A·(P − E) = A·P·mmr − cum        ⇒ P = (M + cum − side·A·E) / (A·mmr − side·A)
  *   INVERSE: M + side·A·(1/E − x) = A·x·mmr − cum, x=1/P ⇒ x = (M + cum + side·A/E) / (A·mmr + side·A)
  *   bankruptcy: the same with mmr = cum = 0.
+ * The size add-on (mmr += k_mm·|q|, rules/size-addon.ts) and the closing fee (mmr += f, rules/closing-fee.ts) are
+ * linear in N and enter the closed form as part of the rate; the fast model (fast-terms.ts) carries both too.
  * The tier is re-checked at the solution's notional and the solve repeated until stable. With a liquidity add-on
  * (MM no longer linear) the price is found by bracketing and bisection instead.
  *
@@ -40,10 +42,11 @@ import type { BoundarySide, PositionSide, PriceBoundary, UnderlyingLiquidation }
 import { D, ONE, TWO, ZERO, compareD, isNonPositive, roundToTick, scaleBy, tickSteps, toD, toDouble } from './decimal';
 import type { NBalance, NMarket, NPosition, PreparedAccount } from './model';
 import { isolatedBankruptAt, isolatedLiquidatableAt, marginTermsAt } from './position';
-import { entryNotional, maintenanceMarginAt, tierForNotional } from './requirements';
+import { entryNotional, maintenanceMarginAt } from './requirements';
+import { fastTiers, tierForNotional } from './rules/tier-rates';
 import { equityContributionOf, valuePosition, type ValuationMode } from './valuation';
 import { groupMaintenanceAt, type PortfolioGroup } from './portfolio';
-import { fastDeltaOne, fastEquityAt, fastMaintenanceAt, fastTiers } from './fast-terms';
+import { fastDeltaOne, fastEquityAt, fastMaintenanceAt } from './fast-terms';
 
 /** Max tick steps when verifying a snapped boundary (the closed form lands within a tick or two). */
 const MAX_SNAP_STEPS = 64;
@@ -169,9 +172,10 @@ function notionalAt(pos: NPosition, price: Decimal): Decimal {
  */
 function isolatedLiquidationEstimate(pos: NPosition, m0: Decimal, mark: Decimal): Decimal | null {
   const market = pos.market;
+  const extraRate = (market.sizeAddon === null ? ZERO : market.sizeAddon.maintenance.mul(pos.absQ)).add(market.closingFeeRate);
   const solveIn = (tierIndex: number): Decimal | null => {
     const t = market.tiers[tierIndex]!;
-    return isolatedRoot(pos, m0, t.mmrK, t.cumK);
+    return isolatedRoot(pos, m0, t.mmrK.add(extraRate), t.cumK);
   };
   let tier = tierForNotional(market, notionalAt(pos, mark)).index;
   for (let i = 0; i <= market.tiers.length; i++) {
@@ -201,13 +205,17 @@ export function isolatedPrices(pos: NPosition, fundingPnl: Decimal): IsolatedPri
   const liqSide: BoundarySide = pos.q.isPos() ? 'BELOW' : 'ABOVE';
 
   let liqEstimate: Decimal | null;
+  // The closing fee f·N (rules/closing-fee.ts) is linear in N at the mark: rate f in the closed forms.
+  const fee = market.closingFeeRate;
   if (market.maintenanceBasis === 'ENTRY') {
     // MM on the entry notional is constant in the mark: M + side·A·(P − E) = MM_entry (Bybit), i.e. mmr = 0 and
-    // cum = −MM_entry in the closed form.
-    const mmEntry = maintenanceMarginAt(pos, entryNotional(pos));
-    liqEstimate = isolatedRoot(pos, m0, ZERO, mmEntry.neg());
+    // cum = −MM_entry in the closed form (plus the closing fee at the mark: rate f, with its entry value taken out).
+    const nEntry = entryNotional(pos);
+    const mmEntry = maintenanceMarginAt(pos, nEntry).sub(fee.mul(nEntry));
+    liqEstimate = isolatedRoot(pos, m0, fee, mmEntry.neg());
   } else if (market.liquidity === null && market.volatilityRate === null) {
-    // MM continuous and piecewise linear in N: closed form with tier re-check.
+    // MM continuous and piecewise linear in N: closed form with tier re-check (the size add-on k_mm·|q| and the
+    // closing fee f add to each tier's rate: rules/size-addon.ts, rules/closing-fee.ts).
     liqEstimate = isolatedLiquidationEstimate(pos, m0, pos.mark);
   } else {
     // A volatility factor makes MM jump at tier floors, an add-on makes it nonlinear: search in the price ratio.

@@ -23,13 +23,18 @@ import type {
   PositionSnapshot,
 } from './types';
 import type { InitialRateSteps, PositionSide, TierUsed, WeightKind } from './result';
-import { ONE, ZERO, compareD, isNonPositive, maxD, normZero, toD } from './decimal';
+import { ONE, ZERO, compareD, isNonPositive, normZero, toD } from './decimal';
 import { invalidSnapshot, unsupportedMarketKind } from './errors';
 import { PriceBook } from './prices';
 import { yearFractionAct365 } from './options/black';
 import { DERIBIT_OPTION_MARGIN } from './options/short-option-margin';
 import type { OptionTerms } from './valuation';
 import { own } from './lookup';
+import { normalizeSizeAddon, type NSizeAddon } from './rules/size-addon';
+import { normalizeLiquidityAddon, type NLiquidityAddon } from './rules/liquidity-addon';
+import { volatilityFactorOf, volatilityRateOf } from './rules/volatility-adjustment';
+import { normalizeOpenInterestScaling, type NOpenInterestScaling } from './rules/open-interest-scaling';
+import { balanceWeights } from './rules/collateral-weights';
 
 export interface NTier {
   readonly index: number;
@@ -52,13 +57,7 @@ export interface NTier {
   readonly plainRate: InitialRateSteps;
 }
 
-export interface NOpenInterestScaling {
-  readonly lowerCap: Decimal;
-  readonly upperCap: Decimal;
-  readonly openInterest: Decimal;
-  /** Floor the effective rate to a multiple of this (e.g. 0.000001 = dYdX's integer ppm); null = no flooring. */
-  readonly rateStep: Decimal | null;
-}
+export type { NOpenInterestScaling } from './rules/open-interest-scaling';
 
 export interface NMarket {
   readonly params: MarketParams;
@@ -75,9 +74,14 @@ export interface NMarket {
   readonly openInterestScaling: NOpenInterestScaling | null;
   /** z·σ·√h when a volatility adjustment is configured. */
   readonly volatilityRate: Decimal | null;
-  readonly liquidity: { readonly lambda: Decimal; readonly depth: Decimal } | null;
+  /** Liquidity add-on (rules/liquidity-addon.ts); null = off. */
+  readonly liquidity: NLiquidityAddon | null;
   /** Notional basis of MM ('MARK' unless the market says 'ENTRY'; always 'MARK' for options). */
   readonly maintenanceBasis: MaintenanceBasis;
+  /** Position-size add-on coefficients (rules/size-addon.ts); null = off (always null for options). */
+  readonly sizeAddon: NSizeAddon | null;
+  /** Closing fee rate f reserved in MM (rules/closing-fee.ts); ZERO = off (always ZERO for options). */
+  readonly closingFeeRate: Decimal;
   /** OPTION markets: normalized terms and the per-evaluation valuation memo; null otherwise. */
   readonly option: NOptionTerms | null;
 }
@@ -171,8 +175,8 @@ function normalizeTiers(symbol: string, tiers: readonly MarginTierParams[], vola
     const imr = toD(t.initialMarginRate);
     const mmr = toD(t.maintenanceMarginRate);
     const cum = toD(t.maintenanceAmount);
-    // k = max(imr, z·σ·√h)/imr (1 when not configured or imr = 0): requirements.ts volatilityFactor.
-    const k = volatilityRate === null || imr.isZero() ? ONE : maxD(imr, volatilityRate).div(imr);
+    // k = max(imr, z·σ·√h)/imr (1 when not configured or imr = 0): rules/volatility-adjustment.ts.
+    const k = volatilityFactorOf(imr, volatilityRate);
     const imrK = imr.mul(k);
     const used: TierUsed = Object.freeze({
       index,
@@ -200,15 +204,16 @@ function normalizeMarket(snapshot: AccountSnapshot, m: MarketParams): NMarket {
   const tick = toD(m.tickSize);
   if (c.lte(0)) throw invalidSnapshot(`market ${m.symbol}: contract size must be positive`, { market: m.symbol });
   if (tick.lte(0)) throw invalidSnapshot(`market ${m.symbol}: tick size must be positive`, { market: m.symbol });
-  const oi = m.openInterestScaling;
-  if (oi !== null && !toD(oi.upperCap).gt(toD(oi.lowerCap))) {
-    throw invalidSnapshot(`market ${m.symbol}: OI scaling upper cap must exceed lower cap`, { market: m.symbol });
-  }
-  const liq = m.liquidityAddon;
-  if (liq !== null && !toD(liq.bookDepth).gt(0)) {
-    throw invalidSnapshot(`market ${m.symbol}: liquidity add-on book depth must be positive`, { market: m.symbol });
-  }
+  const openInterestScaling = normalizeOpenInterestScaling(m.symbol, m.openInterestScaling);
+  const liquidity = normalizeLiquidityAddon(m.symbol, m.liquidityAddon);
   const vol = m.volatilityAdjustment;
+  const size = m.sizeAddon;
+  if (size !== null && size !== undefined && (toD(size.initialRatePerContract).isNeg() || toD(size.maintenanceRatePerContract).isNeg())) {
+    throw invalidSnapshot(`market ${m.symbol}: size add-on coefficients must be ≥ 0`, { market: m.symbol });
+  }
+  if (m.closingFeeRate !== undefined && toD(m.closingFeeRate).isNeg()) {
+    throw invalidSnapshot(`market ${m.symbol}: closing fee rate must be ≥ 0`, { market: m.symbol });
+  }
   let option: NOptionTerms | null = null;
   if (m.kind === 'OPTION') {
     if (m.strike === null || m.optionType === null || m.expiryMs === null || m.impliedVolatility === null) {
@@ -235,8 +240,7 @@ function normalizeMarket(snapshot: AccountSnapshot, m: MarketParams): NMarket {
       marginParamsSource: om === null ? 'DEFAULT' : 'MARKET',
     };
   }
-  const volatilityRate =
-    vol === null ? null : toD(vol.zScore).mul(toD(vol.dailyVolatility)).mul(toD(vol.horizonDays).sqrt());
+  const volatilityRate = volatilityRateOf(vol);
   return {
     params: m,
     symbol: m.symbol,
@@ -249,18 +253,12 @@ function normalizeMarket(snapshot: AccountSnapshot, m: MarketParams): NMarket {
     tick,
     tiers: normalizeTiers(m.symbol, m.tiers, volatilityRate),
     fundingIndex: toD(m.fundingIndex),
-    openInterestScaling:
-      oi === null
-        ? null
-        : {
-            lowerCap: toD(oi.lowerCap),
-            upperCap: toD(oi.upperCap),
-            openInterest: toD(oi.openInterest).abs(),
-            rateStep: oi.rateStep === undefined || oi.rateStep === null ? null : toD(oi.rateStep),
-          },
+    openInterestScaling,
     volatilityRate,
-    liquidity: liq === null ? null : { lambda: toD(liq.lambda), depth: toD(liq.bookDepth) },
+    liquidity,
     maintenanceBasis: m.kind !== 'OPTION' && m.maintenanceBasis === 'ENTRY' ? 'ENTRY' : 'MARK',
+    sizeAddon: m.kind === 'OPTION' ? null : normalizeSizeAddon(m.sizeAddon),
+    closingFeeRate: m.kind === 'OPTION' || m.closingFeeRate === undefined ? ZERO : toD(m.closingFeeRate),
     option,
   };
 }
@@ -369,15 +367,15 @@ export function prepareAccount(snapshot: AccountSnapshot): PreparedAccount {
     const amount = toD(b.amount);
     // A zero balance uses no price and contributes nothing; it is left out of the breakdown.
     if (amount.isZero()) continue;
-    const params = asset(snapshot, b.asset);
-    const positive = amount.isPos();
+    // Asset or liability weights (rules/collateral-weights.ts).
+    const w = balanceWeights(asset(snapshot, b.asset), amount);
     balances.push({
       asset: b.asset,
       amount,
       indexPrice: prices.index(b.asset),
-      weightKind: positive ? 'ASSET' : 'LIABILITY',
-      initialWeight: toD(positive ? params.initialWeight : params.initialLiabilityWeight),
-      maintenanceWeight: toD(positive ? params.maintenanceWeight : params.maintenanceLiabilityWeight),
+      weightKind: w.weightKind,
+      initialWeight: w.initialWeight,
+      maintenanceWeight: w.maintenanceWeight,
     });
   }
   return { snapshot, positions, balances, markets, prices };

@@ -7,7 +7,7 @@ import type { AccountStatus } from './types';
 import type { NPosition } from './model';
 import { maintenanceMarginAt, optionRequirementsAt, requirementsAt, type Requirements } from './requirements';
 import { equityContributionOf, valuePosition, type PositionValuation, type ValuationMode } from './valuation';
-import { scaleBy } from './decimal';
+import { ZERO, scaleBy } from './decimal';
 
 export interface PositionFigures extends PositionValuation, Requirements {
   readonly mark: Decimal;
@@ -82,6 +82,8 @@ export function evaluatePositionAt(pos: NPosition, mark: Decimal, settlePrice: D
     maintenanceNotional: r.maintenanceNotional,
     maintenanceTier: r.maintenanceTier,
     optionMargin: r.optionMargin,
+    sizeAddon: r.sizeAddon ?? null,
+    closingFee: r.closingFee ?? ZERO,
     mark,
     settlePrice,
     notionalUsd: scaleBy(v.notional, settlePrice),

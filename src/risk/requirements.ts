@@ -3,11 +3,14 @@
  *
  *   tier      = the tier whose [floor, cap) holds N (notional at the current mark)
  *   k         = max(imr, z·σ·√h) / imr             (volatility factor; 1 without adjustment)
- *   imr_oi    = imr_v + (1 − imr_v)·clamp((OI_notional − lower)/(upper − lower), 0, 1)   (IM only; optional step floor)
+ *   imr_oi    = imr_v + (1 − imr_v)·clamp((OI_notional − lower)/(upper − lower), 0, 1)   (IM only; optional step floor;
+ *               rules/open-interest-scaling.ts)
  *   imr_used  = max(imr_oi, 1/L)                     (user leverage L; optional)
  *   addon     = N·λ·√(N/D)                            (liquidity add-on; optional)
- *   IM        = ⌈N·imr_used + addon⌉
- *   MM        = ⌈max(0, N_m·mmr·k − cum·k) + addon(N_m)⌉
+ *   size      = N·k_im·|q| (IM), N_m·k_mm·|q| (MM)     (position-size add-on, rules/size-addon.ts; optional)
+ *   fee       = f·N                                   (closing fee reserved in MM, rules/closing-fee.ts; f = 0 off)
+ *   IM        = ⌈N·imr_used + size_im + addon⌉
+ *   MM        = ⌈max(0, N_m·mmr·k − cum·k) + size_mm + addon(N_m) + fee⌉
  * with N_m the maintenance notional: N at the mark (basis MARK, DESIGN §4) or at the entry price (basis ENTRY, Bybit);
  * with basis ENTRY the MM tier and k are those of N_m.
  *
@@ -16,11 +19,14 @@
  */
 import type Decimal from 'decimal.js';
 import type { InitialRateSource, InitialRateSteps, MarginMethod, OptionMarginBreakdown } from './result';
-import { ONE, ZERO, clampD, compareD, floorToStep, maxD, roundUp } from './decimal';
-import { invalidSnapshot } from './errors';
+import { ONE, ZERO, maxD, roundUp } from './decimal';
 import type { NMarket, NPosition, NTier } from './model';
-import { findTierIndex } from './tiers';
+import { maintenanceTerm, tierForNotional } from './rules/tier-rates';
 import type { PositionValuation } from './valuation';
+import { sizeAddonInitial, sizeAddonLine, sizeAddonMaintenance, type SizeAddonLine } from './rules/size-addon';
+import { closingFeeAt } from './rules/closing-fee';
+import { liquidityAddonAt } from './rules/liquidity-addon';
+import { openInterestScaledRate } from './rules/open-interest-scaling';
 
 export interface Requirements {
   readonly tier: NTier;
@@ -41,29 +47,10 @@ export interface Requirements {
   readonly maintenanceTier?: NTier;
   /** Short options: every input of the standard formula; null otherwise. */
   readonly optionMargin?: OptionMarginBreakdown | null;
-}
-
-/** Tier holding notional N (settlement units). */
-export function tierFor(market: NMarket, notional: Decimal): NTier {
-  const i = findTierIndex(
-    market.tiers.map((t) => ({ notionalFloor: t.floor, notionalCap: t.cap })),
-    notional,
-  );
-  if (i < 0) throw invalidSnapshot(`market ${market.symbol}: no tier holds notional ${notional}`, { market: market.symbol });
-  return market.tiers[i]!;
-}
-
-/** Faster tier lookup on normalized tiers (same semantics as findTierIndex). */
-export function tierForNotional(market: NMarket, notional: Decimal): NTier {
-  const tiers = market.tiers;
-  for (let i = tiers.length - 1; i >= 0; i--) {
-    const t = tiers[i]!;
-    if (compareD(notional, t.floor) >= 0) {
-      if (t.cap === null || compareD(notional, t.cap) < 0) return t;
-      break;
-    }
-  }
-  return tierFor(market, notional);
+  /** Position-size add-on line (rules/size-addon.ts); null when the market has none. */
+  readonly sizeAddon?: SizeAddonLine | null;
+  /** Closing fee f·N reserved in MM (rules/closing-fee.ts), settlement units; 0 when off. */
+  readonly closingFee?: Decimal;
 }
 
 /**
@@ -74,10 +61,9 @@ export function volatilityFactor(_market: NMarket, tier: NTier): Decimal {
   return tier.k;
 }
 
-/** Liquidity add-on N·λ·√(N/D) in settlement units (0 when not configured). */
+/** Liquidity add-on N·λ·√(N/D) of the market in settlement units (0 when not configured): rules/liquidity-addon.ts. */
 export function liquidityAddon(market: NMarket, notional: Decimal): Decimal {
-  if (market.liquidity === null || notional.isZero()) return ZERO;
-  return notional.mul(market.liquidity.lambda).mul(notional.div(market.liquidity.depth).sqrt());
+  return liquidityAddonAt(market.liquidity, notional);
 }
 
 /** Entry notional: LINEAR |q|·c·E, INVERSE |q|·c/E (0 for a flat position). */
@@ -100,13 +86,20 @@ export function maintenanceMarginAt(pos: NPosition, notionalAtMark: Decimal): De
   const notional = maintenanceNotionalFor(pos, notionalAtMark);
   const tier = tierForNotional(m, notional);
   // Same expression as requirementsAt (mmr·k and cum·k precomputed per tier), so both always agree to the last digit.
-  return roundUp(addIfNonZero(maintenanceTerm(notional, tier.mmrK, tier.cumK), liquidityAddon(m, notional)), m.settleDecimals);
+  return roundUp(maintenanceSum(pos, notional, notionalAtMark, tier, liquidityAddon(m, notional)), m.settleDecimals);
 }
 
-/** Open-interest notional in quote: LINEAR OI·c·P, INVERSE OI·c (quote face value). */
-function openInterestNotional(market: NMarket, openInterest: Decimal, mark: Decimal): Decimal {
-  const face = openInterest.mul(market.c);
-  return market.contractType === 'LINEAR' ? face.mul(mark) : face;
+/**
+ * MM before the round-up (settlement units): max(0, N_m·mmr·k − cum·k) + size_mm(N_m) + addon(N_m) + f·N, with N_m the
+ * maintenance notional (its tier `tier`) and N the notional at the mark (the closing fee's). The one expression of MM,
+ * used by requirementsAt and maintenanceMarginAt alike.
+ */
+function maintenanceSum(pos: NPosition, mNotional: Decimal, notionalAtMark: Decimal, tier: NTier, addon: Decimal): Decimal {
+  const m = pos.market;
+  let sum = addIfNonZero(maintenanceTerm(mNotional, tier.mmrK, tier.cumK), addon);
+  if (m.sizeAddon !== null) sum = sum.add(sizeAddonMaintenance(m.sizeAddon, pos.absQ, mNotional));
+  if (!m.closingFeeRate.isZero()) sum = sum.add(closingFeeAt(m.closingFeeRate, notionalAtMark));
+  return sum;
 }
 
 /**
@@ -124,15 +117,6 @@ function initialRateSource(leverageBinds: boolean, afterOpenInterest: Decimal, a
   return afterVolatility.gt(tierRate) ? 'VOLATILITY' : 'TIER';
 }
 
-/**
- * max(0, N_m·mmr·k − cum·k) (settlement units). With cum·k = 0 (the first tier, usually) and a product that is not
- * negative (nor −0), the product is the result: the subtraction and the max are skipped (same value).
- */
-function maintenanceTerm(notional: Decimal, rate: Decimal, amount: Decimal): Decimal {
-  const product = notional.mul(rate);
-  return amount.isZero() && !product.isNeg() ? product : maxD(ZERO, product.sub(amount));
-}
-
 /** Full requirements of a position at notional N and mark P. */
 export function requirementsAt(pos: NPosition, notional: Decimal, mark: Decimal): Requirements {
   const m = pos.market;
@@ -144,10 +128,10 @@ export function requirementsAt(pos: NPosition, notional: Decimal, mark: Decimal)
   let openInterestScale: Decimal | null = null;
   const oi = m.openInterestScaling;
   if (oi !== null) {
-    const oiNotional = openInterestNotional(m, oi.openInterest, mark);
-    openInterestScale = clampD(oiNotional.sub(oi.lowerCap).div(oi.upperCap.sub(oi.lowerCap)), ZERO, ONE);
-    afterOpenInterest = afterVolatility.add(ONE.sub(afterVolatility).mul(openInterestScale));
-    if (oi.rateStep !== null) afterOpenInterest = maxD(afterVolatility, floorToStep(afterOpenInterest, oi.rateStep));
+    // rules/open-interest-scaling.ts
+    const scaled = openInterestScaledRate(oi, m.contractType === 'LINEAR', m.c, mark, afterVolatility);
+    openInterestScale = scaled.scale;
+    afterOpenInterest = scaled.rate;
   }
 
   const leverageRate = pos.leverageRate;
@@ -155,14 +139,15 @@ export function requirementsAt(pos: NPosition, notional: Decimal, mark: Decimal)
   const used = leverageBinds ? leverageRate : afterOpenInterest;
 
   const addon = liquidityAddon(m, notional);
-  const initialMargin = roundUp(addIfNonZero(notional.mul(used), addon), m.settleDecimals);
+  const sizeIm = m.sizeAddon === null ? ZERO : sizeAddonInitial(m.sizeAddon, pos.absQ, notional);
+  const initialMargin = roundUp(addIfNonZero(addIfNonZero(notional.mul(used), addon), sizeIm), m.settleDecimals);
   // Maintenance on N (basis MARK) or on the entry notional (basis ENTRY, with its own tier and factor).
   const mNotional = maintenanceNotionalFor(pos, notional);
   const mTier = mNotional === notional ? tier : tierForNotional(m, mNotional);
   const maintenanceRate = mTier.mmrK;
   const maintenanceAmount = mTier.cumK;
   const mAddon = mNotional === notional ? addon : liquidityAddon(m, mNotional);
-  const maintenanceMargin = roundUp(addIfNonZero(maintenanceTerm(mNotional, maintenanceRate, maintenanceAmount), mAddon), m.settleDecimals);
+  const maintenanceMargin = roundUp(maintenanceSum(pos, mNotional, notional, mTier, mAddon), m.settleDecimals);
 
   return {
     tier,
@@ -189,6 +174,8 @@ export function requirementsAt(pos: NPosition, notional: Decimal, mark: Decimal)
     maintenanceNotional: mNotional,
     maintenanceTier: mTier,
     optionMargin: null,
+    sizeAddon: m.sizeAddon === null ? null : sizeAddonLine(m.sizeAddon, pos.absQ, notional, mNotional),
+    closingFee: closingFeeAt(m.closingFeeRate, notional),
   };
 }
 
@@ -259,5 +246,7 @@ export function optionRequirementsAt(pos: NPosition, v: PositionValuation): Requ
     maintenanceNotional: v.notional,
     maintenanceTier: tier,
     optionMargin,
+    sizeAddon: null,
+    closingFee: ZERO,
   };
 }

@@ -5,6 +5,9 @@
  */
 import type Decimal from 'decimal.js';
 import type { AccountStatus, ContractType, MarginMode, MarginType, MarketKind } from './types';
+import type { SizeAddonLine } from './rules/size-addon';
+
+export type { SizeAddonLine } from './rules/size-addon';
 
 /** Direction of a position; FLAT for size 0. */
 export type PositionSide = 'LONG' | 'SHORT' | 'FLAT';
@@ -164,9 +167,16 @@ export interface PositionRisk {
   readonly maintenanceAmount: Decimal;
   /** Liquidity add-on N·λ·√(N/D) (0 without), settlement units; added to IM and MM. */
   readonly liquidityAddon: Decimal;
-  /** IM = roundUp(N·initialRate.used + liquidityAddon, settlement decimals). */
+  /** Position-size add-on (rules/size-addon.ts): k·|q| rates and the amounts they add; null when the market has none. */
+  readonly sizeAddon: SizeAddonLine | null;
+  /** Closing fee f·N reserved in MM (rules/closing-fee.ts), settlement units; 0 when the market's rate is 0. */
+  readonly closingFee: Decimal;
+  /** IM = roundUp(N·initialRate.used + sizeAddon.initialAmount + liquidityAddon, settlement decimals). */
   readonly initialMargin: Decimal;
-  /** MM = roundUp(max(0, N·maintenanceRate − maintenanceAmount) + liquidityAddon, settlement decimals). */
+  /**
+   * MM = roundUp(max(0, N_m·maintenanceRate − maintenanceAmount) + sizeAddon.maintenanceAmount + liquidityAddon +
+   * closingFee, settlement decimals).
+   */
   readonly maintenanceMargin: Decimal;
   /** LINEAR: q·c·(P − E); INVERSE: q·c·(1/E − 1/P). Settlement units. */
   readonly unrealizedPnl: Decimal;

@@ -341,8 +341,10 @@ export class StressCascade {
     const exposures: { market: string; notionalUsd: number; mark: number }[] = [];
     for (const p of risk.positions) {
       const m = own(snap.markets, p.market)!;
-      // Isolated positions, and MM that is not continuous piecewise linear in the notional: always re-evaluate.
-      if (p.marginType === 'ISOLATED' || m.liquidityAddon !== null || m.volatilityAdjustment !== null) {
+      // Isolated positions, MM that is not continuous piecewise linear in the notional, and MM whose slope may exceed 1
+      // (a size add-on or a closing fee on top of the tier rate): always re-evaluate.
+      const steeper = (m.sizeAddon !== null && m.sizeAddon !== undefined) || (m.closingFeeRate !== undefined && !m.closingFeeRate.isZero());
+      if (p.marginType === 'ISOLATED' || m.liquidityAddon !== null || m.volatilityAdjustment !== null || steeper) {
         this.screens.delete(id);
         return;
       }

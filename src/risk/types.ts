@@ -7,6 +7,12 @@
  * converting each asset at its index price.
  */
 import type Decimal from 'decimal.js';
+import type { SizeAddonParams } from './rules/size-addon';
+import type { LiquidityAddon } from './rules/liquidity-addon';
+import type { VolatilityAdjustment } from './rules/volatility-adjustment';
+import type { OpenInterestScaling } from './rules/open-interest-scaling';
+
+export type { SizeAddonParams } from './rules/size-addon';
 
 export type MarketKind = 'PERPETUAL' | 'FUTURE' | 'OPTION';
 export type ContractType = 'LINEAR' | 'INVERSE';
@@ -41,35 +47,14 @@ export interface MarginTierParams {
   readonly maintenanceAmount: Decimal;
 }
 
-/** dYdX-style open-interest scaling of the initial margin rate (raises IM only). Caps in quote notional. */
-export interface OpenInterestScaling {
-  readonly lowerCap: Decimal;
-  readonly upperCap: Decimal;
-  /** Open interest of the market in contracts (absolute). */
-  readonly openInterest: Decimal;
-  /**
-   * Optional: floor the effective initial margin rate to a multiple of this step (dYdX computes the effective IMF in
-   * integer ppm, i.e. step 0.000001). Absent or null = no flooring.
-   */
-  readonly rateStep?: Decimal | null;
-}
+/** dYdX-style open-interest scaling of the initial margin rate (raises IM only): rules/open-interest-scaling.ts. */
+export type { OpenInterestScaling } from './rules/open-interest-scaling';
 
-/** Volatility adjustment: imr_eff = max(imr, z·σ·√h); mmr scales by the same factor. */
-export interface VolatilityAdjustment {
-  /** z-score of the confidence level (for example 2.326 for 99%). */
-  readonly zScore: Decimal;
-  /** Liquidation horizon in days. */
-  readonly horizonDays: Decimal;
-  /** Realized daily volatility (fraction) computed by the store from price history over the lookback. */
-  readonly dailyVolatility: Decimal;
-}
+/** Volatility adjustment: imr_eff = max(imr, z·σ·√h); mmr scales by the same factor: rules/volatility-adjustment.ts. */
+export type { VolatilityAdjustment } from './rules/volatility-adjustment';
 
-/** Liquidity add-on N·λ·√(N/D), added to IM and MM. */
-export interface LiquidityAddon {
-  readonly lambda: Decimal;
-  /** Book depth in notional units of the market. */
-  readonly bookDepth: Decimal;
-}
+/** Liquidity add-on N·λ·√(N/D), added to IM and MM: rules/liquidity-addon.ts. */
+export type { LiquidityAddon } from './rules/liquidity-addon';
 
 /** Standard short-option margin: IM = V + max(α·U − OTM, β·U), MM = V + γ·U (per unit of underlying). */
 export interface OptionMarginParams {
@@ -148,6 +133,10 @@ export interface MarketParams {
    * isolated liquidation price is entry − (IM − MM)/qty). IM always uses the mark. Ignored for options.
    */
   readonly maintenanceBasis?: MaintenanceBasis;
+  /** Position-size add-on (rules/size-addon.ts): rate per contract for IM and MM; absent or null = off. */
+  readonly sizeAddon?: SizeAddonParams | null;
+  /** Closing fee reserved in MM (rules/closing-fee.ts): fraction of the notional at the mark; absent = 0. */
+  readonly closingFeeRate?: Decimal;
 }
 
 export type MaintenanceBasis = 'MARK' | 'ENTRY';

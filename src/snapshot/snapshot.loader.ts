@@ -93,6 +93,11 @@ export function toMarketParams(
         : null,
     slippage: { baseRate: market.slippageBaseRate, bookDepth: market.bookDepth, impactFactor: market.slippageImpactFactor },
     maintenanceBasis: market.maintenanceBasis ?? 'MARK',
+    sizeAddon:
+      market.sizeAddonInitial && market.sizeAddonMaintenance
+        ? { initialRatePerContract: market.sizeAddonInitial, maintenanceRatePerContract: market.sizeAddonMaintenance }
+        : null,
+    ...(market.closingFeeRate ? { closingFeeRate: market.closingFeeRate } : {}),
   };
 }
 

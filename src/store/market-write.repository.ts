@@ -16,7 +16,12 @@ export type MarketEngineParams = Pick<
   MarketRecord,
   | 'oiLowerCap' | 'oiUpperCap' | 'volAdjZScore' | 'volAdjHorizonDays' | 'volAdjLookbackDays' | 'liquidityLambda'
   | 'slippageBaseRate' | 'slippageImpactFactor' | 'optionAlpha' | 'optionBeta' | 'optionGamma'
-> & { readonly maintenanceBasis: 'MARK' | 'ENTRY' };
+> & {
+  readonly maintenanceBasis: 'MARK' | 'ENTRY';
+  readonly sizeAddonInitial: Decimal | null;
+  readonly sizeAddonMaintenance: Decimal | null;
+  readonly closingFeeRate: Decimal;
+};
 
 /** The columns a new market is created with (the rest take their defaults). */
 export type MarketInsert = Pick<
@@ -43,6 +48,9 @@ function engineColumns(m: MarketEngineParams): { columns: string[]; casts: strin
     ['option_beta', 'numeric', dec(m.optionBeta)],
     ['option_gamma', 'numeric', dec(m.optionGamma)],
     ['maintenance_basis', 'text', m.maintenanceBasis],
+    ['size_addon_initial', 'numeric', dec(m.sizeAddonInitial)],
+    ['size_addon_maintenance', 'numeric', dec(m.sizeAddonMaintenance)],
+    ['closing_fee_rate', 'numeric', m.closingFeeRate.toFixed()],
   ];
   return { columns: spec.map((s) => s[0]), casts: spec.map((s) => s[1]), values: spec.map((s) => s[2]) };
 }

@@ -8,7 +8,7 @@ export const MARKET_COLUMNS = `symbol, kind, contract_type, base_asset, quote_as
   expiry, strike, option_type, status, liquidation_fee_rate, insurance_fund_fee_rate, funding_index,
   max_price_age_seconds, oi_lower_cap, oi_upper_cap, vol_adj_z_score, vol_adj_horizon_days, vol_adj_lookback_days,
   liquidity_lambda, book_depth, slippage_base_rate, slippage_impact_factor, implied_volatility, option_alpha,
-  option_beta, option_gamma, maintenance_basis, settlement_price, settled_at, version`;
+  option_beta, option_gamma, maintenance_basis, size_addon_initial, size_addon_maintenance, closing_fee_rate, settlement_price, settled_at, version`;
 
 export interface MarketRow {
   symbol: string;
@@ -41,6 +41,9 @@ export interface MarketRow {
   option_beta: string | null;
   option_gamma: string | null;
   maintenance_basis: 'MARK' | 'ENTRY';
+  size_addon_initial: string | null;
+  size_addon_maintenance: string | null;
+  closing_fee_rate: string;
   /** Absent in risk snapshots (which do not select them). */
   settlement_price?: string | null;
   settled_at?: Date | null;
@@ -79,6 +82,9 @@ export function toMarket(row: MarketRow, decimal?: DecimalClass): MarketRecord {
     optionBeta: toDecimalOrNull(row.option_beta, decimal),
     optionGamma: toDecimalOrNull(row.option_gamma, decimal),
     maintenanceBasis: row.maintenance_basis === 'ENTRY' ? 'ENTRY' : 'MARK',
+    sizeAddonInitial: toDecimalOrNull(row.size_addon_initial, decimal),
+    sizeAddonMaintenance: toDecimalOrNull(row.size_addon_maintenance, decimal),
+    closingFeeRate: toDecimal(row.closing_fee_rate, decimal),
     ...(row.settlement_price === undefined ? {} : { settlementPrice: toDecimalOrNull(row.settlement_price, decimal), settledAt: row.settled_at ?? null }),
     version: row.version,
   };

@@ -66,6 +66,11 @@ export interface MarketRecord {
   readonly optionGamma: Decimal | null;
   /** Notional basis of MM (column maintenance_basis; absent = MARK). */
   readonly maintenanceBasis?: 'MARK' | 'ENTRY';
+  /** Position-size add-on, rate per contract (columns size_addon_initial / _maintenance; both null = off). */
+  readonly sizeAddonInitial?: Decimal | null;
+  readonly sizeAddonMaintenance?: Decimal | null;
+  /** Closing fee rate reserved in MM (column closing_fee_rate; absent = 0). */
+  readonly closingFeeRate?: Decimal;
   /** SETTLED markets: the price positions were closed at, and when (absent where a reader does not select them). */
   readonly settlementPrice?: Decimal | null;
   readonly settledAt?: Date | null;

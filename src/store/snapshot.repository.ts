@@ -91,7 +91,9 @@ const MARKET_JSON = `symbol, kind, contract_type, base_asset, quote_asset, settl
   vol_adj_z_score::text AS vol_adj_z_score, vol_adj_horizon_days::text AS vol_adj_horizon_days, vol_adj_lookback_days,
   liquidity_lambda::text AS liquidity_lambda, book_depth::text AS book_depth, slippage_base_rate::text AS slippage_base_rate,
   slippage_impact_factor::text AS slippage_impact_factor, implied_volatility::text AS implied_volatility,
-  option_alpha::text AS option_alpha, option_beta::text AS option_beta, option_gamma::text AS option_gamma, maintenance_basis, version`;
+  option_alpha::text AS option_alpha, option_beta::text AS option_beta, option_gamma::text AS option_gamma, maintenance_basis,
+  size_addon_initial::text AS size_addon_initial, size_addon_maintenance::text AS size_addon_maintenance,
+  closing_fee_rate::text AS closing_fee_rate, version`;
 const TIER_JSON = `market_symbol, tier_index, notional_floor::text AS notional_floor, notional_cap::text AS notional_cap,
   initial_margin_rate::text AS initial_margin_rate, maintenance_margin_rate::text AS maintenance_margin_rate,
   maintenance_amount::text AS maintenance_amount`;

@@ -1,7 +1,7 @@
 /**
  * The double-precision terms the boundary searches run on (src/risk/fast-terms.ts) are the engine's own margin terms
  * (marginTermsAt: valuation + MM in Decimal) to within double rounding, for linear and inverse markets, every tier,
- * the volatility factor, the liquidity add-on, basis ENTRY and funding.
+ * the volatility factor, the liquidity add-on, the size add-on, the closing fee, basis ENTRY and funding.
  */
 import Decimal from 'decimal.js';
 import fc from 'fast-check';
@@ -17,7 +17,20 @@ const RUNS = { numRuns: 300, seed: Number(process.env.FC_SEED ?? 20261121) };
 const markets: MarketParams[] = [
   F.market('BTCUSDT', { base: 'BTC', tiers: F.BINANCE_BTC_TIERS, fundingIndex: '12.5', volatilityAdjustment: { zScore: d('2.326'), horizonDays: d(1), dailyVolatility: d('0.03') } }),
   F.market('ETHUSDT', { base: 'ETH', tiers: F.BINANCE_ETH_TIERS, liquidityAddon: { lambda: d('0.05'), bookDepth: d(2e6) } }),
-  { ...F.market('SOLUSDT', { base: 'SOL', tiers: F.BINANCE_ETH_TIERS }), maintenanceBasis: 'ENTRY' },
+  { ...F.market('SOLUSDT', { base: 'SOL', tiers: F.BINANCE_ETH_TIERS, closingFeeRate: '0.0006' }), maintenanceBasis: 'ENTRY' },
+  F.market('XRPUSDT', { base: 'XRP', tiers: F.BINANCE_ETH_TIERS, sizeAddon: { initial: '0.0001', maintenance: '0.00005' }, closingFeeRate: '0.00055' }),
+  F.market('ETHUSD', {
+    base: 'ETH',
+    quote: 'USD',
+    contractType: 'INVERSE',
+    contractSize: 10,
+    sizeAddon: { initial: '0.00002', maintenance: '0.00001' },
+    closingFeeRate: '0.00075',
+    tiers: [
+      { floor: 0, imr: '0.02', mmr: '0.01' },
+      { floor: 50, imr: '0.04', mmr: '0.02' },
+    ],
+  }),
   F.market('BTCUSD', {
     base: 'BTC',
     quote: 'USD',
@@ -31,7 +44,7 @@ const markets: MarketParams[] = [
     ],
   }),
 ];
-const MARKS: Record<string, number> = { BTCUSDT: 30000, ETHUSDT: 2000, SOLUSDT: 60, BTCUSD: 30000 };
+const MARKS: Record<string, number> = { BTCUSDT: 30000, ETHUSDT: 2000, SOLUSDT: 60, BTCUSD: 30000, XRPUSDT: 0.5, ETHUSD: 2000 };
 
 /** |a − b| ≤ 1e-9 relative to the larger of the two magnitudes and 1 unit. */
 function close(a: number, b: Decimal): boolean {
@@ -53,9 +66,9 @@ describe('fast delta-one terms', () => {
             balances: { USDT: 0 },
             positions: [F.position('p', symbol, d(size).toDecimalPlaces(3), d(mark).mul(d(entryMove)).toDecimalPlaces(2), { fundingIndex: '11' })],
             markets,
-            assets: [F.asset('USDT', 6), F.asset('BTC', 8), F.asset('ETH', 8), F.asset('SOL', 8), F.asset('USD', 2)],
+            assets: [F.asset('USDT', 6), F.asset('BTC', 8), F.asset('ETH', 8), F.asset('SOL', 8), F.asset('XRP', 8), F.asset('USD', 2)],
             marks: MARKS,
-            indexes: { BTC: 30010, ETH: 1999, SOL: 60.1, USDT: '0.9998' },
+            indexes: { BTC: 30010, ETH: 1999, SOL: 60.1, XRP: 0.5, USDT: '0.9998' },
             valuationAsset: 'USD',
           });
           const pos = prepareAccount(snapshot).positions[0]!;

@@ -1,6 +1,6 @@
 /** Snapshot builders for the risk engine tests (plain decimal.js `Decimal`, as callers pass them). */
 import Decimal from 'decimal.js';
-import { buildTierSchedule } from '../../src/risk/tiers';
+import { buildTierSchedule } from '../../src/risk/rules/tier-rates';
 import type {
   AccountSnapshot,
   AssetParams,
@@ -61,6 +61,10 @@ export interface MarketOpts {
   openInterestScaling?: OpenInterestScaling | null;
   volatilityAdjustment?: VolatilityAdjustment | null;
   liquidityAddon?: LiquidityAddon | null;
+  /** Position-size add-on coefficients (rate per contract), IM and MM; absent = off. */
+  sizeAddon?: { initial: Decimal.Value; maintenance: Decimal.Value } | null;
+  /** Closing fee rate reserved in MM; absent = 0. */
+  closingFeeRate?: Decimal.Value;
 }
 
 export function market(symbol: string, o: MarketOpts): MarketParams {
@@ -89,6 +93,8 @@ export function market(symbol: string, o: MarketOpts): MarketParams {
     impliedVolatility: null,
     optionMargin: null,
     slippage: { baseRate: dec('0.001'), bookDepth: dec(1_000_000), impactFactor: dec('0.1') },
+    ...(o.sizeAddon ? { sizeAddon: { initialRatePerContract: dec(o.sizeAddon.initial), maintenanceRatePerContract: dec(o.sizeAddon.maintenance) } } : {}),
+    ...(o.closingFeeRate !== undefined ? { closingFeeRate: dec(o.closingFeeRate) } : {}),
   };
 }
 

@@ -44,6 +44,10 @@ interface Case {
   funding: Decimal;
   /** Daily volatility of an optional volatility adjustment (z = 2, h = 1 day); makes MM jump at tier floors. */
   vol: Decimal | null;
+  /** Size add-on k_mm (rate per contract; k_im = 1.5·k_mm) or null (off). */
+  sizeK: Decimal | null;
+  /** Closing fee rate (0 = off). */
+  fee: Decimal;
 }
 
 const caseArb: fc.Arbitrary<Case> = fc
@@ -58,6 +62,8 @@ const caseArb: fc.Arbitrary<Case> = fc
     tick: fc.constantFrom(d('0.01'), d('0.5'), d(1)),
     funding: decimalIn(-2, 2, 3),
     vol: fc.option(decimalIn(0.002, 0.03, 3), { nil: null, freq: 3 }),
+    sizeK: fc.option(decimalIn(0, 0.002, 6), { nil: null, freq: 2 }),
+    fee: fc.oneof(fc.constant(d(0)), decimalIn(0, 0.01, 4)),
   })
   .map((r) => ({ ...r, mark: r.entry.mul(r.markMove).toDecimalPlaces(2) }));
 
@@ -74,6 +80,8 @@ function marketFor(c: Case) {
     fundingIndex: linear ? c.funding : c.funding.div(1e6),
     tiers: c.tiers.map((t) => ({ ...t, floor: d(t.floor).mul(scale).toString() })),
     volatilityAdjustment: c.vol === null ? null : { zScore: d(2), horizonDays: d(1), dailyVolatility: c.vol },
+    sizeAddon: c.sizeK === null ? null : { initial: c.sizeK.mul('1.5'), maintenance: c.sizeK },
+    closingFeeRate: c.fee,
   });
 }
 
@@ -216,7 +224,19 @@ describe('properties', () => {
       ],
     }),
   ];
+  // Random size add-on (on BTCUSDT and BTCUSD) and closing fee (on every market), per account.
+  const ruleMarkets = (sizeK: Decimal | null, fee: Decimal) =>
+    markets.map((m) => {
+      const sized = m.symbol !== 'ETHUSDT' && sizeK !== null;
+      return {
+        ...m,
+        closingFeeRate: fee,
+        ...(sized ? { sizeAddon: { initialRatePerContract: sizeK.mul(2), maintenanceRatePerContract: sizeK } } : {}),
+      };
+    });
   const accountArb = fc.record({
+    sizeK: fc.option(decimalIn(0, 0.001, 6), { nil: null, freq: 2 }),
+    fee: fc.oneof(fc.constant(d(0)), decimalIn(0, 0.005, 4)),
     positions: fc.uniqueArray(positionArb, { minLength: 1, maxLength: 6, selector: (p) => `${p.market}${p.isolated}` }),
     usdt: decimalIn(-5000, 50000, 2),
     btc: decimalIn(-1, 3, 4),
@@ -233,7 +253,7 @@ describe('properties', () => {
           leverage: p.leverage,
         }),
       ),
-      markets,
+      markets: ruleMarkets(a.sizeK, a.fee),
       assets: [
         F.asset('USDT', 6, { initLiab: '1.1', maintLiab: '1.05' }),
         F.asset('BTC', 8, { init: '0.9', maint: '0.95', initLiab: '1.2', maintLiab: '1.1' }),

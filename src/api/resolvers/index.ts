@@ -24,6 +24,7 @@ import {
   RiskBreakdown,
   UnderlyingGreeks,
   UnderlyingLiquidation,
+  SizeAddonLine,
   ValueAtRisk,
 } from './risk.resolver';
 import { AccountAtRisk, monitoringQueries, StressRound, StressTestResult } from './monitoring.resolver';
@@ -70,6 +71,7 @@ export const resolvers: Resolvers = {
   PortfolioScan,
   PortfolioScenario,
   UnderlyingLiquidation,
+  SizeAddonLine,
   Webhook,
   WebhookDelivery,
 };

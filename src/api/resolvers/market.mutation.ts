@@ -19,6 +19,8 @@ import { InputChecks, LIMITS } from '../input';
 import { recordParameterVersion } from '../parameter-version';
 import { refuse, Refusal, runWrite, userError, type UserError } from '../write';
 import { takePriceLock } from '../../store/price-lock';
+import { RULE_PARAMETERS } from '../../risk/rules';
+import { RULE_SCHEMAS, ruleInput } from '../rule-schemas';
 
 /** An oracle's clock may run a little ahead of ours; anything further ahead is refused. */
 export const MAX_CLOCK_SKEW_MS = 5_000;
@@ -74,14 +76,15 @@ function retryable(): Error {
 }
 
 /** Upper bounds of the engine parameters (beyond them a venue is misconfigured, not bold). */
-const ENGINE_BOUNDS = { zScore: 10, horizonDays: 365, lambda: 10, slippageBaseRate: 0.5, impactFactor: 100, minLookback: 2, maxLookback: 3650 } as const;
+const ENGINE_BOUNDS = { slippageBaseRate: 0.5, impactFactor: 100, minLookback: 2, maxLookback: 3650 } as const;
 
-type FeatureGroup = 'OPEN_INTEREST_SCALING' | 'VOLATILITY_ADJUSTMENT' | 'LIQUIDITY_ADDON' | 'OPTION_PARAMS';
+type FeatureGroup = 'OPEN_INTEREST_SCALING' | 'VOLATILITY_ADJUSTMENT' | 'LIQUIDITY_ADDON' | 'OPTION_PARAMS' | 'SIZE_ADDON';
 const FEATURE_FIELDS: { readonly [G in FeatureGroup]: readonly (keyof UpsertMarketInput)[] } = {
   OPEN_INTEREST_SCALING: ['oiLowerCap', 'oiUpperCap'],
   VOLATILITY_ADJUSTMENT: ['volAdjZScore', 'volAdjHorizonDays', 'volAdjLookbackDays'],
   LIQUIDITY_ADDON: ['liquidityLambda'],
   OPTION_PARAMS: ['optionAlpha', 'optionBeta', 'optionGamma'],
+  SIZE_ADDON: ['sizeAddonInitial', 'sizeAddonMaintenance'],
 };
 const given = (v: unknown): boolean => v !== null && v !== undefined;
 
@@ -92,20 +95,10 @@ function checkEngineParams(input: UpsertMarketInput, checks: InputChecks): void 
     const clash = FEATURE_FIELDS[group].find((f) => given(input[f]));
     if (clash) checks.fail(clash, `${clash} is given while ${group} is disabled`);
   }
-  const { oiLowerCap: lo, oiUpperCap: hi } = input;
-  if (given(lo) !== given(hi)) checks.fail(given(lo) ? 'oiUpperCap' : 'oiLowerCap', 'oiLowerCap and oiUpperCap are given together');
-  else if (lo && hi && checks.nonNegative('oiLowerCap', lo, LIMITS.maxAmount) && checks.positive('oiUpperCap', hi, LIMITS.maxAmount) && hi.lte(lo)) {
-    checks.fail('oiUpperCap', 'oiUpperCap must be greater than oiLowerCap');
-  }
-  const { volAdjZScore: z, volAdjHorizonDays: h } = input;
-  if (given(z) !== given(h)) checks.fail(given(z) ? 'volAdjHorizonDays' : 'volAdjZScore', 'volAdjZScore and volAdjHorizonDays are given together');
-  if (z) checks.rate('volAdjZScore', z, { positive: true, max: ENGINE_BOUNDS.zScore });
-  if (h) checks.rate('volAdjHorizonDays', h, { positive: true, max: ENGINE_BOUNDS.horizonDays });
   const lookback = input.volAdjLookbackDays;
   if (given(lookback) && (lookback! < ENGINE_BOUNDS.minLookback || lookback! > ENGINE_BOUNDS.maxLookback)) {
     checks.fail('volAdjLookbackDays', `volAdjLookbackDays must be between ${ENGINE_BOUNDS.minLookback} and ${ENGINE_BOUNDS.maxLookback}`);
   }
-  if (input.liquidityLambda) checks.rate('liquidityLambda', input.liquidityLambda, { positive: true, max: ENGINE_BOUNDS.lambda });
   if (input.slippageBaseRate) checks.rate('slippageBaseRate', input.slippageBaseRate, { max: ENGINE_BOUNDS.slippageBaseRate });
   if (input.slippageImpactFactor) checks.rate('slippageImpactFactor', input.slippageImpactFactor, { max: ENGINE_BOUNDS.impactFactor });
   const { optionAlpha: a, optionBeta: b, optionGamma: g } = input;
@@ -115,6 +108,10 @@ function checkEngineParams(input: UpsertMarketInput, checks: InputChecks): void 
   else if (a && b && g) {
     const ok = [checks.rate('optionAlpha', a, { positive: true }), checks.rate('optionBeta', b, { positive: true }), checks.rate('optionGamma', g, { positive: true })];
     if (ok.every(Boolean) && b.gt(a)) checks.fail('optionBeta', 'optionBeta must not exceed optionAlpha');
+  }
+  // Margin rules with their own parameter specifications (src/risk/rules/, schemas by src/api/rule-schemas.ts).
+  for (const rule of Object.keys(RULE_PARAMETERS) as (keyof typeof RULE_PARAMETERS)[]) {
+    checks.schema(RULE_SCHEMAS[rule], ruleInput(RULE_PARAMETERS[rule], input));
   }
   if (input.status === 'SETTLED') checks.fail('status', 'a market becomes SETTLED only through settleMarket, at a settlement price');
 }
@@ -138,6 +135,9 @@ function engineParamsOf(input: UpsertMarketInput, current: MarketRecord | null):
     optionBeta: pick('OPTION_PARAMS', input.optionBeta, current?.optionBeta ?? null),
     optionGamma: pick('OPTION_PARAMS', input.optionGamma, current?.optionGamma ?? null),
     maintenanceBasis: input.maintenanceBasis ?? current?.maintenanceBasis ?? 'MARK',
+    sizeAddonInitial: pick('SIZE_ADDON', input.sizeAddonInitial, current?.sizeAddonInitial ?? null),
+    sizeAddonMaintenance: pick('SIZE_ADDON', input.sizeAddonMaintenance, current?.sizeAddonMaintenance ?? null),
+    closingFeeRate: input.closingFeeRate ?? current?.closingFeeRate ?? zero,
   };
 }
 

@@ -4,6 +4,9 @@ import { listMarkets } from '../../store/market.repository';
 import type { AssetResolvers, MarketResolvers, QueryResolvers } from '../../generated/graphql';
 import { requireSymbol } from '../input';
 import { required } from './account.resolver';
+import { toD } from '../../risk';
+
+const ZERO_RATE = toD(0);
 
 export const marketQueries: Pick<QueryResolvers, 'markets' | 'market' | 'assets'> = {
   markets: async (_parent, _args, ctx) => {
@@ -30,6 +33,9 @@ export const Market: MarketResolvers = {
   tiers: (market, _args, ctx) => ctx.loaders.tiers.load(market.symbol),
   markPrice: (market, _args, ctx) => ctx.loaders.markPrice.load(market.symbol),
   maintenanceBasis: (market) => market.maintenanceBasis ?? 'MARK',
+  sizeAddonInitial: (market) => market.sizeAddonInitial ?? null,
+  sizeAddonMaintenance: (market) => market.sizeAddonMaintenance ?? null,
+  closingFeeRate: (market) => market.closingFeeRate ?? ZERO_RATE,
 };
 
 export const Asset: AssetResolvers = {

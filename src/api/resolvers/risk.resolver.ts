@@ -7,6 +7,7 @@ import type {
   PortfolioScanResolvers,
   PortfolioScenarioResolvers,
   UnderlyingLiquidationResolvers,
+  SizeAddonLineResolvers,
   GreeksResolvers,
   UnderlyingGreeksResolvers,
   OptionValuationResolvers,
@@ -77,6 +78,7 @@ export const ValueAtRisk: ValueAtRiskResolvers = {
 export const PositionRisk: PositionRiskResolvers = {
   ...figureResolvers<PositionRiskResult & ReportingDecimals>(FIGURE_PRECISION.PositionRisk, { decimalsOf: (p) => ({ settlementDecimals: p.settlementDecimals, ...valuationOf(p) }) }),
   option: (p) => (p.option ? withDecimals(p.option, { settlementDecimals: p.settlementDecimals }) : null),
+  sizeAddon: (p) => (p.sizeAddon ? withDecimals(p.sizeAddon, { settlementDecimals: p.settlementDecimals }) : null),
 };
 
 /** Sensitivities to the reported ratio digits (src/risk/precision.ts). */
@@ -90,4 +92,5 @@ export const PriceBoundary: PriceBoundaryResolvers = {
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([market, price]) => ({ market, price })),
 };
+export const SizeAddonLine: SizeAddonLineResolvers = figureResolvers(FIGURE_PRECISION.SizeAddonLine);
 export const UnderlyingLiquidation: UnderlyingLiquidationResolvers = figureResolvers(FIGURE_PRECISION.UnderlyingLiquidation);

@@ -2,7 +2,6 @@
  * Venue administration (ADMIN): brokers, collateral assets, insurance funds and portfolio-margin parameters, and the
  * ADMIN reads of brokers and API keys. Every write takes the one mutation path (src/api/write.ts).
  */
-import type Decimal from 'decimal.js';
 import type { AssetResolvers, MutationResolvers, QueryResolvers } from '../../generated/graphql';
 import { toD } from '../../risk';
 import { portfolioParamsByAssets } from '../../store/asset.repository';
@@ -28,13 +27,13 @@ import { InputChecks, LIMITS } from '../input';
 import { recordParameterVersion } from '../parameter-version';
 import { requireRole } from '../principal';
 import { refuse, Refusal, runWrite } from '../write';
+import { ASSET_RULE_PARAMETERS } from '../../risk/rules';
+import { ASSET_RULE_SCHEMAS, ruleInput } from '../rule-schemas';
 
 const MAX_DECIMALS = 18;
-/** Liability weights above this are a misconfiguration (a borrowed unit counted ten times over). */
-const MAX_LIABILITY_WEIGHT = 10;
 
 /**
- * The collateral weight rules (DESIGN section 3): a positive balance counts at most its value and less for initial
+ * Asset checks: decimals, and the collateral weight rules (DESIGN section 3): a positive balance counts at most its value and less for initial
  * than for maintenance margin, 0 ≤ initialWeight ≤ maintenanceWeight ≤ 1; a negative balance counts at least its
  * value and more for initial margin, 1 ≤ maintenanceLiabilityWeight ≤ initialLiabilityWeight ≤ 10.
  */
@@ -42,16 +41,8 @@ function checkAsset(a: AssetWrite, checks: InputChecks): void {
   if (!Number.isInteger(a.decimals) || a.decimals < 0 || a.decimals > MAX_DECIMALS) {
     checks.fail('decimals', `decimals must be an integer from 0 to ${MAX_DECIMALS}`);
   }
-  const w = [checks.rate('initialWeight', a.initialWeight), checks.rate('maintenanceWeight', a.maintenanceWeight)];
-  if (w.every(Boolean) && a.initialWeight.gt(a.maintenanceWeight)) checks.fail('initialWeight', 'initialWeight must not exceed maintenanceWeight');
-  const liability = (field: string, v: Decimal): boolean => {
-    if (v.lt(1) || v.gt(MAX_LIABILITY_WEIGHT)) return checks.fail(field, `${field} must be between 1 and ${MAX_LIABILITY_WEIGHT}`);
-    return checks.bounded(field, v, LIMITS.maxPrice);
-  };
-  const l = [liability('initialLiabilityWeight', a.initialLiabilityWeight), liability('maintenanceLiabilityWeight', a.maintenanceLiabilityWeight)];
-  if (l.every(Boolean) && a.initialLiabilityWeight.lt(a.maintenanceLiabilityWeight)) {
-    checks.fail('initialLiabilityWeight', 'initialLiabilityWeight must be at least maintenanceLiabilityWeight');
-  }
+  // The weights' ranges and orderings are the rule's own (src/risk/rules/collateral-weights.ts).
+  checks.schema(ASSET_RULE_SCHEMAS.collateralWeights, ruleInput(ASSET_RULE_PARAMETERS.collateralWeights, a));
 }
 
 const assetView = (a: AssetRecord) => ({ ...a, borrowable: a.borrowable ?? true });

@@ -40,6 +40,8 @@ export type ScreenFallbackReason =
   | 'PORTFOLIO_SCAN'
   /** A tier schedule the screen does not model (gaps, capped last tier, negative maintenance amount). */
   | 'TIER_SCHEDULE'
+  /** A margin rule the screen does not model (the position-size add-on, the closing fee reserved in MM). */
+  | 'UNMODELLED_RULE'
   /** A notional whose bound straddles a tier boundary. */
   | 'TIER_BOUNDARY'
   /** The bound is too wide to decide (the account is within rounding of a boundary), or not finite. */
@@ -52,6 +54,7 @@ export const SCREEN_FALLBACK_REASONS: readonly ScreenFallbackReason[] = Object.f
   'UNSUPPORTED',
   'PORTFOLIO_SCAN',
   'TIER_SCHEDULE',
+  'UNMODELLED_RULE',
   'TIER_BOUNDARY',
   'TOO_CLOSE',
 ]);
@@ -306,6 +309,7 @@ function screenMarket(context: ScreenContext, symbol: string): ScreenMarket {
   }
   const m = pos.market;
   if (m.kind !== 'PERPETUAL' && m.kind !== 'FUTURE' && m.kind !== 'OPTION') return unusableMarket(symbol, 'UNSUPPORTED');
+  if (m.sizeAddon !== null || !m.closingFeeRate.isZero()) return unusableMarket(symbol, 'UNMODELLED_RULE');
   const tiers = screenTiers(pos);
   if (tiers === null) return unusableMarket(symbol, 'TIER_SCHEDULE');
   const model: ScreenMarketModel = m.option !== null ? 'OPTION' : m.contractType === 'LINEAR' ? 'LINEAR' : 'INVERSE';

@@ -371,6 +371,13 @@ describe('screened engine path', () => {
     expect(() => evaluateAccount({ ...book('CROSS', [btc]), markPrices: stale.markPrices })).toThrow(/stale|old/);
     // A snapshot on another context than the table's.
     expect(reasonOf({ ...book('CROSS', [btc]), markPrices: { ...ctx.markPrices } })).toMatchObject({ outcome: 'FALLBACK', reason: 'CONTEXT_MISMATCH' });
+    // Margin rules the screen does not model: a closing fee or a size add-on on the market sends its accounts to the exact path.
+    for (const rule of [{ closingFeeRate: d('0.0006') }, { sizeAddon: { initialRatePerContract: d('0.0001'), maintenanceRatePerContract: d('0.00005') } }]) {
+      const ruled = { ...ctx, markets: { ...ctx.markets, BTCUSDT: { ...ctx.markets.BTCUSDT!, ...rule } } };
+      const ruledTable = buildScreenTable(ruled);
+      expect(reasonOf({ ...book('CROSS', [btc]), markets: ruled.markets }, ruledTable)).toMatchObject({ outcome: 'FALLBACK', reason: 'UNMODELLED_RULE' });
+      expect(reasonOf({ ...book('CROSS', [eth]), markets: ruled.markets }, ruledTable)).toMatchObject({ outcome: 'DECIDED' });
+    }
   });
 
   test('a tick: re-screening prepared accounts against a new table names only the changed and undecided ones', () => {

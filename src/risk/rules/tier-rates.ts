@@ -1,14 +1,23 @@
 /**
- * Tiered margin schedules (Binance / Bybit / Hyperliquid style).
+ * Tier rates: tiered margin schedules (Binance / Bybit / Hyperliquid style), the base rule every other rate builds on.
  *
  * A tier `i` covers notionals in `[floor_i, cap_i)` (notional units of the market: quote for LINEAR, base for INVERSE).
  * Maintenance amount ("cum", notional units):
  *   cum_0 = 0,  cum_i = cum_{i−1} + floor_i · (mmr_i − mmr_{i−1})
  * which makes `MM(N) = N·mmr_i − cum_i` continuous in N across tier boundaries.
+ *
+ * Per position (requirements.ts): tier = the tier whose [floor, cap) holds N; IM rate imr (then the volatility
+ * adjustment, OI scaling, leverage, size add-on); MM term max(0, N_m·mmr·k − cum·k) (`maintenanceTerm`). Normalized per
+ * market in model.ts (normalizeTiers: with the volatility factor k folded in). The double form is `fastTiers` /
+ * `fastTierAt` (the liquidation search). Breakdown: PositionRisk.tier, maintenanceTier, maintenanceRate,
+ * maintenanceAmount. Parameters: a schedule, checked by `validateTierSchedule` (the API's setMarginTiers and
+ * upsertMarket call it; a list, so it has no flat ParameterSpec).
  */
 import type Decimal from 'decimal.js';
-import type { MarginTierParams } from './types';
-import { ZERO, toD } from './decimal';
+import type { MarginTierParams } from '../types';
+import { ZERO, compareD, maxD, toD, toDouble } from '../decimal';
+import { invalidSnapshot } from '../errors';
+import type { NMarket, NTier } from '../model';
 
 /** The minimum a schedule row needs to derive maintenance amounts. */
 export interface TierRateRow {
@@ -155,4 +164,75 @@ export function validateTierSchedule(
     }
   }
   return Object.freeze(problems);
+}
+
+/** Tier holding notional N (settlement units) of a normalized market. */
+export function tierFor(market: NMarket, notional: Decimal): NTier {
+  const i = findTierIndex(
+    market.tiers.map((t) => ({ notionalFloor: t.floor, notionalCap: t.cap })),
+    notional,
+  );
+  if (i < 0) throw invalidSnapshot(`market ${market.symbol}: no tier holds notional ${notional}`, { market: market.symbol });
+  return market.tiers[i]!;
+}
+
+/** Faster tier lookup on normalized tiers (same semantics as findTierIndex). */
+export function tierForNotional(market: NMarket, notional: Decimal): NTier {
+  const tiers = market.tiers;
+  for (let i = tiers.length - 1; i >= 0; i--) {
+    const t = tiers[i]!;
+    if (compareD(notional, t.floor) >= 0) {
+      if (t.cap === null || compareD(notional, t.cap) < 0) return t;
+      break;
+    }
+  }
+  return tierFor(market, notional);
+}
+
+/**
+ * max(0, N_m·mmr·k − cum·k) (settlement units). With cum·k = 0 (the first tier, usually) and a product that is not
+ * negative (nor −0), the product is the result: the subtraction and the max are skipped (same value).
+ */
+export function maintenanceTerm(notional: Decimal, rate: Decimal, amount: Decimal): Decimal {
+  const product = notional.mul(rate);
+  return amount.isZero() && !product.isNeg() ? product : maxD(ZERO, product.sub(amount));
+}
+
+/** A normalized tier in doubles (the liquidation search). */
+export interface FastTier {
+  readonly floor: number;
+  /** Infinity for the open last tier. */
+  readonly cap: number;
+  readonly mmrK: number;
+  readonly cumK: number;
+}
+
+/** A market's tiers as doubles, memoized per normalized market (shared across evaluations, model.ts). */
+const FAST_TIERS = new WeakMap<NMarket, readonly FastTier[]>();
+
+export function fastTiers(m: NMarket): readonly FastTier[] {
+  let tiers = FAST_TIERS.get(m);
+  if (tiers === undefined) {
+    tiers = m.tiers.map((t) => ({ floor: toDouble(t.floor), cap: t.cap === null ? Infinity : toDouble(t.cap), mmrK: toDouble(t.mmrK), cumK: toDouble(t.cumK) }));
+    FAST_TIERS.set(m, tiers);
+  }
+  return tiers;
+}
+
+/** The tier holding n: the last whose floor n reaches (tierForNotional's rule), else the first. */
+export function fastTierAt(tiers: readonly FastTier[], n: number): FastTier {
+  let tier = tiers[0]!;
+  for (let i = tiers.length - 1; i >= 0; i--) {
+    const t = tiers[i]!;
+    if (n >= t.floor) {
+      if (n < t.cap) tier = t;
+      break;
+    }
+  }
+  return tier;
+}
+
+/** max(0, n·mmr·k − cum·k) in doubles. */
+export function fastMaintenanceTerm(tier: FastTier, n: number): number {
+  return Math.max(0, n * tier.mmrK - tier.cumK);
 }

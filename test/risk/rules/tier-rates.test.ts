@@ -4,9 +4,9 @@ import {
   computeMaintenanceAmounts,
   findTierIndex,
   validateTierSchedule,
-} from '../../src/risk/tiers';
-import type { MarginTierParams } from '../../src/risk/types';
-import * as F from './fixtures';
+} from '../../../src/risk/rules/tier-rates';
+import type { MarginTierParams } from '../../../src/risk/types';
+import * as F from '../fixtures';
 
 const d = (x: Decimal.Value) => new Decimal(x);
 
