@@ -14,10 +14,11 @@ import {
   type MarketEngineParams,
   type StoredPrice,
 } from '../../store/market-write.repository';
-import type { MarketRecord } from '../../store/records';
+import type { MarginTierRecord, MarketRecord } from '../../store/records';
+import { parameterImpact } from '../../monitoring/parameter-impact.service';
 import { InputChecks, LIMITS } from '../input';
 import { recordParameterVersion } from '../parameter-version';
-import { refuse, Refusal, runWrite, userError, type UserError } from '../write';
+import { dryRunOf, refuse, Refusal, runWrite, userError, type UserError } from '../write';
 import { takePriceLock } from '../../store/price-lock';
 
 /** An oracle's clock may run a little ahead of ours; anything further ahead is refused. */
@@ -67,6 +68,11 @@ const tierView = (t: { notionalFloor: Decimal; notionalCap: Decimal | null; init
   maintenanceMarginRate: t.maintenanceMarginRate,
   maintenanceAmount: t.maintenanceAmount,
 });
+
+/** A validated schedule as the tier rows the write stores (what a dry run substitutes into the market data). */
+function tierRecords(market: string, schedule: readonly MarginTierParams[]): MarginTierRecord[] {
+  return schedule.map((t, tierIndex) => ({ marketSymbol: market, tierIndex, ...tierView(t) }));
+}
 
 /** Thrown when a concurrent create won the race for a symbol: the write transaction retries as an update. */
 function retryable(): Error {
@@ -331,7 +337,7 @@ export const marketMutations: Pick<MutationResolvers, 'updatePrices' | 'upsertMa
       },
     }),
 
-  setMarginTiers: (_parent, { input }, ctx) =>
+  setMarginTiers: (_parent, { input, ...args }, ctx) =>
     runWrite(ctx, {
       operation: 'setMarginTiers',
       input,
@@ -341,6 +347,19 @@ export const marketMutations: Pick<MutationResolvers, 'updatePrices' | 'upsertMa
         checks.symbol('market', input.market);
         return [...checks.errors, ...checkTierSchedule(input.tiers).errors];
       },
+      dryRun: dryRunOf(args, async (q, worstCount) => {
+        const market = (await marketsBySymbols(q, [input.market])).get(input.market);
+        if (!market) return refuse('BAD_USER_INPUT', 'market', `unknown market ${input.market}`);
+        if (market.status === 'SETTLED') return refuse('MARKET_INACTIVE', 'market', `market ${input.market} is settled (final)`);
+        const tiers = tierRecords(input.market, checkTierSchedule(input.tiers).schedule);
+        const impact = await parameterImpact(q, {
+          touching: { markets: [input.market] },
+          propose: (rows) => ({ ...rows, tiers: new Map(rows.tiers).set(input.market, tiers) }),
+          worstCount,
+          asOfMs: ctx.nowMs,
+        });
+        return { market, tiers, impact };
+      }),
       execute: async (scope) => {
         await takePriceLock(scope.tx);
         if (!(await lockMarket(scope.tx, input.market))) return refuse('BAD_USER_INPUT', 'market', `unknown market ${input.market}`);
