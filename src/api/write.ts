@@ -71,7 +71,7 @@ export interface WriteSpec<R extends object> {
    * makes the write's own checks and computes its impact on one REPEATABLE READ, READ ONLY snapshot; no
    * transaction, idempotency claim, audit event or version is written.
    */
-  readonly dryRun?: DryRunSpec<R>;
+  readonly dryRun?: DryRunSpec<object>;
 }
 
 export interface DryRunSpec<R> {
@@ -174,7 +174,8 @@ export async function runWrite<R extends object>(ctx: GraphQLContext, spec: Writ
     const snapshot = new ReadSnapshot(ctx.db.pool);
     try {
       const outcome = await spec.dryRun.run(snapshot, worstCount);
-      return outcome instanceof Refusal ? { userErrors: outcome.errors } : { ...outcome, userErrors: [] };
+      // The dry run answers the payload's own shape (its fields as the write would, plus `impact`).
+      return outcome instanceof Refusal ? { userErrors: outcome.errors } : ({ ...outcome, userErrors: [] } as WriteResult<R>);
     } finally {
       await snapshot.release();
     }

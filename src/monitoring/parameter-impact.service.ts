@@ -168,3 +168,6 @@ export async function parameterImpact(q: Queryable, spec: ImpactSpec): Promise<P
       })),
   };
 }
+
+/** The `impact` of a payload that is not a dry run (the change was written). */
+export const NOT_A_DRY_RUN: ParameterImpact | null = null;
