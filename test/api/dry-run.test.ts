@@ -82,7 +82,6 @@ it('reports what the real change and a sweep then report, string for string, and
   expect(payload.userErrors).toEqual([]);
   expect(payload.tiers).toEqual([{ tierIndex: 0, initialMarginRate: '0.2', maintenanceMarginRate: '0.1', maintenanceAmount: '0' }]);
   expect(await counts()).toEqual(countsBefore);
-  // The same idempotency key may then be used for the real change: the dry run claimed nothing.
   const impact = payload.impact;
   expect(impact.accountsEvaluated).toBe(5);
   expect(impact.transitions).toEqual([
@@ -155,4 +154,58 @@ it('refuses exactly as the real change, writing nothing either way', async () =>
   expect(dry.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   expect(dry.errors?.[0]?.message).toBe(real.errors?.[0]?.message);
   expect(await counts()).toEqual(countsBefore);
+});
+
+const UPSERT = `mutation($input: UpsertMarketInput!, $dryRun: Boolean) { upsertMarket(input: $input, dryRun: $dryRun) { userErrors { field code message } created market { symbol tickSize } ${IMPACT} } }`;
+const UPDATE_ASSET = `mutation($input: UpdateAssetInput!, $dryRun: Boolean) { updateAsset(input: $input, dryRun: $dryRun) { userErrors { field code message } asset { symbol initialWeight } ${IMPACT} } }`;
+const PORTFOLIO = `mutation($input: SetPortfolioMarginParamsInput!, $dryRun: Boolean) { setPortfolioMarginParams(input: $input, dryRun: $dryRun) { userErrors { field code message } ${IMPACT} } }`;
+const perp = {
+  symbol: 'BTC-PERP', kind: 'PERPETUAL', contractType: 'LINEAR', baseAsset: 'BTC', quoteAsset: 'USDC', settlementAsset: 'USDC',
+  contractSize: '1', tickSize: '0.5', liquidationFeeRate: '0.01', insuranceFundFeeRate: '0', bookDepth: '1000000', maxPriceAgeSeconds: 86_400,
+};
+async function both(doc: string, field: string, input: Record<string, unknown>) {
+  const countsBefore = await counts();
+  const dry = await api.gqlAs('admin', doc, { input: { idempotencyKey: newKey(field), ...input }, dryRun: true });
+  expect(dry.errors).toBeUndefined();
+  expect(await counts()).toEqual(countsBefore);
+  return dry.data![field];
+}
+
+it('upsertMarket, updateAsset and setPortfolioMarginParams dry-run too: the touched accounts, nothing written, the same refusals', async () => {
+  // Tiers 30% / 15% through upsertMarket: the five BTC-PERP accounts at N = 38,000 each.
+  const upsert = await both(UPSERT, 'upsertMarket', { ...perp, tiers: tiers('0.3', '0.15') });
+  expect(upsert.userErrors).toEqual([]);
+  expect(upsert.market).toEqual({ symbol: 'BTC-PERP', tickSize: '0.5' });
+  expect(upsert.impact.accountsEvaluated).toBe(5);
+  expect(upsert.impact.markets).toEqual([{ market: 'BTC-PERP', initialMarginBefore: '38000', initialMarginAfter: '57000', maintenanceMarginBefore: '19000', maintenanceMarginAfter: '28500' }]);
+  const immutable = { ...perp, contractSize: '2' };
+  const refusedDry = await both(UPSERT, 'upsertMarket', immutable);
+  const refusedReal = (await api.gqlAs('admin', UPSERT, { input: { idempotencyKey: newKey('u'), ...immutable } })).data!.upsertMarket;
+  expect(refusedDry.userErrors).toEqual([{ field: 'contractSize', code: 'BAD_USER_INPUT', message: 'contractSize of an existing market cannot change' }]);
+  expect(refusedDry.userErrors).toEqual(refusedReal.userErrors);
+
+  // USDC weights: every account holding USDC (the five and the other market's).
+  const asset = await both(UPDATE_ASSET, 'updateAsset', { symbol: 'USDC', initialWeight: '0.5', maintenanceWeight: '0.5' });
+  expect(asset.userErrors).toEqual([]);
+  expect(asset.asset).toEqual({ symbol: 'USDC', initialWeight: '0.5' });
+  expect(asset.impact.accountsEvaluated).toBe(6);
+  expect(asset.impact.markets.map((m: any) => m.market)).toEqual(['BTC-PERP', 'BTC-PERP2']);
+  // Halving the collateral weight halves the margin equities: some accounts move to a worse status.
+  expect(asset.impact.transitions.reduce((n: number, t: any) => n + t.count, 0)).toBeGreaterThan(0);
+  const badWeight = { symbol: 'USDC', initialWeight: '0.9', maintenanceWeight: '0.8' };
+  const weightDry = await both(UPDATE_ASSET, 'updateAsset', badWeight);
+  const weightReal = (await api.gqlAs('admin', UPDATE_ASSET, { input: { idempotencyKey: newKey('w'), ...badWeight } })).data!.updateAsset;
+  expect(weightDry.userErrors.map((e: any) => e.field)).toEqual(['initialWeight']);
+  expect(weightDry.userErrors).toEqual(weightReal.userErrors);
+
+  // Portfolio parameters of BTC: the accounts with positions on BTC markets (all CROSS: no status changes).
+  const params = { asset: 'BTC', priceScanRange: '0.15', volScanRange: '0.3', extremeMoveMultiple: '3', extremeMoveCoverage: '0.33', shortOptionMinimum: '0.01', maintenanceFraction: '0.8' };
+  const portfolio = await both(PORTFOLIO, 'setPortfolioMarginParams', params);
+  expect(portfolio.userErrors).toEqual([]);
+  expect(portfolio.impact.accountsEvaluated).toBe(6);
+  expect(portfolio.impact.transitions).toEqual([]);
+  const unknown = await both(PORTFOLIO, 'setPortfolioMarginParams', { ...params, asset: 'NOPE' });
+  const unknownReal = (await api.gqlAs('admin', PORTFOLIO, { input: { idempotencyKey: newKey('p'), ...params, asset: 'NOPE' } })).data!.setPortfolioMarginParams;
+  expect(unknown.userErrors).toEqual([{ field: 'asset', code: 'NOT_FOUND', message: 'unknown asset NOPE' }]);
+  expect(unknown.userErrors).toEqual(unknownReal.userErrors);
 });
