@@ -22,6 +22,9 @@ import type { GraphQLContext } from './context';
 import { DomainError, toDomainError } from './errors';
 import { idempotencyScope, requireRole, type Principal } from './principal';
 import { loadAccountSnapshots } from '../snapshot/snapshot.loader';
+import { DEFAULT_WORST_COUNT, MAX_WORST_COUNT } from '../monitoring/parameter-impact.service';
+import type { Queryable } from '../store/queryable';
+import { ReadSnapshot } from '../store/read-snapshot';
 
 export type { UserError, UserErrorCode };
 
@@ -64,6 +67,23 @@ export interface WriteSpec<R extends object> {
   /** Pure checks of the input; any error refuses the write before the database is touched. */
   readonly validate?: () => readonly UserError[];
   readonly execute: (scope: WriteScope) => Promise<R | Refusal>;
+  /**
+   * Given when the caller asked for a dry run (`dryRun: true`): after the same role check and validation, `run`
+   * makes the write's own checks and computes its impact on one REPEATABLE READ, READ ONLY snapshot; no
+   * transaction, idempotency claim, audit event or version is written.
+   */
+  readonly dryRun?: DryRunSpec<object>;
+}
+
+export interface DryRunSpec<R> {
+  /** The mutation's `worstCount` argument (default DEFAULT_WORST_COUNT, 1 to MAX_WORST_COUNT). */
+  readonly worstCount: number | null | undefined;
+  readonly run: (q: Queryable, worstCount: number) => Promise<R | Refusal>;
+}
+
+/** A dry run's spec when `dryRun` is true, else undefined (the mutation writes). */
+export function dryRunOf<R>(args: { dryRun?: boolean | null; worstCount?: number | null }, run: DryRunSpec<R>['run']): DryRunSpec<R> | undefined {
+  return args.dryRun ? { worstCount: args.worstCount, run } : undefined;
 }
 
 export type WriteResult<R> = (R & { userErrors: readonly UserError[] }) | { userErrors: readonly UserError[] };
@@ -146,7 +166,21 @@ export async function runWrite<R extends object>(ctx: GraphQLContext, spec: Writ
   requireRole(principal, spec.roles, spec.operation);
   const keyError = validateIdempotencyKey(spec.input.idempotencyKey);
   const inputErrors = [...(keyError ? [keyError] : []), ...(spec.validate?.() ?? [])];
+  const worstCount = spec.dryRun?.worstCount ?? DEFAULT_WORST_COUNT;
+  if (spec.dryRun && (!Number.isInteger(worstCount) || worstCount < 1 || worstCount > MAX_WORST_COUNT)) {
+    inputErrors.push(userError('BAD_USER_INPUT', 'worstCount', `worstCount must be between 1 and ${MAX_WORST_COUNT}`));
+  }
   if (inputErrors.length > 0) return { userErrors: inputErrors };
+  if (spec.dryRun) {
+    const snapshot = new ReadSnapshot(ctx.db.pool);
+    try {
+      const outcome = await spec.dryRun.run(snapshot, worstCount);
+      // The dry run answers the payload's own shape (its fields as the write would, plus `impact`).
+      return outcome instanceof Refusal ? { userErrors: outcome.errors } : ({ ...outcome, userErrors: [] } as WriteResult<R>);
+    } finally {
+      await snapshot.release();
+    }
+  }
 
   const hash = requestHash(spec.operation, spec.input);
   /** Accounts the write changed (every account write leaves an audit event naming it). */

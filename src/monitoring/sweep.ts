@@ -99,6 +99,11 @@ export interface StreamOptions {
   readonly contextVersion?: string;
   /** Only accounts holding a position in one of these markets (stress rounds after the first). */
   readonly marketsFilter?: readonly string[];
+  /**
+   * Only accounts a parameter change touches (dry runs): a position on one of `markets` or on a market whose base
+   * asset is one of `underlyings`, or a non-zero balance in one of `assets`. Combined with `marketsFilter` by OR.
+   */
+  readonly touching?: { readonly markets?: readonly string[]; readonly assets?: readonly string[]; readonly underlyings?: readonly string[] };
   /** Read through this queryable (for example a request's snapshot) instead of one snapshot per batch. */
   readonly queryable?: Queryable;
   readonly clock?: () => number;
@@ -160,7 +165,10 @@ export async function* streamAccountSnapshots(db: Database | null, options: Stre
   const context: CurrentContext = options.context
     ? { current: options.context, version: options.contextVersion ?? '0' }
     : await loadVersionedMarketContext(contextQ, null).then((r) => ({ current: r.context, version: r.version }));
-  const marketsFilter = options.marketsFilter ? [...options.marketsFilter] : null;
+  const touchedMarkets = [...(options.marketsFilter ?? []), ...(options.touching?.markets ?? [])];
+  const touchedAssets = [...(options.touching?.assets ?? [])];
+  const touchedUnderlyings = [...(options.touching?.underlyings ?? [])];
+  const filtered = options.marketsFilter !== undefined || options.touching !== undefined;
 
   const readBatch = async (afterId: string | null): Promise<{ ids: string[]; batch: SnapshotBatch }> => {
     const snapshot = options.queryable ? null : new ReadSnapshot(db!.pool);
@@ -168,11 +176,23 @@ export async function* streamAccountSnapshots(db: Database | null, options: Stre
     try {
       const readAtMs = clock();
       let ids: string[];
-      if (marketsFilter) {
+      if (filtered) {
         const values: unknown[] = [];
         const where = [partitionPredicate(partition, 'a.id', values)];
-        values.push(marketsFilter);
-        where.push(`EXISTS (SELECT 1 FROM position p WHERE p.account_id = a.id AND p.size <> 0 AND p.market_symbol = ANY($${values.length}::text[]))`);
+        const any: string[] = [];
+        values.push(touchedMarkets);
+        any.push(`EXISTS (SELECT 1 FROM position p WHERE p.account_id = a.id AND p.size <> 0 AND p.market_symbol = ANY($${values.length}::text[]))`);
+        if (touchedAssets.length) {
+          values.push(touchedAssets);
+          any.push(`EXISTS (SELECT 1 FROM balance b WHERE b.account_id = a.id AND b.amount <> 0 AND b.asset_symbol = ANY($${values.length}::text[]))`);
+        }
+        if (touchedUnderlyings.length) {
+          values.push(touchedUnderlyings);
+          any.push(
+            `EXISTS (SELECT 1 FROM position p JOIN market m ON m.symbol = p.market_symbol WHERE p.account_id = a.id AND p.size <> 0 AND m.base_asset = ANY($${values.length}::text[]))`,
+          );
+        }
+        where.push(`(${any.join(' OR ')})`);
         if (afterId) {
           values.push(afterId);
           where.push(`a.id > $${values.length}::uuid`);

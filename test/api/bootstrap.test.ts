@@ -2,7 +2,7 @@
  * A venue from nothing, as an operator builds it: a Postgres of its own (the embedded binaries, a new data folder and
  * port) given as DATABASE_URL; the migrate CLI and the admin bootstrap CLI as child processes; the service as its own
  * process with no demo seed; then, through the API only (no SQL by hand): ADMIN → broker and keys → assets → markets →
- * prices → account → deposit → perpetual and future fills → risk and whatIf.
+ * prices → account → deposit → perpetual, future and option fills → risk, whatIf and a dry run of a tier change.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -158,4 +158,49 @@ it('migrate → bootstrap ADMIN → broker, keys → assets → markets → pric
   const whatIf = (await as(brokerKey, `query($id: ID!) { whatIf(accountId: $id, scenarios: [{ priceMoves: [{ underlying: "BTC", relative: "-0.1" }] }]) { after { equity status } diff { equity } } }`, { id: account })).whatIf[0];
   // BTC −10%: the perpetual long loses 5,000, the future short gains 5,050.
   expect(whatIf).toEqual({ after: { equity: '20050', status: 'HEALTHY' }, diff: { equity: '50' } });
+
+  // An option fill (LINEAR options are accepted by applyFill): a long call, the premium paid from cash.
+  await as(adminKey, market, input({ ...common, symbol: 'BTC-C-60000', kind: 'OPTION', expiry, strike: '60000', optionType: 'CALL', impliedVolatility: '0.6', tiers: [{ notionalFloor: '0', initialMarginRate: '0.1', maintenanceMarginRate: '0.05' }] }));
+  await as(oracleKey, `mutation($input: UpdatePricesInput!) { updatePrices(input: $input) { ${ERR} } }`, input({ marks: [{ market: 'BTC-C-60000', price: '1000', observedAt: new Date().toISOString() }] }));
+  await as(brokerKey, fill, input({ accountId: account, market: 'BTC-C-60000', size: '1', price: '1000' }));
+  const RISK = `query($id: ID!) { account(id: $id) { balances { asset { symbol } amount } risk { status marginRatio breakdown { positions { market initialMargin maintenanceMargin } } } } }`;
+  const withOption = (await as(brokerKey, RISK, { id: account })).account;
+  expect(withOption.balances).toEqual([{ asset: { symbol: 'USDC' }, amount: '19000' }]);
+  expect(withOption.risk.breakdown.positions.map((p: { market: string }) => p.market).sort()).toEqual(['BTC-C-60000', 'BTC-FUT', 'BTC-PERP']);
+
+  // A dry run of a tier change (BTC-PERP to 40% / 20%): the impact, and nothing written; then the real change agrees.
+  const tiers = [{ notionalFloor: '0', initialMarginRate: '0.4', maintenanceMarginRate: '0.2' }];
+  const SET = `mutation($input: SetMarginTiersInput!, $dryRun: Boolean) { setMarginTiers(input: $input, dryRun: $dryRun) { ${ERR}
+    impact { accountsEvaluated transitions { from to count } worst { accountId marginRatioBefore marginRatioAfter statusBefore statusAfter }
+      markets { market initialMarginBefore initialMarginAfter maintenanceMarginBefore maintenanceMarginAfter } } } }`;
+  const versions = `{ riskParameterVersion { id } }`;
+  const versionBefore = (await as(adminKey, versions)).riskParameterVersion.id;
+  const impact = (await as(adminKey, SET, { ...input({ market: 'BTC-PERP', tiers }), dryRun: true })).setMarginTiers.impact;
+  expect((await as(adminKey, versions)).riskParameterVersion.id).toBe(versionBefore);
+  const totals = (positions: { market: string; initialMargin: string; maintenanceMargin: string }[]) =>
+    Object.fromEntries(positions.map((p) => [p.market, [p.initialMargin, p.maintenanceMargin]]));
+  const before = totals(withOption.risk.breakdown.positions);
+  // Perpetual at 40% / 20% of N = 50,000: IM 20,000, MM 10,000; the future and the option unchanged.
+  expect(before['BTC-PERP']).toEqual(['1000', '500']);
+  expect(impact.markets).toEqual(
+    ['BTC-C-60000', 'BTC-FUT', 'BTC-PERP'].map((m) => ({
+      market: m,
+      initialMarginBefore: before[m]![0],
+      initialMarginAfter: m === 'BTC-PERP' ? '20000' : before[m]![0],
+      maintenanceMarginBefore: before[m]![1],
+      maintenanceMarginAfter: m === 'BTC-PERP' ? '10000' : before[m]![1],
+    })),
+  );
+  await as(adminKey, SET, { ...input({ market: 'BTC-PERP', tiers }), dryRun: false });
+  const afterChange = (await as(brokerKey, RISK, { id: account })).account.risk;
+  expect(totals(afterChange.breakdown.positions)['BTC-PERP']).toEqual(['20000', '10000']);
+  expect(impact.accountsEvaluated).toBe(1);
+  // The option's value decays with time (the reads are seconds apart): margin ratios agree to 1e-7, statuses exactly.
+  expect(impact.worst).toEqual([
+    { accountId: account, marginRatioBefore: expect.any(String), marginRatioAfter: expect.any(String), statusBefore: withOption.risk.status, statusAfter: afterChange.status },
+  ]);
+  expect(Number(impact.worst[0].marginRatioBefore)).toBeCloseTo(Number(withOption.risk.marginRatio), 7);
+  expect(Number(impact.worst[0].marginRatioAfter)).toBeCloseTo(Number(afterChange.marginRatio), 7);
+  expect(impact.transitions).toEqual(withOption.risk.status === afterChange.status ? [] : [{ from: withOption.risk.status, to: afterChange.status, count: 1 }]);
+  expect(afterChange.status).toBe('RESTRICTED');
 }, 300_000);

@@ -14,10 +14,11 @@ import {
   type MarketEngineParams,
   type StoredPrice,
 } from '../../store/market-write.repository';
-import type { MarketRecord } from '../../store/records';
+import type { MarginTierRecord, MarketRecord } from '../../store/records';
+import { NOT_A_DRY_RUN, parameterImpact } from '../../monitoring/parameter-impact.service';
 import { InputChecks, LIMITS } from '../input';
 import { recordParameterVersion } from '../parameter-version';
-import { refuse, Refusal, runWrite, userError, type UserError } from '../write';
+import { dryRunOf, refuse, Refusal, runWrite, userError, type UserError } from '../write';
 import { takePriceLock } from '../../store/price-lock';
 import { RULE_PARAMETERS } from '../../risk/rules';
 import { RULE_SCHEMAS, ruleInput } from '../rule-schemas';
@@ -69,6 +70,11 @@ const tierView = (t: { notionalFloor: Decimal; notionalCap: Decimal | null; init
   maintenanceMarginRate: t.maintenanceMarginRate,
   maintenanceAmount: t.maintenanceAmount,
 });
+
+/** A validated schedule as the tier rows the write stores (what a dry run substitutes into the market data). */
+function tierRecords(market: string, schedule: readonly MarginTierParams[]): MarginTierRecord[] {
+  return schedule.map((t, tierIndex) => ({ marketSymbol: market, tierIndex, ...tierView(t) }));
+}
 
 /** Thrown when a concurrent create won the race for a symbol: the write transaction retries as an update. */
 function retryable(): Error {
@@ -141,6 +147,56 @@ function engineParamsOf(input: UpsertMarketInput, current: MarketRecord | null):
   };
 }
 
+/** The write's checks of an upsert against the stored market (null when creating): what a dry run refuses too. */
+function checkAgainstCurrent(input: UpsertMarketInput, current: MarketRecord | null, nowMs: number): Refusal | null {
+  if (current) {
+    const immutable: [keyof MarketRecord, unknown, unknown][] = [
+      ['kind', current.kind, input.kind],
+      ['contractType', current.contractType, input.contractType],
+      ['baseAsset', current.baseAsset, input.baseAsset],
+      ['quoteAsset', current.quoteAsset, input.quoteAsset],
+      ['settlementAsset', current.settlementAsset, input.settlementAsset],
+      ['contractSize', current.contractSize.toFixed(), input.contractSize.toFixed()],
+      ['expiry', current.expiry?.getTime() ?? null, input.expiry?.getTime() ?? null],
+      ['strike', current.strike?.toFixed() ?? null, input.strike?.toFixed() ?? null],
+      ['optionType', current.optionType, input.optionType ?? null],
+    ];
+    if (current.status === 'SETTLED') return refuse('MARKET_INACTIVE', 'symbol', `market ${input.symbol} is settled (final)`);
+    const changed = immutable.filter(([, was, now]) => was !== now);
+    if (changed.length) {
+      return new Refusal(changed.map(([field]) => userError('BAD_USER_INPUT', field, `${field} of an existing market cannot change`)));
+    }
+    return null;
+  }
+  const missing = (
+    [
+      ['liquidationFeeRate', input.liquidationFeeRate],
+      ['insuranceFundFeeRate', input.insuranceFundFeeRate],
+      ['bookDepth', input.bookDepth],
+      ['tiers', input.tiers],
+    ] as const
+  ).filter(([, v]) => v === null || v === undefined);
+  if (missing.length) {
+    return new Refusal(missing.map(([field]) => userError('BAD_USER_INPUT', field, `${field} is required to create a market`)));
+  }
+  if (input.expiry && input.expiry.getTime() <= nowMs) return refuse('BAD_USER_INPUT', 'expiry', 'expiry must be in the future');
+  return null;
+}
+
+/** The mutable fields an upsert of an existing market stores (given values, the rest as they were). */
+function updateOf(input: UpsertMarketInput, current: MarketRecord) {
+  return {
+    tickSize: input.tickSize,
+    status: input.status ?? current.status,
+    liquidationFeeRate: input.liquidationFeeRate ?? current.liquidationFeeRate,
+    insuranceFundFeeRate: input.insuranceFundFeeRate ?? current.insuranceFundFeeRate,
+    maxPriceAgeSeconds: input.maxPriceAgeSeconds ?? current.maxPriceAgeSeconds,
+    bookDepth: input.bookDepth ?? current.bookDepth,
+    impliedVolatility: input.impliedVolatility ?? current.impliedVolatility,
+    ...engineParamsOf(input, current),
+  };
+}
+
 export const marketMutations: Pick<MutationResolvers, 'updatePrices' | 'upsertMarket' | 'setMarginTiers'> = {
   updatePrices: (_parent, { input }, ctx) => {
     const marks = input.marks ?? [];
@@ -204,11 +260,34 @@ export const marketMutations: Pick<MutationResolvers, 'updatePrices' | 'upsertMa
     });
   },
 
-  upsertMarket: (_parent, { input }, ctx) =>
+  upsertMarket: (_parent, { input, ...args }, ctx) =>
     runWrite(ctx, {
       operation: 'upsertMarket',
       input,
       roles: ['ADMIN'],
+      dryRun: dryRunOf(args, async (q, worstCount) => {
+        const assets = await assetsBySymbols(q, [input.baseAsset, input.quoteAsset, input.settlementAsset]);
+        for (const field of ['baseAsset', 'quoteAsset', 'settlementAsset'] as const) {
+          if (!assets.has(input[field])) return refuse('BAD_USER_INPUT', field, `unknown asset ${input[field]}`);
+        }
+        const current = (await marketsBySymbols(q, [input.symbol])).get(input.symbol) ?? null;
+        const refusal = checkAgainstCurrent(input, current, ctx.nowMs);
+        if (refusal) return refusal;
+        // A market being created has no positions: nothing is touched (its proposed record is not substituted).
+        const market: MarketRecord | null = current ? { ...current, ...updateOf(input, current) } : null;
+        const tiers = input.tiers ? tierRecords(input.symbol, checkTierSchedule(input.tiers).schedule) : null;
+        const impact = await parameterImpact(q, {
+          touching: { markets: [input.symbol] },
+          propose: (rows) => ({
+            ...rows,
+            markets: market ? new Map(rows.markets).set(input.symbol, market) : rows.markets,
+            tiers: tiers && market ? new Map(rows.tiers).set(input.symbol, tiers) : rows.tiers,
+          }),
+          worstCount,
+          asOfMs: ctx.nowMs,
+        });
+        return { market, created: !current, impact };
+      }),
       validate: () => {
         const checks = new InputChecks();
         checks.symbol('symbol', input.symbol);
@@ -257,46 +336,11 @@ export const marketMutations: Pick<MutationResolvers, 'updatePrices' | 'upsertMa
         const current = exists ? (await marketsBySymbols(scope.tx, [input.symbol])).get(input.symbol)! : null;
         const tiersBefore = exists ? (await tiersByMarkets(scope.tx, [input.symbol])).get(input.symbol) ?? [] : [];
         const schedule = input.tiers ? checkTierSchedule(input.tiers).schedule : null;
+        const refusal = checkAgainstCurrent(input, current, scope.nowMs);
+        if (refusal) return refusal;
         if (current) {
-          const immutable: [keyof MarketRecord, unknown, unknown][] = [
-            ['kind', current.kind, input.kind],
-            ['contractType', current.contractType, input.contractType],
-            ['baseAsset', current.baseAsset, input.baseAsset],
-            ['quoteAsset', current.quoteAsset, input.quoteAsset],
-            ['settlementAsset', current.settlementAsset, input.settlementAsset],
-            ['contractSize', current.contractSize.toFixed(), input.contractSize.toFixed()],
-            ['expiry', current.expiry?.getTime() ?? null, input.expiry?.getTime() ?? null],
-            ['strike', current.strike?.toFixed() ?? null, input.strike?.toFixed() ?? null],
-            ['optionType', current.optionType, input.optionType ?? null],
-          ];
-          if (current.status === 'SETTLED') return refuse('MARKET_INACTIVE', 'symbol', `market ${input.symbol} is settled (final)`);
-          const changed = immutable.filter(([, was, now]) => was !== now);
-          if (changed.length) {
-            return new Refusal(changed.map(([field]) => userError('BAD_USER_INPUT', field, `${field} of an existing market cannot change`)));
-          }
-          await updateMarket(scope.tx, input.symbol, {
-            tickSize: input.tickSize,
-            status: input.status ?? current.status,
-            liquidationFeeRate: input.liquidationFeeRate ?? current.liquidationFeeRate,
-            insuranceFundFeeRate: input.insuranceFundFeeRate ?? current.insuranceFundFeeRate,
-            maxPriceAgeSeconds: input.maxPriceAgeSeconds ?? current.maxPriceAgeSeconds,
-            bookDepth: input.bookDepth ?? current.bookDepth,
-            impliedVolatility: input.impliedVolatility ?? current.impliedVolatility,
-            ...engineParamsOf(input, current),
-          });
+          await updateMarket(scope.tx, input.symbol, updateOf(input, current));
         } else {
-          const missing = (
-            [
-              ['liquidationFeeRate', input.liquidationFeeRate],
-              ['insuranceFundFeeRate', input.insuranceFundFeeRate],
-              ['bookDepth', input.bookDepth],
-              ['tiers', input.tiers],
-            ] as const
-          ).filter(([, v]) => v === null || v === undefined);
-          if (missing.length) {
-            return new Refusal(missing.map(([field]) => userError('BAD_USER_INPUT', field, `${field} is required to create a market`)));
-          }
-          if (input.expiry && input.expiry.getTime() <= scope.nowMs) return refuse('BAD_USER_INPUT', 'expiry', 'expiry must be in the future');
           const inserted = await insertMarket(scope.tx, {
             symbol: input.symbol,
             kind: input.kind,
@@ -327,11 +371,11 @@ export const marketMutations: Pick<MutationResolvers, 'updatePrices' | 'upsertMa
           before: current ? { market: current, tiers: tiersBefore.map(tierView) } : null,
           after: { market, tiers: tiersAfter.map(tierView), parametersVersion },
         });
-        return { market, created: !current };
+        return { market, created: !current, impact: NOT_A_DRY_RUN };
       },
     }),
 
-  setMarginTiers: (_parent, { input }, ctx) =>
+  setMarginTiers: (_parent, { input, ...args }, ctx) =>
     runWrite(ctx, {
       operation: 'setMarginTiers',
       input,
@@ -341,6 +385,19 @@ export const marketMutations: Pick<MutationResolvers, 'updatePrices' | 'upsertMa
         checks.symbol('market', input.market);
         return [...checks.errors, ...checkTierSchedule(input.tiers).errors];
       },
+      dryRun: dryRunOf(args, async (q, worstCount) => {
+        const market = (await marketsBySymbols(q, [input.market])).get(input.market);
+        if (!market) return refuse('BAD_USER_INPUT', 'market', `unknown market ${input.market}`);
+        if (market.status === 'SETTLED') return refuse('MARKET_INACTIVE', 'market', `market ${input.market} is settled (final)`);
+        const tiers = tierRecords(input.market, checkTierSchedule(input.tiers).schedule);
+        const impact = await parameterImpact(q, {
+          touching: { markets: [input.market] },
+          propose: (rows) => ({ ...rows, tiers: new Map(rows.tiers).set(input.market, tiers) }),
+          worstCount,
+          asOfMs: ctx.nowMs,
+        });
+        return { market, tiers, impact };
+      }),
       execute: async (scope) => {
         await takePriceLock(scope.tx);
         if (!(await lockMarket(scope.tx, input.market))) return refuse('BAD_USER_INPUT', 'market', `unknown market ${input.market}`);
@@ -352,7 +409,7 @@ export const marketMutations: Pick<MutationResolvers, 'updatePrices' | 'upsertMa
         const market = (await marketsBySymbols(scope.tx, [input.market])).get(input.market)!;
         const parametersVersion = await recordParameterVersion(scope, 'setMarginTiers');
         await scope.audit({ before: { tiers: before.map(tierView) }, after: { tiers: tiers.map(tierView), parametersVersion } });
-        return { market, tiers };
+        return { market, tiers, impact: NOT_A_DRY_RUN };
       },
     }),
 };

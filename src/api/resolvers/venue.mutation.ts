@@ -2,11 +2,14 @@
  * Venue administration (ADMIN): brokers, collateral assets, insurance funds and portfolio-margin parameters, and the
  * ADMIN reads of brokers and API keys. Every write takes the one mutation path (src/api/write.ts).
  */
-import type { AssetResolvers, MutationResolvers, QueryResolvers } from '../../generated/graphql';
+import type Decimal from 'decimal.js';
+import type { AssetResolvers, MutationResolvers, QueryResolvers, SetPortfolioMarginParamsInput, UpdateAssetInput } from '../../generated/graphql';
 import { toD } from '../../risk';
-import { portfolioParamsByAssets } from '../../store/asset.repository';
+import { assetsBySymbols, portfolioParamsByAssets } from '../../store/asset.repository';
+import { NOT_A_DRY_RUN, parameterImpact } from '../../monitoring/parameter-impact.service';
+import type { Queryable } from '../../store/queryable';
 import { parameterVersionById } from '../../store/parameter-version.repository';
-import type { AssetRecord } from '../../store/records';
+import type { AssetRecord, PortfolioParamsRecord } from '../../store/records';
 import {
   insertAsset,
   insertBroker,
@@ -26,7 +29,7 @@ import { badInput } from '../errors';
 import { InputChecks, LIMITS } from '../input';
 import { recordParameterVersion } from '../parameter-version';
 import { requireRole } from '../principal';
-import { refuse, Refusal, runWrite } from '../write';
+import { dryRunOf, refuse, Refusal, runWrite } from '../write';
 import { ASSET_RULE_PARAMETERS } from '../../risk/rules';
 import { ASSET_RULE_SCHEMAS, ruleInput } from '../rule-schemas';
 
@@ -43,6 +46,40 @@ function checkAsset(a: AssetWrite, checks: InputChecks): void {
   }
   // The weights' ranges and orderings are the rule's own (src/risk/rules/collateral-weights.ts).
   checks.schema(ASSET_RULE_SCHEMAS.collateralWeights, ruleInput(ASSET_RULE_PARAMETERS.collateralWeights, a));
+}
+
+/** The asset after an update (given fields, the rest as stored), checked as the write checks it; a Refusal when invalid. */
+async function nextAssetOf(q: Queryable, input: UpdateAssetInput, current: AssetRecord): Promise<AssetWrite | Refusal> {
+  const next: AssetWrite = {
+    symbol: current.symbol,
+    decimals: input.decimals ?? current.decimals,
+    initialWeight: input.initialWeight ?? current.initialWeight,
+    maintenanceWeight: input.maintenanceWeight ?? current.maintenanceWeight,
+    initialLiabilityWeight: input.initialLiabilityWeight ?? current.initialLiabilityWeight,
+    maintenanceLiabilityWeight: input.maintenanceLiabilityWeight ?? current.maintenanceLiabilityWeight,
+    borrowable: input.borrowable ?? current.borrowable ?? true,
+  };
+  const checks = new InputChecks();
+  checkAsset(next, checks);
+  if (next.decimals < current.decimals) {
+    // Fewer decimals would leave stored amounts finer than the asset allows.
+    const scale = await maxStoredScale(q, current.symbol);
+    if (scale > next.decimals) checks.fail('decimals', `stored amounts of ${current.symbol} use ${scale} decimal places`);
+  }
+  return checks.errors.length ? new Refusal(checks.errors) : next;
+}
+
+/** The portfolio-margin parameter row the write stores. */
+function portfolioParamsOf(input: SetPortfolioMarginParamsInput, assetSymbol: string): PortfolioParamsRecord {
+  return {
+    assetSymbol,
+    priceScanRange: input.priceScanRange,
+    volScanRange: input.volScanRange,
+    extremeMoveMultiple: input.extremeMoveMultiple,
+    extremeMoveCoverage: input.extremeMoveCoverage,
+    shortOptionMinimum: input.shortOptionMinimum,
+    maintenanceFraction: input.maintenanceFraction,
+  };
 }
 
 const assetView = (a: AssetRecord) => ({ ...a, borrowable: a.borrowable ?? true });
@@ -100,11 +137,25 @@ export const venueMutations: Pick<
     });
   },
 
-  updateAsset: (_parent, { input }, ctx) =>
+  updateAsset: (_parent, { input, ...args }, ctx) =>
     runWrite(ctx, {
       operation: 'updateAsset',
       input,
       roles: ['ADMIN'],
+      dryRun: dryRunOf(args, async (q, worstCount) => {
+        const current = (await assetsBySymbols(q, [input.symbol])).get(input.symbol);
+        if (!current) return refuse('NOT_FOUND', 'symbol', `unknown asset ${input.symbol}`);
+        const next = await nextAssetOf(q, input, current);
+        if (next instanceof Refusal) return next;
+        const asset: AssetRecord = { ...current, ...next };
+        const impact = await parameterImpact(q, {
+          touching: { assets: [input.symbol] },
+          propose: (rows) => ({ ...rows, assets: rows.assets.map((a) => (a.symbol === asset.symbol ? asset : a)) }),
+          worstCount,
+          asOfMs: ctx.nowMs,
+        });
+        return { asset, impact };
+      }),
       validate: () => {
         const checks = new InputChecks();
         checks.symbol('symbol', input.symbol);
@@ -115,27 +166,12 @@ export const venueMutations: Pick<
       execute: async (scope) => {
         const current = await lockAsset(scope.tx, input.symbol);
         if (!current) return refuse('NOT_FOUND', 'symbol', `unknown asset ${input.symbol}`);
-        const next: AssetWrite = {
-          symbol: current.symbol,
-          decimals: input.decimals ?? current.decimals,
-          initialWeight: input.initialWeight ?? current.initialWeight,
-          maintenanceWeight: input.maintenanceWeight ?? current.maintenanceWeight,
-          initialLiabilityWeight: input.initialLiabilityWeight ?? current.initialLiabilityWeight,
-          maintenanceLiabilityWeight: input.maintenanceLiabilityWeight ?? current.maintenanceLiabilityWeight,
-          borrowable: input.borrowable ?? current.borrowable ?? true,
-        };
-        const checks = new InputChecks();
-        checkAsset(next, checks);
-        if (next.decimals < current.decimals) {
-          // Fewer decimals would leave stored amounts finer than the asset allows.
-          const scale = await maxStoredScale(scope.tx, current.symbol);
-          if (scale > next.decimals) checks.fail('decimals', `stored amounts of ${current.symbol} use ${scale} decimal places`);
-        }
-        if (checks.errors.length) return new Refusal(checks.errors);
+        const next = await nextAssetOf(scope.tx, input, current);
+        if (next instanceof Refusal) return next;
         const asset = await updateAsset(scope.tx, next);
         const parametersVersion = await recordParameterVersion(scope, 'updateAsset');
         await scope.audit({ before: { asset: assetView(current) }, after: { asset: assetView(asset), parametersVersion } });
-        return { asset };
+        return { asset, impact: NOT_A_DRY_RUN };
       },
     }),
 
@@ -171,11 +207,23 @@ export const venueMutations: Pick<
       },
     }),
 
-  setPortfolioMarginParams: (_parent, { input }, ctx) =>
+  setPortfolioMarginParams: (_parent, { input, ...args }, ctx) =>
     runWrite(ctx, {
       operation: 'setPortfolioMarginParams',
       input,
       roles: ['ADMIN'],
+      dryRun: dryRunOf(args, async (q, worstCount) => {
+        const asset = (await assetsBySymbols(q, [input.asset])).get(input.asset);
+        if (!asset) return refuse('NOT_FOUND', 'asset', `unknown asset ${input.asset}`);
+        const params = portfolioParamsOf(input, asset.symbol);
+        const impact = await parameterImpact(q, {
+          touching: { underlyings: [asset.symbol] },
+          propose: (rows) => ({ ...rows, portfolio: new Map(rows.portfolio).set(asset.symbol, params) }),
+          worstCount,
+          asOfMs: ctx.nowMs,
+        });
+        return { params: { ...params, asset: asset.symbol }, impact };
+      }),
       validate: () => {
         const checks = new InputChecks();
         checks.symbol('asset', input.asset);
@@ -191,19 +239,11 @@ export const venueMutations: Pick<
       execute: async (scope) => {
         const asset = await lockAsset(scope.tx, input.asset);
         if (!asset) return refuse('NOT_FOUND', 'asset', `unknown asset ${input.asset}`);
-        const params = {
-          assetSymbol: asset.symbol,
-          priceScanRange: input.priceScanRange,
-          volScanRange: input.volScanRange,
-          extremeMoveMultiple: input.extremeMoveMultiple,
-          extremeMoveCoverage: input.extremeMoveCoverage,
-          shortOptionMinimum: input.shortOptionMinimum,
-          maintenanceFraction: input.maintenanceFraction,
-        };
+        const params = portfolioParamsOf(input, asset.symbol);
         const before = await putPortfolioParams(scope.tx, params);
         const parametersVersion = await recordParameterVersion(scope, 'setPortfolioMarginParams');
         await scope.audit({ before: { params: before }, after: { params, parametersVersion } });
-        return { params: { ...params, asset: asset.symbol } };
+        return { params: { ...params, asset: asset.symbol }, impact: NOT_A_DRY_RUN };
       },
     }),
 };
