@@ -27,7 +27,7 @@ import { ONE, ZERO, compareD, isNonPositive, normZero, toD } from './decimal';
 import { invalidSnapshot, unsupportedMarketKind } from './errors';
 import { PriceBook } from './prices';
 import { yearFractionAct365 } from './options/black';
-import { DERIBIT_OPTION_MARGIN } from './options/short-option-margin';
+import { DERIBIT_OPTION_MARGIN } from './rules/short-option';
 import type { OptionTerms } from './valuation';
 import { own } from './lookup';
 import { normalizeSizeAddon, type NSizeAddon } from './rules/size-addon';

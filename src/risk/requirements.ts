@@ -25,6 +25,7 @@ import { maintenanceTerm, tierForNotional } from './rules/tier-rates';
 import type { PositionValuation } from './valuation';
 import { sizeAddonInitial, sizeAddonLine, sizeAddonMaintenance, type SizeAddonLine } from './rules/size-addon';
 import { closingFeeAt } from './rules/closing-fee';
+import { shortOptionLine } from './rules/short-option';
 import { liquidityAddonAt } from './rules/liquidity-addon';
 import { openInterestScaledRate } from './rules/open-interest-scaling';
 
@@ -204,34 +205,17 @@ export function optionRequirementsAt(pos: NPosition, v: PositionValuation): Requ
   let optionMargin: OptionMarginBreakdown | null = null;
   const short = pos.q.isNeg();
   if (short) {
-    const u = ov.underlyingPrice;
-    const { alpha, beta, gamma } = o.margin;
-    const otm = maxD(o.type === 'CALL' ? o.strike.sub(u) : u.sub(o.strike), ZERO);
-    const alphaTerm = alpha.mul(u).sub(otm);
-    const betaTerm = beta.mul(u);
-    const initialExPremium = maxD(alphaTerm, betaTerm);
-    const maintenanceExPremium = gamma.mul(u);
-    const initialPerUnit = ov.value.add(initialExPremium);
-    const maintenancePerUnit = ov.value.add(maintenanceExPremium);
-    initialMargin = roundUp(pos.absQc.mul(initialPerUnit), m.settleDecimals);
-    maintenanceMargin = roundUp(pos.absQc.mul(maintenancePerUnit), m.settleDecimals);
-    optionMargin = Object.freeze({
-      formula: 'IM = units·(V + max(α·U − OTM, β·U)); MM = units·(V + γ·U)',
-      alpha,
-      beta,
-      gamma,
+    optionMargin = shortOptionLine({
+      params: o.margin,
       paramsSource: o.marginParamsSource,
-      underlyingPrice: u,
+      type: o.type,
       strike: o.strike,
-      outOfTheMoney: otm,
+      underlyingPrice: ov.underlyingPrice,
       optionValue: ov.value,
       units: pos.absQc,
-      initialExPremium,
-      maintenanceExPremium,
-      initialPerUnit,
-      maintenancePerUnit,
-      initialTerm: alphaTerm.gte(betaTerm) ? 'ALPHA' : 'BETA',
     });
+    initialMargin = roundUp(pos.absQc.mul(optionMargin.initialPerUnit), m.settleDecimals);
+    maintenanceMargin = roundUp(pos.absQc.mul(optionMargin.maintenancePerUnit), m.settleDecimals);
   }
   return {
     tier,

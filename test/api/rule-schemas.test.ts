@@ -22,6 +22,18 @@ describe('rule parameter schemas', () => {
     expect(refused(s, { sizeAddonInitial: '0.1', sizeAddonMaintenance: d('0') })).toEqual(['sizeAddonInitial must be a decimal number']);
   });
 
+  test('short-option rule: α, β, γ in (0, 1], given together, β ≤ α', () => {
+    const s = RULE_SCHEMAS.shortOption;
+    const abg = (a: string, b: string, g: string) => ({ optionAlpha: d(a), optionBeta: d(b), optionGamma: d(g) });
+    expect(refused(s, abg('0.15', '0.1', '0.075'))).toEqual([]);
+    expect(refused(s, abg('0.1', '0.1', '0.1'))).toEqual([]);
+    expect(refused(s, {})).toEqual([]);
+    expect(refused(s, { optionAlpha: d('0.15') })).toEqual(['optionBeta is given together with optionAlpha, optionGamma']);
+    expect(refused(s, abg('0.1', '0.2', '0.05'))).toEqual(['optionBeta must not exceed optionAlpha']);
+    expect(refused(s, abg('0', '0', '0.05'))).toEqual(['optionAlpha must be greater than zero', 'optionBeta must be greater than zero']);
+    expect(refused(s, abg('1.5', '0.1', '0.05'))).toEqual(['optionAlpha must be at most 1']);
+  });
+
   test('closing fee: 0 ≤ closingFeeRate ≤ 0.05', () => {
     const s = RULE_SCHEMAS.closingFee;
     expect(refused(s, { closingFeeRate: d('0.0006') })).toEqual([]);

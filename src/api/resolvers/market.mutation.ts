@@ -110,11 +110,7 @@ function checkEngineParams(input: UpsertMarketInput, checks: InputChecks): void 
   const { optionAlpha: a, optionBeta: b, optionGamma: g } = input;
   const optionCount = [a, b, g].filter(given).length;
   if (optionCount > 0 && input.kind !== 'OPTION') checks.fail('optionAlpha', 'optionAlpha, optionBeta and optionGamma apply to OPTION markets');
-  else if (optionCount > 0 && optionCount < 3) checks.fail(given(a) ? (given(b) ? 'optionGamma' : 'optionBeta') : 'optionAlpha', 'optionAlpha, optionBeta and optionGamma are given together');
-  else if (a && b && g) {
-    const ok = [checks.rate('optionAlpha', a, { positive: true }), checks.rate('optionBeta', b, { positive: true }), checks.rate('optionGamma', g, { positive: true })];
-    if (ok.every(Boolean) && b.gt(a)) checks.fail('optionBeta', 'optionBeta must not exceed optionAlpha');
-  }
+  // Their bounds, together-ness and β ≤ α: the short-option rule's specification (src/risk/rules/short-option.ts).
   // Margin rules with their own parameter specifications (src/risk/rules/, schemas by src/api/rule-schemas.ts).
   for (const rule of Object.keys(RULE_PARAMETERS) as (keyof typeof RULE_PARAMETERS)[]) {
     checks.schema(RULE_SCHEMAS[rule], ruleInput(RULE_PARAMETERS[rule], input));

@@ -11,6 +11,7 @@ import { LIQUIDITY_ADDON_PARAMETERS } from './liquidity-addon';
 import { VOLATILITY_ADJUSTMENT_PARAMETERS } from './volatility-adjustment';
 import { OPEN_INTEREST_SCALING_PARAMETERS } from './open-interest-scaling';
 import { COLLATERAL_WEIGHT_PARAMETERS } from './collateral-weights';
+import { SHORT_OPTION_PARAMETERS } from './short-option';
 
 export type { ParameterSpec, RateParameter } from './schema';
 export * from './size-addon';
@@ -20,6 +21,7 @@ export * from './volatility-adjustment';
 export * from './open-interest-scaling';
 export * from './collateral-weights';
 export * from './tier-rates';
+export * from './short-option';
 
 /** Every market rule's parameter specification, by rule (upsertMarket validates its input with each). */
 export const RULE_PARAMETERS = {
@@ -28,6 +30,7 @@ export const RULE_PARAMETERS = {
   liquidityAddon: LIQUIDITY_ADDON_PARAMETERS,
   volatilityAdjustment: VOLATILITY_ADJUSTMENT_PARAMETERS,
   openInterestScaling: OPEN_INTEREST_SCALING_PARAMETERS,
+  shortOption: SHORT_OPTION_PARAMETERS,
 } as const satisfies Record<string, ParameterSpec>;
 
 /** Every asset rule's parameter specification (createAsset and updateAsset validate their input with each). */

@@ -8,7 +8,7 @@ import {
   outOfTheMoneyAmount,
   shortOptionMarginPerUnit,
   strategyRequirementExPremium,
-} from '../../../src/risk/options/short-option-margin';
+} from '../../../src/risk/rules/short-option';
 
 const refs: Array<{ id: string; inputs: any; expected: any; tolerance: { abs: number } }> = JSON.parse(
   fs.readFileSync(path.resolve(__dirname, '../../fixtures/reference-examples.json'), 'utf8'),

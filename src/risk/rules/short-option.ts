@@ -9,7 +9,67 @@
  */
 import type Decimal from 'decimal.js';
 import type { OptionMarginParams, OptionType } from '../types';
-import { D, DecimalValue, toD } from './decimal-math';
+import type { OptionMarginBreakdown } from '../result';
+import { ZERO, maxD } from '../decimal';
+import { D, DecimalValue, toD } from '../options/decimal-math';
+import type { ParameterSpec } from './schema';
+
+/**
+ * API bounds of α, β, γ (upsertMarket `optionAlpha`, `optionBeta`, `optionGamma`): each in (0, 1], given together,
+ * β ≤ α (the β floor never exceeds the α term at the money). OPTION markets only (checked by the mutation).
+ */
+export const SHORT_OPTION_PARAMETERS: ParameterSpec = {
+  fields: [
+    { field: 'optionAlpha', max: '1', positive: true },
+    { field: 'optionBeta', max: '1', positive: true },
+    { field: 'optionGamma', max: '1', positive: true },
+  ],
+  together: ['optionAlpha', 'optionBeta', 'optionGamma'],
+  ordered: [{ lower: 'optionBeta', upper: 'optionAlpha', report: 'lower' }],
+};
+
+/**
+ * The engine's short-option line (PositionRisk.optionMargin), at the engine's precision, per unit of underlying in
+ * quote currency: OTM = call max(K − U, 0), put max(U − K, 0); IM per unit = V + max(α·U − OTM, β·U);
+ * MM per unit = V + γ·U; the position's IM and MM are units × these (units = |q|·c), rounded up by the caller.
+ */
+export function shortOptionLine(args: {
+  readonly params: OptionMarginParams;
+  readonly paramsSource: 'MARKET' | 'DEFAULT';
+  readonly type: OptionType;
+  readonly strike: Decimal;
+  /** U. */
+  readonly underlyingPrice: Decimal;
+  /** V per unit. */
+  readonly optionValue: Decimal;
+  /** |q|·c. */
+  readonly units: Decimal;
+}): OptionMarginBreakdown {
+  const { alpha, beta, gamma } = args.params;
+  const u = args.underlyingPrice;
+  const otm = maxD(args.type === 'CALL' ? args.strike.sub(u) : u.sub(args.strike), ZERO);
+  const alphaTerm = alpha.mul(u).sub(otm);
+  const betaTerm = beta.mul(u);
+  const initialExPremium = maxD(alphaTerm, betaTerm);
+  const maintenanceExPremium = gamma.mul(u);
+  return Object.freeze({
+    formula: 'IM = units·(V + max(α·U − OTM, β·U)); MM = units·(V + γ·U)',
+    alpha,
+    beta,
+    gamma,
+    paramsSource: args.paramsSource,
+    underlyingPrice: u,
+    strike: args.strike,
+    outOfTheMoney: otm,
+    optionValue: args.optionValue,
+    units: args.units,
+    initialExPremium,
+    maintenanceExPremium,
+    initialPerUnit: args.optionValue.add(initialExPremium),
+    maintenancePerUnit: args.optionValue.add(maintenanceExPremium),
+    initialTerm: alphaTerm.gte(betaTerm) ? 'ALPHA' : 'BETA',
+  });
+}
 
 /** α, β, γ of the standard formula (dimensionless fractions of the underlying price). */
 export type ShortOptionMarginParams = OptionMarginParams;
