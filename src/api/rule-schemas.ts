@@ -5,7 +5,7 @@
  */
 import Decimal from 'decimal.js';
 import { z } from 'zod';
-import { ASSET_RULE_PARAMETERS, RULE_PARAMETERS, type ParameterSpec, type RateParameter } from '../risk/rules';
+import { ASSET_RULE_PARAMETERS, POSITION_RULE_PARAMETERS, RULE_PARAMETERS, type ParameterSpec, type RateParameter } from '../risk/rules';
 import { LIMITS } from './input';
 
 const decimalValue = z.custom<Decimal>((v) => Decimal.isDecimal(v), { message: 'must be a decimal number' });
@@ -55,6 +55,11 @@ export const RULE_SCHEMAS = Object.fromEntries(Object.entries(RULE_PARAMETERS).m
 /** Every asset rule's schema (ASSET_RULE_PARAMETERS: createAsset, updateAsset). */
 export const ASSET_RULE_SCHEMAS = Object.fromEntries(Object.entries(ASSET_RULE_PARAMETERS).map(([name, spec]) => [name, ruleSchema(spec)])) as {
   readonly [K in keyof typeof ASSET_RULE_PARAMETERS]: ReturnType<typeof ruleSchema>;
+};
+
+/** Position settings' schemas (POSITION_RULE_PARAMETERS: setLeverage). */
+export const POSITION_RULE_SCHEMAS = Object.fromEntries(Object.entries(POSITION_RULE_PARAMETERS).map(([name, spec]) => [name, ruleSchema(spec)])) as {
+  readonly [K in keyof typeof POSITION_RULE_PARAMETERS]: ReturnType<typeof ruleSchema>;
 };
 
 /** The fields of the input a rule's schema reads. */

@@ -28,6 +28,7 @@ import { invalidSnapshot, unsupportedMarketKind } from './errors';
 import { PriceBook } from './prices';
 import { yearFractionAct365 } from './options/black';
 import { DERIBIT_OPTION_MARGIN } from './rules/short-option';
+import { leverageRateOf } from './rules/user-leverage';
 import type { OptionTerms } from './valuation';
 import { own } from './lookup';
 import { normalizeSizeAddon, type NSizeAddon } from './rules/size-addon';
@@ -351,7 +352,7 @@ export function prepareAccount(snapshot: AccountSnapshot): PreparedAccount {
       inverseEntry: market.option === null && market.contractType === 'INVERSE' && !q.isZero() ? ONE.div(entry) : null,
       marginType: p.marginType,
       isolatedMargin: p.marginType === 'ISOLATED' ? toD(p.isolatedMargin) : ZERO,
-      leverageRate: leverage === null ? null : ONE.div(leverage),
+      leverageRate: leverageRateOf(leverage),
       mark,
       settlePrice,
       underlyingPrice,

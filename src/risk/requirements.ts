@@ -26,6 +26,7 @@ import type { PositionValuation } from './valuation';
 import { sizeAddonInitial, sizeAddonLine, sizeAddonMaintenance, type SizeAddonLine } from './rules/size-addon';
 import { closingFeeAt } from './rules/closing-fee';
 import { shortOptionLine } from './rules/short-option';
+import { withUserLeverage } from './rules/user-leverage';
 import { liquidityAddonAt } from './rules/liquidity-addon';
 import { openInterestScaledRate } from './rules/open-interest-scaling';
 
@@ -135,9 +136,9 @@ export function requirementsAt(pos: NPosition, notional: Decimal, mark: Decimal)
     afterOpenInterest = scaled.rate;
   }
 
+  // rules/user-leverage.ts
   const leverageRate = pos.leverageRate;
-  const leverageBinds = leverageRate !== null && leverageRate.gt(afterOpenInterest);
-  const used = leverageBinds ? leverageRate : afterOpenInterest;
+  const { used, leverageBinds } = withUserLeverage(afterOpenInterest, leverageRate);
 
   const addon = liquidityAddon(m, notional);
   const sizeIm = m.sizeAddon === null ? ZERO : sizeAddonInitial(m.sizeAddon, pos.absQ, notional);

@@ -1,6 +1,6 @@
 /** The zod schemas built from the rules' parameter specifications (src/api/rule-schemas.ts). */
 import Decimal from 'decimal.js';
-import { ASSET_RULE_SCHEMAS, RULE_SCHEMAS } from '../../src/api/rule-schemas';
+import { ASSET_RULE_SCHEMAS, POSITION_RULE_SCHEMAS, RULE_SCHEMAS } from '../../src/api/rule-schemas';
 
 const d = (x: Decimal.Value) => new Decimal(x);
 function refused(schema: (typeof RULE_SCHEMAS)[keyof typeof RULE_SCHEMAS] | (typeof ASSET_RULE_SCHEMAS)[keyof typeof ASSET_RULE_SCHEMAS], value: object): string[] {
@@ -32,6 +32,15 @@ describe('rule parameter schemas', () => {
     expect(refused(s, abg('0.1', '0.2', '0.05'))).toEqual(['optionBeta must not exceed optionAlpha']);
     expect(refused(s, abg('0', '0', '0.05'))).toEqual(['optionAlpha must be greater than zero', 'optionBeta must be greater than zero']);
     expect(refused(s, abg('1.5', '0.1', '0.05'))).toEqual(['optionAlpha must be at most 1']);
+  });
+
+  test('user leverage: 0 < L ≤ 1000, null clears it', () => {
+    const s = POSITION_RULE_SCHEMAS.userLeverage;
+    expect(refused(s, { leverage: d('50') })).toEqual([]);
+    expect(refused(s, { leverage: d('1000') })).toEqual([]);
+    expect(refused(s, { leverage: null })).toEqual([]);
+    expect(refused(s, { leverage: d('0') })).toEqual(['leverage must be greater than zero']);
+    expect(refused(s, { leverage: d('1001') })).toEqual(['leverage must be at most 1000']);
   });
 
   test('closing fee: 0 ≤ closingFeeRate ≤ 0.05', () => {

@@ -5,6 +5,7 @@
  * exactly what it returns — ledger lines, changed positions, margin mode — or answers its refusal. Concurrent writes on
  * one account cannot both pass a check that only one should (DESIGN section 6, "Consistency").
  */
+import { POSITION_RULE_SCHEMAS } from '../rule-schemas';
 import type Decimal from 'decimal.js';
 import type { LedgerEntryResolvers, MutationResolvers } from '../../generated/graphql';
 import {
@@ -320,7 +321,8 @@ export const accountMutations: Pick<
       validate: () => {
         const checks = new InputChecks();
         checks.symbol('market', input.market);
-        if (input.leverage !== null && input.leverage !== undefined) checks.positive('leverage', input.leverage, MAX_LEVERAGE);
+        // The user-leverage rule's bounds (src/risk/rules/user-leverage.ts); null clears the choice.
+        checks.schema(POSITION_RULE_SCHEMAS.userLeverage, { leverage: input.leverage });
         return checks.errors;
       },
       execute: async (scope) => {
@@ -378,8 +380,6 @@ export const accountMutations: Pick<
     }),
 };
 
-/** Highest user leverage accepted (dimensionless). */
-const MAX_LEVERAGE = '1000';
 
 
 export const LedgerEntry: LedgerEntryResolvers = {

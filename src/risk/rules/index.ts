@@ -12,6 +12,7 @@ import { VOLATILITY_ADJUSTMENT_PARAMETERS } from './volatility-adjustment';
 import { OPEN_INTEREST_SCALING_PARAMETERS } from './open-interest-scaling';
 import { COLLATERAL_WEIGHT_PARAMETERS } from './collateral-weights';
 import { SHORT_OPTION_PARAMETERS } from './short-option';
+import { USER_LEVERAGE_PARAMETERS } from './user-leverage';
 
 export type { ParameterSpec, RateParameter } from './schema';
 export * from './size-addon';
@@ -22,6 +23,7 @@ export * from './open-interest-scaling';
 export * from './collateral-weights';
 export * from './tier-rates';
 export * from './short-option';
+export * from './user-leverage';
 
 /** Every market rule's parameter specification, by rule (upsertMarket validates its input with each). */
 export const RULE_PARAMETERS = {
@@ -31,6 +33,11 @@ export const RULE_PARAMETERS = {
   volatilityAdjustment: VOLATILITY_ADJUSTMENT_PARAMETERS,
   openInterestScaling: OPEN_INTEREST_SCALING_PARAMETERS,
   shortOption: SHORT_OPTION_PARAMETERS,
+} as const satisfies Record<string, ParameterSpec>;
+
+/** Position settings' specifications (setLeverage validates `leverage` with it). */
+export const POSITION_RULE_PARAMETERS = {
+  userLeverage: USER_LEVERAGE_PARAMETERS,
 } as const satisfies Record<string, ParameterSpec>;
 
 /** Every asset rule's parameter specification (createAsset and updateAsset validate their input with each). */
