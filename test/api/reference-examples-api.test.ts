@@ -11,8 +11,9 @@
  *   - regt-maintenance-call-value-long: Reg T securities loans and maintenance calls are not a concept of this engine.
  * The Black-Scholes-Merton examples (bsm-haug-prices, bsm-haug-delta-call, bsm-haug-gamma-call, bsm-haug-vega-call)
  * need interest rates set by updateInterestRates: they are reproduced through the API in interest-rates-api.test.ts.
- * User leverage (Bybit's 50x) is expressed through `whatIf(leverageChanges)`, the API's one leverage input on this
- * branch; where leverage only sets the isolated margin posted, that margin is posted with transferIsolatedMargin.
+ * User leverage (Bybit's 50x) is expressed through `whatIf(leverageChanges)` (the same transition `setLeverage` stores,
+ * broker-surface.test.ts); where leverage only sets the isolated margin posted, that margin is posted with
+ * transferIsolatedMargin.
  */
 import * as fs from 'fs';
 import * as path from 'path';
