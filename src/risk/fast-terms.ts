@@ -1,7 +1,7 @@
 /**
  * Double-precision margin terms of a delta-one position, for boundary SEARCHES only (liquidation.ts): where a
  * liquidation or bankruptcy boundary lies is located on this model, and the reported price is then snapped to its
- * grid and verified with the PRECISE (Decimal) model, as the option search already does with its FAST Black-76
+ * grid and verified with the PRECISE (Decimal) model, as the option search already does with its FAST Black-Scholes-Merton
  * (valuation.ts). A double's error (its own ~1e-16, a few ulps more from `toDouble`) moves an estimate by far less than
  * a tick, and never reaches a result: the snapped price is the one the exact check accepts, with the next tick rejected.
  *

@@ -18,7 +18,7 @@
  * form per segment, the others by bracketing and bisection.
  *
  * Options (non-linear equity): a book holding an option on U is NONLINEAR: the boundary is bracketed on a grid of
- * ratios and bisected (capped: MAX_BISECTIONS) on a FAST model of g (options valued by double-precision Black-76;
+ * ratios and bisected (capped: MAX_BISECTIONS) on a FAST model of g (options valued by double-precision Black-Scholes-Merton;
  * everything else exact), then snapped and verified with the engine's own PRECISE check, so the reported price is
  * exact on its grid. Options never serve as the reference market (their stored marks are informational): the grid
  * is the largest delta-one market on U, else the index on 1e-8. For an option position the reported liquidation
@@ -26,7 +26,7 @@
  * is recomputed at every ratio (options in the scan revalued FAST, then rounded up like the scan itself).
  *
  * Search and verification: a cross boundary is LOCATED on a FAST model of g — the whole g in doubles for a book of
- * delta-one positions (fast-terms.ts: the same formulas), options by double-precision Black-76 otherwise — and
+ * delta-one positions (fast-terms.ts: the same formulas), options by double-precision Black-Scholes-Merton otherwise — and
  * REPORTED from the PRECISE one: the snapping below evaluates only the engine's Decimal model, so every reported price
  * is one the exact check accepts with the next tick rejected; the fast model only saves evaluations
  * (EvaluateOptions.boundarySearch = 'PRECISE' searches exactly; a property test checks both report the same prices).
@@ -59,7 +59,7 @@ export type SearchDirection = 'BELOW' | 'ABOVE';
 
 /**
  * What a cross boundary search evaluates while it brackets the boundary: FAST (delta-one books in doubles, options by
- * double-precision Black-76) or PRECISE (Decimal valuations; a portfolio scan group is still revalued FAST away from
+ * double-precision Black-Scholes-Merton) or PRECISE (Decimal valuations; a portfolio scan group is still revalued FAST away from
  * the current price). Snapping and verification are always PRECISE. FAST is the default, PRECISE the reference the
  * property tests compare it with.
  */

@@ -14,7 +14,7 @@
  * with N_m the maintenance notional: N at the mark (basis MARK, DESIGN §4) or at the entry price (basis ENTRY, Bybit);
  * with basis ENTRY the MM tier and k are those of N_m.
  *
- * Short options (standard mode), per unit of underlying U with V the Black-76 value, OTM the out-of-the-money amount:
+ * Short options (standard mode), per unit of underlying U with V the Black-Scholes-Merton value, OTM the out-of-the-money amount:
  *   IM = ⌈|q|·c·(V + max(α·U − OTM, β·U))⌉,   MM = ⌈|q|·c·(V + γ·U)⌉;   long options: 0.
  */
 import type Decimal from 'decimal.js';

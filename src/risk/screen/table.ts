@@ -7,7 +7,7 @@
  * Per market: contract size c; mark P (LINEAR) or 1/P (INVERSE, the engine's ONE.div(P)); the funding index F; the
  * settlement asset's index price X; the settlement decimals' rounding step; per tier: floor, cap, the initial rate
  * after volatility and open-interest scaling (imr_oi, position-independent: it depends on the tier and the mark only),
- * mmr·k and cum·k; the liquidity add-on's λ and depth; options: the Black-76 value V at the current underlying price
+ * mmr·k and cum·k; the liquidity add-on's λ and depth; options: the Black-Scholes-Merton value V at the current underlying price
  * U and the short-option per-unit requirements V + max(α·U − OTM, β·U) and V + γ·U.
  * Per asset: index price and the four collateral weights.
  *
