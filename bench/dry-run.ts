@@ -10,12 +10,8 @@
  */
 import './production-mode'; // first: before anything loads graphql-js
 import { sweepAccountRisk } from '../src/monitoring/sweep';
-import { loadConfig } from '../src/server/config';
-import { startServer } from '../src/server/http';
-import { createLogger } from '../src/server/logger';
-import { generateApiKey, insertApiKey } from '../src/store/api-key.repository';
 import { seedBenchAccounts } from './seed-bench';
-import { median, startBenchDatabase, timed } from './support';
+import { median, startBenchDatabase, startBenchServer, timed } from './support';
 import { runCompiledInstead } from './compiled';
 
 runCompiledInstead(__filename);
@@ -31,16 +27,7 @@ async function main(): Promise<void> {
     const seeded = await timed(() => seedBenchAccounts(bench.db, ACCOUNTS));
     process.stderr.write(`seeded ${ACCOUNTS} accounts and ${seeded.value} positions in ${(seeded.ms / 1000).toFixed(1)}s\n`);
 
-    const { key } = generateApiKey();
-    await insertApiKey(bench.db.pool, { key, role: 'ADMIN', brokerId: null, label: 'bench' });
-    const config = { ...loadConfig({ NODE_ENV: 'production' }), host: '127.0.0.1', port: 0 };
-    const server = await startServer({ config, db: bench.db, logger: createLogger('silent') });
-    const gql = async (query: string, variables: Record<string, unknown> = {}) => {
-      const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ query, variables }) });
-      const body = (await res.json()) as { data?: any; errors?: unknown[] };
-      if (body.errors) throw new Error(JSON.stringify(body.errors));
-      return body.data;
-    };
+    const { server, gql } = await startBenchServer(bench.db, 'ADMIN');
     // The proposed schedule: the current one with every rate × 1.5 (capped at 1).
     const { rows } = await bench.db.pool.query<{ floor: string; cap: string | null; imr: string; mmr: string }>(
       `SELECT notional_floor::text AS floor, notional_cap::text AS cap, initial_margin_rate::text AS imr, maintenance_margin_rate::text AS mmr

@@ -15,12 +15,8 @@
  */
 import './production-mode'; // first: before anything loads graphql-js
 import { parsePartition, sweepAccountRisk } from '../src/monitoring/sweep';
-import { loadConfig } from '../src/server/config';
-import { startServer } from '../src/server/http';
-import { createLogger } from '../src/server/logger';
-import { generateApiKey, insertApiKey } from '../src/store/api-key.repository';
 import { seedBenchAccounts } from './seed-bench';
-import { median, ratio, startBenchDatabase, timed } from './support';
+import { median, ratio, startBenchDatabase, startBenchServer, streamPositionRows, timed } from './support';
 import { runCompiledInstead } from './compiled';
 
 runCompiledInstead(__filename);
@@ -34,24 +30,7 @@ async function main(): Promise<void> {
     process.stderr.write(`seeded ${ACCOUNTS} accounts and ${seeded.value} positions in ${(seeded.ms / 1000).toFixed(1)}s\n`);
 
     // Baseline: stream every position row to the client.
-    const stream = async (): Promise<number> => {
-      const client = await bench.db.pool.connect();
-      try {
-        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-        await client.query(`DECLARE positions NO SCROLL CURSOR FOR SELECT id, account_id, market_symbol, size, entry_price, realized_pnl,
-          funding_index, margin_type, isolated_margin, leverage, version FROM position WHERE size <> 0 ORDER BY account_id, market_symbol`);
-        let rows = 0;
-        for (;;) {
-          const r = await client.query('FETCH 10000 FROM positions');
-          rows += r.rows.length;
-          if (r.rows.length === 0) break;
-        }
-        await client.query('COMMIT');
-        return rows;
-      } finally {
-        client.release();
-      }
-    };
+    const stream = (): Promise<number> => streamPositionRows(bench.db.pool);
     await stream(); // warm the cache
     const baselineRuns: number[] = [];
     let streamed = 0;
@@ -67,16 +46,7 @@ async function main(): Promise<void> {
     const quarter = await timed(() => sweepAccountRisk(bench.db, { partition: parsePartition('0/4') }));
 
     // Read path over HTTP.
-    const { key } = generateApiKey();
-    await insertApiKey(bench.db.pool, { key, role: 'MONITOR', brokerId: null, label: 'bench' });
-    const config = { ...loadConfig({ NODE_ENV: 'production' }), host: '127.0.0.1', port: 0 };
-    const server = await startServer({ config, db: bench.db, logger: createLogger('silent') });
-    const gql = async (query: string, variables: Record<string, unknown> = {}) => {
-      const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ query, variables }) });
-      const body = (await res.json()) as { data?: any; errors?: unknown[] };
-      if (body.errors) throw new Error(JSON.stringify(body.errors));
-      return body.data;
-    };
+    const { server, gql } = await startBenchServer(bench.db, 'MONITOR');
     const PAGE = `query P($min: Decimal, $after: String) { accountsAtRisk(minMarginRatio: $min, first: 200, after: $after) {
       asOf pageInfo { endCursor hasNextPage } edges { node { accountId status marginRatio distanceToLiquidation equity maintenanceMargin evaluatedAt } } } }`;
     // A cursor 50,000 accounts deep.

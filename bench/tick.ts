@@ -18,7 +18,7 @@ import { noticeChanges } from '../src/store/change-notice';
 import { startNotificationBus } from '../src/store/notification-bus';
 import { inWriteTransaction } from '../src/store/write-transaction';
 import { BENCH_ACCOUNTS, seedBenchAccounts } from './seed-bench';
-import { median, startBenchDatabase, timed } from './support';
+import { median, startBenchDatabase, streamPositionRows, timed } from './support';
 import { runCompiledInstead } from './compiled';
 import { runScreeningBenchmark } from './screening';
 
@@ -50,29 +50,7 @@ async function main(): Promise<void> {
     const exposed = Number(exposedRows[0]!.n);
 
     // Baseline: stream the exposed accounts' position rows to the client (server-side cursor, 10,000 per fetch).
-    const stream = async (): Promise<number> => {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-        await client.query(
-          `DECLARE positions NO SCROLL CURSOR FOR SELECT id, account_id, market_symbol, size, entry_price, realized_pnl,
-            funding_index, margin_type, isolated_margin, leverage, version FROM position
-            WHERE size <> 0 AND account_id IN (SELECT account_id FROM position WHERE market_symbol = $1 AND size <> 0)
-            ORDER BY account_id, market_symbol`,
-          [MARKET],
-        );
-        let rows = 0;
-        for (;;) {
-          const r = await client.query('FETCH 10000 FROM positions');
-          rows += r.rows.length;
-          if (r.rows.length === 0) break;
-        }
-        await client.query('COMMIT');
-        return rows;
-      } finally {
-        client.release();
-      }
-    };
+    const stream = (): Promise<number> => streamPositionRows(pool, MARKET);
     await stream();
     const baselineRuns: number[] = [];
     let streamed = 0;

@@ -39,19 +39,20 @@ export interface ReportingDecimals {
   readonly valuationDecimals?: number;
 }
 
+/** The account-level money figures (AccountRisk, and whatIf's diff of them), in the valuation asset. */
+const ACCOUNT_FIGURES = {
+  equity: 'VALUATION_DOWN',
+  crossEquity: 'VALUATION_DOWN',
+  initialMarginEquity: 'VALUATION_DOWN',
+  marginEquity: 'VALUATION_DOWN',
+  freeCollateral: 'VALUATION_DOWN',
+  initialMargin: 'VALUATION_UP',
+  maintenanceMargin: 'VALUATION_UP',
+  totalNotional: 'VALUATION_UP',
+} as const satisfies Readonly<Record<string, FigureKind>>;
+
 export const FIGURE_PRECISION = {
-  AccountRisk: {
-    equity: 'VALUATION_DOWN',
-    crossEquity: 'VALUATION_DOWN',
-    initialMarginEquity: 'VALUATION_DOWN',
-    marginEquity: 'VALUATION_DOWN',
-    freeCollateral: 'VALUATION_DOWN',
-    initialMargin: 'VALUATION_UP',
-    maintenanceMargin: 'VALUATION_UP',
-    totalNotional: 'VALUATION_UP',
-    marginRatio: 'SIGNIFICANT',
-    leverage: 'SIGNIFICANT',
-  },
+  AccountRisk: { ...ACCOUNT_FIGURES, marginRatio: 'SIGNIFICANT', leverage: 'SIGNIFICANT' },
   RiskBreakdown: { crossPnl: 'VALUATION_DOWN', isolatedEquity: 'VALUATION_DOWN', optionValue: 'VALUATION_DOWN' },
   PositionRisk: {
     size: 'AS_STORED',
@@ -163,17 +164,7 @@ export const FIGURE_PRECISION = {
   },
   PriceBoundary: { ratio: 'SIGNIFICANT', indexPrice: 'ON_TICK' },
   MarketPrice: { price: 'ON_TICK' },
-  RiskDiff: {
-    equity: 'VALUATION_DOWN',
-    crossEquity: 'VALUATION_DOWN',
-    initialMarginEquity: 'VALUATION_DOWN',
-    marginEquity: 'VALUATION_DOWN',
-    freeCollateral: 'VALUATION_DOWN',
-    initialMargin: 'VALUATION_UP',
-    maintenanceMargin: 'VALUATION_UP',
-    totalNotional: 'VALUATION_UP',
-    marginRatio: 'DIFFERENCE',
-  },
+  RiskDiff: { ...ACCOUNT_FIGURES, marginRatio: 'DIFFERENCE' },
   PositionDiff: {
     sizeBefore: 'AS_STORED',
     sizeAfter: 'AS_STORED',
