@@ -4,8 +4,8 @@
  * (ratio_key DESC, account_id DESC) index and by aggregates, so a page costs the same with 1,000 or 10,000,000 rows.
  */
 import Decimal from 'decimal.js';
-import type { AccountRisk, AccountStatus } from '../risk';
-import { reportedAccountFigures } from '../risk/precision';
+import type { AccountFiguresEvaluation, AccountRisk, AccountStatus } from '../risk';
+import { reportedRowFigures, type RowFigures } from '../risk/precision';
 import type { Queryable } from '../store/queryable';
 import { keysetSql, type KeysetPage } from '../store/keyset';
 import { CHANNELS } from '../store/notification-bus';
@@ -61,13 +61,17 @@ export function ratioKeyOf(risk: Pick<AccountRisk, 'marginRatio' | 'status'>): D
 }
 
 /** The row of an evaluation: its figures as the API reports them (src/risk/precision.ts), so rows and Account.risk agree. */
-export function rowFromRisk(risk: AccountRisk, stamp: EvaluationStamp): AccountRiskRow {
-  const figures = reportedAccountFigures(risk, risk.valuationDecimals);
+export function rowFromRisk(risk: AccountFiguresEvaluation, stamp: EvaluationStamp): AccountRiskRow {
+  return rowFromFigures(risk.accountId, reportedRowFigures(risk), stamp);
+}
+
+/** The row of reported figures: an exact evaluation's, or the screened ones (src/risk/screen/figures.ts, proven equal). */
+export function rowFromFigures(accountId: string, figures: RowFigures, stamp: EvaluationStamp): AccountRiskRow {
   return {
-    accountId: risk.accountId,
-    status: risk.status,
+    accountId,
+    status: figures.status,
     marginRatio: figures.marginRatio,
-    ratioKey: ratioKeyOf({ marginRatio: figures.marginRatio, status: risk.status }),
+    ratioKey: ratioKeyOf({ marginRatio: figures.marginRatio, status: figures.status }),
     equity: figures.equity,
     initialMarginEquity: figures.initialMarginEquity,
     marginEquity: figures.marginEquity,
@@ -75,7 +79,7 @@ export function rowFromRisk(risk: AccountRisk, stamp: EvaluationStamp): AccountR
     maintenanceMargin: figures.maintenanceMargin,
     freeCollateral: figures.freeCollateral,
     totalNotional: figures.totalNotional,
-    pricesAsOf: risk.pricesAsOfMs === null ? null : new Date(risk.pricesAsOfMs),
+    pricesAsOf: figures.pricesAsOfMs === null ? null : new Date(figures.pricesAsOfMs),
     evaluatedAt: new Date(stamp.evaluatedAtMs),
     errorCode: null,
     accountVersion: stamp.accountVersion,

@@ -12,8 +12,10 @@
  */
 import type Decimal from 'decimal.js';
 import type { Logger } from 'pino';
-import { evaluateAccount, RiskEngineError, type AccountStatus } from '../risk';
-import { accountsNeedingExact, buildScreenTable, screenSnapshots, type ScreenBatchResult } from '../risk/screen';
+import { evaluateAccountFigures, RiskEngineError, type AccountStatus } from '../risk';
+import { accountsNeedingExact, buildScreenTable, screenSnapshots, type ScreenBatchResult, type ScreenFallbackReason } from '../risk/screen';
+import { screenRowFigures, type FiguresAccount, type FiguresTable } from '../risk/screen/figures';
+import type { AccountSnapshot } from '../risk/types';
 import { D } from '../risk/decimal';
 import { accountsByIds, balancesByAccounts, positionsByAccounts } from '../store/account.repository';
 import type { Queryable } from '../store/queryable';
@@ -27,7 +29,7 @@ import {
   type LoadedAccount,
   type MarketContext,
 } from '../snapshot/snapshot.loader';
-import { rowFromError, rowFromRisk, upsertAccountRisk, type AccountRiskRow } from './account-risk.repository';
+import { rowFromError, rowFromFigures, rowFromRisk, upsertAccountRisk, type AccountRiskRow } from './account-risk.repository';
 import { recordScreenBatch, sweepAccounts, sweepAccountsLast, sweepDuration, sweepLastSuccess, timeEngine } from './metrics';
 
 export const DEFAULT_SWEEP_BATCH_SIZE = 2_000;
@@ -233,8 +235,9 @@ function errorCodeOf(error: unknown): string {
 }
 
 /**
- * Evaluates loaded accounts in the fast mode and returns their table rows (errors become error rows, never throw),
- * each stamped with the account version it read, `marketDataVersion` and `evaluatedAtMs`.
+ * Evaluates loaded accounts' figures (the engine's evaluateAccountFigures: no per-position results, liquidation
+ * prices or greeks) and returns their table rows (errors become error rows, never throw), each stamped with the
+ * account version it read, `marketDataVersion` and `evaluatedAtMs`.
  */
 export async function evaluateForTable(
   accounts: readonly LoadedAccount[],
@@ -246,7 +249,7 @@ export async function evaluateForTable(
     const { account, snapshot } = accounts[i]!;
     const stamp = { accountVersion: account.version, marketDataVersion, evaluatedAtMs };
     try {
-      const risk = timeEngine('sweep', 'SKIP', () => evaluateAccount(snapshot, { liquidationPrices: 'SKIP', greeks: 'SKIP' }));
+      const risk = timeEngine('sweep', 'SKIP', () => evaluateAccountFigures(snapshot));
       rows.push(rowFromRisk(risk, stamp));
     } catch (error) {
       rows.push(rowFromError(snapshot.accountId, errorCodeOf(error), stamp));
@@ -258,6 +261,48 @@ export async function evaluateForTable(
   if (rows.length - errors) sweepAccounts.inc({ outcome: 'ok' }, rows.length - errors);
   if (errors) sweepAccounts.inc({ outcome: 'error' }, errors);
   return rows;
+}
+
+/** An account for `evaluateForTableScreened`: its rows as the figures screen reads them, and its exact snapshot. */
+export interface ScreenableAccount {
+  readonly account: AccountRecord;
+  readonly screen: FiguresAccount;
+  /** Built only for the accounts the screen sends to the exact engine. */
+  readonly snapshot: () => AccountSnapshot;
+}
+
+/**
+ * `evaluateForTable` through the figures screen (src/risk/screen/figures.ts): each account's row comes from the
+ * screen when the screen proves it equal to the exact path's row, else from the exact engine. The rows are the ones
+ * evaluateForTable writes, figure for figure; records the screen metrics (accounts, fallbacks by reason).
+ */
+export async function evaluateForTableScreened(
+  accounts: readonly ScreenableAccount[],
+  table: FiguresTable,
+  evaluatedAtMs: number,
+  marketDataVersion: string,
+): Promise<AccountRiskRow[]> {
+  const rows: (AccountRiskRow | null)[] = new Array<AccountRiskRow | null>(accounts.length).fill(null);
+  const exact: LoadedAccount[] = [];
+  const exactAt: number[] = [];
+  const fallbacks: Partial<Record<ScreenFallbackReason, number>> = {};
+  for (let i = 0; i < accounts.length; i++) {
+    const a = accounts[i]!;
+    const screened = screenRowFigures(table, a.screen);
+    if (screened.kind === 'SCREENED') {
+      rows[i] = rowFromFigures(a.account.id, screened.figures, { accountVersion: a.account.version, marketDataVersion, evaluatedAtMs });
+    } else {
+      fallbacks[screened.reason] = (fallbacks[screened.reason] ?? 0) + 1;
+      exact.push({ account: a.account, snapshot: a.snapshot() });
+      exactAt.push(i);
+    }
+    if ((i + 1) % (YIELD_EVERY * 16) === 0) await yieldToLoop();
+  }
+  recordScreenBatch({ outcomes: accounts, fallbacks });
+  const exactRows = await evaluateForTable(exact, evaluatedAtMs, marketDataVersion);
+  for (let j = 0; j < exactRows.length; j++) rows[exactAt[j]!] = exactRows[j]!;
+  if (accounts.length > exact.length) sweepAccounts.inc({ outcome: 'ok' }, accounts.length - exact.length);
+  return rows as AccountRiskRow[];
 }
 
 /** A screened batch: the accounts whose decided status is unchanged, and those the exact engine must evaluate. */

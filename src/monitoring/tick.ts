@@ -26,13 +26,22 @@ import { CHANNELS, type NotificationBus } from '../store/notification-bus';
 import type { AccountsNotice, MarketDataNotice } from '../store/change-notice';
 import type { Queryable } from '../store/queryable';
 import { ReadSnapshot } from '../store/read-snapshot';
-import { buildSnapshot, loadVersionedMarketContext, type LoadedAccount, type MarketContext } from '../snapshot/snapshot.loader';
+import {
+  balanceSnapshotOf,
+  loadVersionedMarketContext,
+  positionSnapshotOf,
+  screenContextOf,
+  snapshotOfRows,
+  type MarketContext,
+} from '../snapshot/snapshot.loader';
+import { buildFiguresTable, prepareFiguresAccount, type FiguresAccount } from '../risk/screen/figures';
+import type { BalanceSnapshot, PositionSnapshot } from '../risk/types';
 import { accountsByIds, balancesByAccounts, positionsByAccounts } from '../store/account.repository';
 import type { AccountRecord, BalanceRecord, PositionRecord } from '../store/records';
 import { D } from '../risk/decimal';
 import { upsertAccountRisk } from './account-risk.repository';
 import { tickAccounts, tickLatency } from './metrics';
-import { DEFAULT_SWEEP_BATCH_SIZE, evaluateForTable, partitionPredicate, WHOLE_VENUE, type Partition } from './sweep';
+import { DEFAULT_SWEEP_BATCH_SIZE, evaluateForTableScreened, partitionPredicate, WHOLE_VENUE, type Partition, type ScreenableAccount } from './sweep';
 
 /** Default wait after the first notice of a tick, so a burst of oracle writes becomes one evaluation (ms). */
 export const DEFAULT_TICK_COALESCE_MS = 5;
@@ -71,20 +80,28 @@ export interface TickEngine {
   stop(): Promise<void>;
 }
 
-/** One account of the projection: its rows as last read (account.version included), and what it is exposed to. */
+/**
+ * One account of the projection: its rows as last read (account.version included), in the engine's shape and kept
+ * as the same objects until the account is reloaded (so the engine recognizes unchanged rows), and what it is
+ * exposed to.
+ */
 interface Projected {
   readonly account: AccountRecord;
-  readonly balances: readonly BalanceRecord[];
-  readonly positions: readonly PositionRecord[];
+  readonly balances: readonly BalanceSnapshot[];
+  readonly positions: readonly PositionSnapshot[];
+  /** The same rows as the figures screen reads them (src/risk/screen/figures.ts), prepared once per load. */
+  readonly screen: FiguresAccount;
   readonly markets: readonly string[];
   readonly assets: readonly string[];
 }
 
 function projected(account: AccountRecord, balances: readonly BalanceRecord[], positions: readonly PositionRecord[]): Projected {
+  const rows = { accountId: account.id, marginMode: account.marginMode, balances: balances.map(balanceSnapshotOf), positions: positions.map(positionSnapshotOf) };
   return {
     account,
-    balances,
-    positions,
+    balances: rows.balances,
+    positions: rows.positions,
+    screen: prepareFiguresAccount(rows),
     markets: [...new Set(positions.map((p) => p.marketSymbol))],
     assets: balances.map((b) => b.assetSymbol),
   };
@@ -249,17 +266,27 @@ export async function startTickEngine(options: TickEngineOptions): Promise<TickE
     const asOfMs = clock();
     let written = 0;
     let writing: Promise<unknown> = Promise.resolve();
+    // The figures screen's table of this tick's market context (once per tick, shared by every account).
+    let t = performance.now();
+    const table = buildFiguresTable(screenContextOf(current.current, asOfMs));
+    PROFILE.load += performance.now() - t;
     try {
       for (let i = 0; i < ids.length; i += batchSize) {
-        let t = performance.now();
-        const batch: LoadedAccount[] = [];
+        t = performance.now();
+        const batch: ScreenableAccount[] = [];
         for (const id of ids.slice(i, i + batchSize)) {
           const p = index.get(id);
-          if (p) batch.push({ account: p.account, snapshot: buildSnapshot(p.account, p.balances, p.positions, current.current, asOfMs) });
+          if (p) {
+            batch.push({
+              account: p.account,
+              screen: p.screen,
+              snapshot: () => snapshotOfRows(p.account, p.balances, p.positions, current.current, asOfMs),
+            });
+          }
         }
         PROFILE.load += performance.now() - t;
         t = performance.now();
-        const rows = await evaluateForTable(batch, asOfMs, current.version);
+        const rows = await evaluateForTableScreened(batch, table, asOfMs, current.version);
         PROFILE.evaluate += performance.now() - t;
         t = performance.now();
         await writing;
@@ -267,7 +294,7 @@ export async function startTickEngine(options: TickEngineOptions): Promise<TickE
         writing = upsertAccountRisk(db.pool, rows);
         written += rows.length;
       }
-      const t = performance.now();
+      t = performance.now();
       await writing;
       PROFILE.waitWrite += performance.now() - t;
     } finally {

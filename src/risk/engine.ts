@@ -8,6 +8,7 @@ import type { AccountSnapshot } from './types';
 import type {
   AccountRisk,
   Greeks,
+  PortfolioFallback,
   OptionRisk,
   PortfolioScanRisk,
   PositionGreeks,
@@ -16,7 +17,7 @@ import type {
   UnderlyingGreeks,
   UnderlyingLiquidation,
 } from './result';
-import { aggregateAccount, type ReplacedRequirements } from './account';
+import { aggregateAccount, type AccountFigures, type ReplacedRequirements } from './account';
 import { D, ZERO, compareD, scaleBy } from './decimal';
 import {
   adverseBoundary,
@@ -26,8 +27,8 @@ import {
   type CrossPortfolio,
   type CurrentPositionFigures,
 } from './liquidation';
-import { prepareAccount, type NMarket, type NPosition, type NTier } from './model';
-import { portfolioGroups, scanGroup } from './portfolio';
+import { prepareAccount, type NMarket, type NPosition, type NTier, type PreparedAccount } from './model';
+import { portfolioGroups, scanGroup, type PortfolioGroup } from './portfolio';
 import { evaluatePositionAt, type PositionFigures } from './position';
 import { withPrices, type PriceOverrides } from './prices';
 
@@ -216,18 +217,29 @@ function accountGreeks(positions: readonly PositionRisk[]): UnderlyingGreeks[] {
   return [...sums.keys()].sort().map((underlying) => Object.freeze({ underlying, ...sums.get(underlying)! }));
 }
 
+/** The part of an evaluation every entry point shares: normalized account, position figures, scans, account figures. */
+interface EvaluationCore {
+  readonly prepared: PreparedAccount;
+  /** Each position's own figures at the current prices (before a portfolio scan replaces requirements). */
+  readonly ownFigures: readonly PositionFigures[];
+  /** The figures the account aggregates (scanned positions' requirements zeroed). */
+  readonly figures: readonly PositionFigures[];
+  readonly groups: readonly PortfolioGroup[];
+  readonly fallbacks: readonly PortfolioFallback[];
+  readonly portfolioScans: readonly PortfolioScanRisk[];
+  readonly crossPortfolio: CrossPortfolio | null;
+  readonly account: AccountFigures;
+}
+
 /**
- * Evaluates an account: per-position valuation (options by Black-Scholes-Merton) and requirements, account figures and status,
- * breakdown, greeks, liquidation / bankruptcy prices. PORTFOLIO accounts are margined per underlying by the portfolio
- * scan where the snapshot has portfolio parameters (src/risk/portfolio.ts), by the standard rules elsewhere.
- * Throws RiskEngineError (MISSING_PRICE, STALE_PRICE, UNSUPPORTED_MARKET_KIND, INVALID_SNAPSHOT).
+ * Normalizes the snapshot, evaluates every position at its prices, runs the portfolio scans of a PORTFOLIO account
+ * and aggregates the account: what evaluateAccount and evaluateAccountFigures share (one computation).
  */
-export function evaluateAccount(snapshot: AccountSnapshot, options: EvaluateOptions = {}): AccountRisk {
+function evaluateCore(snapshot: AccountSnapshot): EvaluationCore {
   const prepared = prepareAccount(snapshot);
   const { positions } = prepared;
-  const greeksMode = options.greeks ?? 'COMPUTE';
   const ownFigures: PositionFigures[] = positions.map((p) => evaluatePositionAt(p, p.valuationPrice, p.settlePrice));
-  let figures = ownFigures;
+  let figures: readonly PositionFigures[] = ownFigures;
 
   // PORTFOLIO: scan groups replace their positions' own requirements.
   const { groups, fallbacks } = portfolioGroups(prepared);
@@ -249,7 +261,46 @@ export function evaluateAccount(snapshot: AccountSnapshot, options: EvaluateOpti
     crossPortfolio = { groups, scannedIds: ids };
   }
   const account = aggregateAccount(prepared.balances, positions, figures, replaced);
+  return { prepared, ownFigures, figures, groups, fallbacks, portfolioScans, crossPortfolio, account };
+}
+
+/** The account-level result of `evaluateAccountFigures`. */
+export interface AccountFiguresEvaluation {
+  readonly accountId: string;
+  readonly valuationDecimals: number;
+  /** Oldest observation among the prices used (as AccountRisk.pricesAsOfMs). */
+  readonly pricesAsOfMs: number | null;
+  /** equity, margin equities, IM, MM, free collateral, ratio, notional, leverage and status, as AccountRisk's. */
+  readonly figures: AccountFigures;
+}
+
+/**
+ * The account figures and status of `evaluateAccount` without the per-position results, liquidation prices and
+ * greeks (the account risk table's evaluation: sweeps, ticks, a write's refresh): the same computation
+ * (evaluateCore), less work. Throws as evaluateAccount.
+ */
+export function evaluateAccountFigures(snapshot: AccountSnapshot): AccountFiguresEvaluation {
+  const { prepared, account } = evaluateCore(snapshot);
+  return {
+    accountId: snapshot.accountId,
+    valuationDecimals: snapshot.assets[snapshot.valuationAsset]?.decimals ?? DEFAULT_VALUATION_DECIMALS,
+    pricesAsOfMs: prepared.prices.oldestObservationMs,
+    figures: account,
+  };
+}
+
+/**
+ * Evaluates an account: per-position valuation (options by Black-Scholes-Merton) and requirements, account figures and status,
+ * breakdown, greeks, liquidation / bankruptcy prices. PORTFOLIO accounts are margined per underlying by the portfolio
+ * scan where the snapshot has portfolio parameters (src/risk/portfolio.ts), by the standard rules elsewhere.
+ * Throws RiskEngineError (MISSING_PRICE, STALE_PRICE, UNSUPPORTED_MARKET_KIND, INVALID_SNAPSHOT).
+ */
+export function evaluateAccount(snapshot: AccountSnapshot, options: EvaluateOptions = {}): AccountRisk {
+  const { prepared, ownFigures, figures, groups, fallbacks, portfolioScans, crossPortfolio, account } = evaluateCore(snapshot);
+  const { positions } = prepared;
+  const greeksMode = options.greeks ?? 'COMPUTE';
   const pricesAsOfMs = prepared.prices.oldestObservationMs;
+
 
   const liquidationPrices: UnderlyingLiquidation[] = [];
   const liqPrice = new Map<string, Decimal | null>();

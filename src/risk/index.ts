@@ -1,6 +1,6 @@
 /** Public API of the risk engine. */
-export { evaluateAccount, evaluateAccountWithPrices } from './engine';
-export type { EvaluateOptions, GreeksMode, LiquidationPriceMode } from './engine';
+export { evaluateAccount, evaluateAccountFigures, evaluateAccountWithPrices } from './engine';
+export type { AccountFiguresEvaluation, EvaluateOptions, GreeksMode, LiquidationPriceMode } from './engine';
 export { withPrices } from './prices';
 export type { PriceOverride, PriceOverrides } from './prices';
 export { RiskEngineError } from './errors';

@@ -18,6 +18,7 @@
  * Every function is pure and returns a value equal to its rounded input (a decimal.js Decimal in the input's class).
  */
 import Decimal from 'decimal.js';
+import type { AccountStatus } from './types';
 
 /** Significant digits of every reported ratio. */
 export const RATIO_SIGNIFICANT_DIGITS = 12;
@@ -93,6 +94,42 @@ export function reportedAccountFigures(
     totalNotional: moneyUp(risk.totalNotionalUsd, decimals),
     marginRatio: ratioOrNull(risk.marginRatio),
     leverage: ratioOrNull(risk.leverage),
+  };
+}
+
+/** The figures the account risk table stores for an evaluation (and the screened path proves equal, screen/figures.ts). */
+export interface RowFigures {
+  readonly status: AccountStatus;
+  readonly marginRatio: Decimal | null;
+  readonly equity: Decimal;
+  readonly initialMarginEquity: Decimal;
+  readonly marginEquity: Decimal;
+  readonly initialMargin: Decimal;
+  readonly maintenanceMargin: Decimal;
+  readonly freeCollateral: Decimal;
+  readonly totalNotional: Decimal;
+  /** Oldest observation among the prices used. */
+  readonly pricesAsOfMs: number | null;
+}
+
+/** The row figures of an exact evaluation (engine.ts evaluateAccountFigures): reportedAccountFigures, plus status and prices-as-of. */
+export function reportedRowFigures(evaluation: {
+  readonly figures: Parameters<typeof reportedAccountFigures>[0] & { readonly status: AccountStatus };
+  readonly valuationDecimals: number;
+  readonly pricesAsOfMs: number | null;
+}): RowFigures {
+  const r = reportedAccountFigures(evaluation.figures, evaluation.valuationDecimals);
+  return {
+    status: evaluation.figures.status,
+    marginRatio: r.marginRatio,
+    equity: r.equity,
+    initialMarginEquity: r.initialMarginEquity,
+    marginEquity: r.marginEquity,
+    initialMargin: r.initialMargin,
+    maintenanceMargin: r.maintenanceMargin,
+    freeCollateral: r.freeCollateral,
+    totalNotional: r.totalNotional,
+    pricesAsOfMs: evaluation.pricesAsOfMs,
   };
 }
 

@@ -10,6 +10,7 @@
 import type Decimal from 'decimal.js';
 import type {
   AccountSnapshot,
+  BalanceSnapshot,
   AssetParams,
   MarketParams,
   PortfolioParams,
@@ -18,6 +19,7 @@ import type {
 } from '../risk/types';
 import { D } from '../risk/decimal';
 import { realizedDailyVolatility } from '../risk/var/value-at-risk';
+import type { ScreenContext } from '../risk/screen';
 import type { Queryable } from '../store/queryable';
 import { decodeMarketData, snapshotRows, versionedMarketDataText, type MarketDataRows, type SnapshotRows } from '../store/snapshot.repository';
 import type { AccountRecord, MarginTierRecord, MarketRecord, PositionRecord, PriceRecord } from '../store/records';
@@ -278,11 +280,41 @@ export function buildSnapshot(
   context: MarketContext,
   asOfMs: number,
 ): AccountSnapshot {
+  return snapshotOfRows(account, balances.map(balanceSnapshotOf), positions.map(positionSnapshotOf), context, asOfMs);
+}
+
+/** A store balance row as the engine's balance. */
+export function balanceSnapshotOf(b: { assetSymbol: string; amount: Decimal }): BalanceSnapshot {
+  return { asset: b.assetSymbol, amount: b.amount };
+}
+
+/** The market part of every snapshot built on `context` at `asOfMs` (what the screen tables are built from). */
+export function screenContextOf(context: MarketContext, asOfMs: number): ScreenContext {
+  return {
+    markets: context.markets,
+    assets: context.assets,
+    markPrices: context.markPrices,
+    indexPrices: context.indexPrices,
+    portfolioParams: context.portfolioParams,
+    asOfMs,
+    valuationAsset: VALUATION_ASSET,
+    maxIndexPriceAgeSeconds: MAX_INDEX_PRICE_AGE_SECONDS,
+  };
+}
+
+/** One account's snapshot from rows already in the engine's shape (a tick engine keeps them in its projection) and the market context. */
+export function snapshotOfRows(
+  account: Pick<AccountRecord, 'id' | 'marginMode'>,
+  balances: readonly BalanceSnapshot[],
+  positions: readonly PositionSnapshot[],
+  context: MarketContext,
+  asOfMs: number,
+): AccountSnapshot {
   return {
     accountId: account.id,
     marginMode: account.marginMode,
-    balances: balances.map((b) => ({ asset: b.assetSymbol, amount: b.amount })),
-    positions: positions.map(positionSnapshotOf),
+    balances,
+    positions,
     markets: context.markets,
     assets: context.assets,
     markPrices: context.markPrices,

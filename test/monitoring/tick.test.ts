@@ -190,6 +190,10 @@ describe('tick engine', () => {
     expect(value('risk_tick_latency_seconds_count')).toBeGreaterThan(0);
     expect(value('risk_tick_latency_seconds_sum')).toBeGreaterThan(0);
     expect(value('risk_tick_accounts_sum')).toBeGreaterThanOrEqual(btc.length);
+    // The ticks' rows came from the figures screen (proven equal to the exact path, which the first test compares
+    // them with over HTTP), not from the exact engine's fallback.
+    const fallbacks = [...text.matchAll(/^risk_screen_fallbacks_total\{[^}]*\} (\S+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    expect(value('risk_screen_accounts_total') - fallbacks).toBeGreaterThanOrEqual(btc.length);
     const { rows } = await api.database.db.pool.query<{ age: string }>(
       `SELECT extract(epoch FROM now() - min(evaluated_at))::text AS age FROM account_risk`,
     );

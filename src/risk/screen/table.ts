@@ -241,7 +241,7 @@ function unusableMarket(symbol: string, reason: ScreenFallbackReason): ScreenMar
 }
 
 /** The engine's normalized view of one market: a flat position on it, prepared by the engine itself. */
-function flatPositionOn(context: ScreenContext, symbol: string): NPosition {
+export function flatPositionOn(context: ScreenContext, symbol: string): NPosition {
   const flat: PositionSnapshot = {
     id: 'screen-table',
     market: symbol,
