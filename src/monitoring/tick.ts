@@ -46,6 +46,12 @@ import { DEFAULT_SWEEP_BATCH_SIZE, evaluateForTableScreened, partitionPredicate,
 /** Default wait after the first notice of a tick, so a burst of oracle writes becomes one evaluation (ms). */
 export const DEFAULT_TICK_COALESCE_MS = 5;
 
+/**
+ * Upserts of one tick in flight at once. A tick's batches are disjoint accounts, so they write in parallel; the
+ * evaluation and a writer each use about one core (bench/README.md, tick).
+ */
+export const TICK_WRITERS = 2;
+
 /** Cumulative phase times of this process's ticks in ms (snapshot build, engine, waiting for the upsert): bench/tick.ts prints them. */
 export const PROFILE = { load: 0, evaluate: 0, waitWrite: 0 };
 
@@ -265,7 +271,8 @@ export async function startTickEngine(options: TickEngineOptions): Promise<TickE
   const evaluate = async (ids: readonly string[], current: { current: MarketContext; version: string }): Promise<number> => {
     const asOfMs = clock();
     let written = 0;
-    let writing: Promise<unknown> = Promise.resolve();
+    // Upserts in flight (at most TICK_WRITERS, each on its own pooled connection), overlapping the evaluation.
+    let writing: Promise<unknown>[] = [];
     // The figures screen's table of this tick's market context (once per tick, shared by every account).
     let t = performance.now();
     const table = buildFiguresTable(screenContextOf(current.current, asOfMs));
@@ -289,16 +296,17 @@ export async function startTickEngine(options: TickEngineOptions): Promise<TickE
         const rows = await evaluateForTableScreened(batch, table, asOfMs, current.version);
         PROFILE.evaluate += performance.now() - t;
         t = performance.now();
-        await writing;
+        if (writing.length >= TICK_WRITERS) await writing.shift();
         PROFILE.waitWrite += performance.now() - t;
-        writing = upsertAccountRisk(db.pool, rows);
+        writing.push(upsertAccountRisk(db.pool, rows));
         written += rows.length;
       }
       t = performance.now();
-      await writing;
+      await Promise.all(writing);
       PROFILE.waitWrite += performance.now() - t;
     } finally {
-      await writing.catch(() => undefined);
+      await Promise.allSettled(writing);
+      writing = [];
     }
     return written;
   };

@@ -45,13 +45,16 @@ beforeAll(async () => {
     RATE_LIMIT_COST_POINTS: String(LIMITS.rateLimitCostPoints),
   });
   await setPrices(api, { 'BTC-PERP': '60000' });
-  // Accounts until each partition has three: 2,000 USDC and 0.2 BTC long or short at 60,000 (notional 12,000).
+  // Accounts until each partition has three: 2,000 USDC and 0.2 BTC long or short at 60,000 (notional 12,000); the
+  // first of each partition long, the next short (a partition is a hash of the random id: sides follow it).
   for (let i = 0; byPartition[0].length < 3 || byPartition[1].length < 3; i++) {
     if (i > 40) throw new Error('partitions never filled');
     const id = (await ok(api, 'broker', 'createAccount', { externalRef: newKey('two') })).account.id as string;
+    const partition = await partitionOf(id);
+    const long = byPartition[partition].length % 2 === 0;
     await ok(api, 'broker', 'deposit', { accountId: id, asset: 'USDC', amount: '2000' });
-    await ok(api, 'broker', 'applyFill', { accountId: id, market: 'BTC-PERP', size: i % 2 ? '-0.2' : '0.2', price: '60000' });
-    byPartition[await partitionOf(id)].push(id);
+    await ok(api, 'broker', 'applyFill', { accountId: id, market: 'BTC-PERP', size: long ? '0.2' : '-0.2', price: '60000' });
+    byPartition[partition].push(id);
   }
 });
 
