@@ -98,16 +98,8 @@ export function reportedAccountFigures(
 }
 
 /** The figures the account risk table stores for an evaluation (and the screened path proves equal, screen/figures.ts). */
-export interface RowFigures {
+export interface RowFigures extends Omit<ReportedAccountFigures, 'crossEquity' | 'leverage'> {
   readonly status: AccountStatus;
-  readonly marginRatio: Decimal | null;
-  readonly equity: Decimal;
-  readonly initialMarginEquity: Decimal;
-  readonly marginEquity: Decimal;
-  readonly initialMargin: Decimal;
-  readonly maintenanceMargin: Decimal;
-  readonly freeCollateral: Decimal;
-  readonly totalNotional: Decimal;
   /** Oldest observation among the prices used. */
   readonly pricesAsOfMs: number | null;
 }
@@ -118,19 +110,8 @@ export function reportedRowFigures(evaluation: {
   readonly valuationDecimals: number;
   readonly pricesAsOfMs: number | null;
 }): RowFigures {
-  const r = reportedAccountFigures(evaluation.figures, evaluation.valuationDecimals);
-  return {
-    status: evaluation.figures.status,
-    marginRatio: r.marginRatio,
-    equity: r.equity,
-    initialMarginEquity: r.initialMarginEquity,
-    marginEquity: r.marginEquity,
-    initialMargin: r.initialMargin,
-    maintenanceMargin: r.maintenanceMargin,
-    freeCollateral: r.freeCollateral,
-    totalNotional: r.totalNotional,
-    pricesAsOfMs: evaluation.pricesAsOfMs,
-  };
+  const { crossEquity: _crossEquity, leverage: _leverage, ...reported } = reportedAccountFigures(evaluation.figures, evaluation.valuationDecimals);
+  return { ...reported, status: evaluation.figures.status, pricesAsOfMs: evaluation.pricesAsOfMs };
 }
 
 /**

@@ -310,20 +310,7 @@ export function snapshotOfRows(
   context: MarketContext,
   asOfMs: number,
 ): AccountSnapshot {
-  return {
-    accountId: account.id,
-    marginMode: account.marginMode,
-    balances,
-    positions,
-    markets: context.markets,
-    assets: context.assets,
-    markPrices: context.markPrices,
-    indexPrices: context.indexPrices,
-    portfolioParams: context.portfolioParams,
-    asOfMs,
-    valuationAsset: VALUATION_ASSET,
-    maxIndexPriceAgeSeconds: MAX_INDEX_PRICE_AGE_SECONDS,
-  };
+  return { accountId: account.id, marginMode: account.marginMode, balances, positions, ...screenContextOf(context, asOfMs) };
 }
 
 /**
