@@ -13,7 +13,7 @@
 import type Decimal from 'decimal.js';
 import type { Logger } from 'pino';
 import { evaluateAccountFigures, RiskEngineError, type AccountStatus } from '../risk';
-import { accountsNeedingExact, buildScreenTable, screenSnapshots, type ScreenBatchResult, type ScreenFallbackReason } from '../risk/screen';
+import type { ScreenFallbackReason } from '../risk/screen';
 import { screenRowFigures, type FiguresAccount, type FiguresTable } from '../risk/screen/figures';
 import type { AccountSnapshot } from '../risk/types';
 import { D } from '../risk/decimal';
@@ -303,35 +303,6 @@ export async function evaluateForTableScreened(
   for (let j = 0; j < exactRows.length; j++) rows[exactAt[j]!] = exactRows[j]!;
   if (accounts.length > exact.length) sweepAccounts.inc({ outcome: 'ok' }, accounts.length - exact.length);
   return rows as AccountRiskRow[];
-}
-
-/** A screened batch: the accounts whose decided status is unchanged, and those the exact engine must evaluate. */
-export interface ScreenedBatch {
-  /** Accounts whose status the screen decided and that equals their previous status: no exact evaluation needed. */
-  readonly unchanged: readonly LoadedAccount[];
-  /** Accounts the screen could not decide, or whose status changed (or had none): evaluate them exactly. */
-  readonly exact: readonly LoadedAccount[];
-  readonly screen: ScreenBatchResult;
-}
-
-/**
- * For a tick engine (issue 22): screens a batch's statuses in double precision with rigorous bounds (src/risk/screen)
- * against `previous` statuses (e.g. account_risk's), recording the screen metrics. The exact figures a row stores
- * still come from evaluateForTable on `exact`; the sweep itself does not use this.
- */
-export function screenBatch(accounts: readonly LoadedAccount[], previous: ReadonlyMap<string, AccountStatus>): ScreenedBatch {
-  if (accounts.length === 0) return { unchanged: [], exact: [], screen: { outcomes: [], decided: 0, fallbacks: {} } };
-  const snapshots = accounts.map((a) => a.snapshot);
-  // Every snapshot of a batch is built on the same context (snapshots on another one fall back: CONTEXT_MISMATCH).
-  const screen = screenSnapshots(buildScreenTable(snapshots[0]!), snapshots, { question: { kind: 'STATUS' } });
-  recordScreenBatch(screen);
-  const { exact } = accountsNeedingExact(screen.outcomes, previous);
-  const needExact = new Set(exact);
-  return {
-    unchanged: accounts.filter((a) => !needExact.has(a.snapshot.accountId)),
-    exact: accounts.filter((a) => needExact.has(a.snapshot.accountId)),
-    screen,
-  };
 }
 
 export interface SweepResult {
