@@ -300,7 +300,27 @@ function reportedRatio(a: Fig): Decimal | null {
     if (!(low > n - 0.5 && high < n + 0.5)) return null;
     return shift >= 0 ? decimalFromScaled(n, shift) : new D(`${n}e${-shift}`);
   }
-  return null;
+  return powerOfTenRatio(a);
+}
+
+/**
+ * The reported ratio when the interval straddles a power of ten p = 10^E (a ratio of exactly 1, 0.1, …: its
+ * significant digits start one place further left above p than below it): every x with
+ * p·(1 − ½·10^−12) < x < p·(1 + ½·10^−11) rounds to p itself at 12 significant digits, from below or from above.
+ */
+function powerOfTenRatio(a: Fig): Decimal | null {
+  const exponent = Math.round(Math.log10(a.v));
+  if (Math.abs(exponent) > MAX_SCALE) return null;
+  const p = POW10[Math.abs(exponent)]!;
+  const lo = (a.v - a.e * SAFETY) * (1 - CELL_SLACK);
+  const hi = (a.v + a.e * SAFETY) * (1 + CELL_SLACK);
+  const below = 1 - 0.5 * 10 ** -RATIO_SIGNIFICANT_DIGITS;
+  const above = 1 + 0.5 * 10 ** -(RATIO_SIGNIFICANT_DIGITS - 1);
+  // x/p compared through x·10^−E: one rounding each way, covered by CELL_SLACK's 2^−50.
+  const scaledLo = (exponent >= 0 ? lo / p : lo * p) * (1 - CELL_SLACK);
+  const scaledHi = (exponent >= 0 ? hi / p : hi * p) * (1 + CELL_SLACK);
+  if (!(scaledLo > below && scaledHi < above)) return null;
+  return exponent >= 0 ? new D(`1e${exponent}`) : decimalFromScaled(1, -exponent);
 }
 
 /** Decimal digits per base-1e7 word of decimal.js's representation. */

@@ -104,6 +104,7 @@ describe('screened row figures', () => {
   test('an account exactly at its maintenance boundary is decided exactly (not less: not liquidatable) or falls back', () => {
     let decided = 0;
     let ties = 0;
+    let decidedTies = 0;
     fc.assert(
       fc.property(marketCase, decimalIn(0.01, 3, 2), fc.integer({ min: -2, max: 2 }), (mc, size, nudge) => {
         const ctx = context({ ...mc, btc: mc.btc.toDecimalPlaces(0), usdt: d(1), funding: d(0), vol: null, oi: null, lambda: null, stale: null, entryBasis: false });
@@ -120,15 +121,19 @@ describe('screened row figures', () => {
         const s = { ...base, balances: [{ asset: 'USDT', amount: usdt.add(d(nudge).div(100)) }] };
         const want = exactRow(s) as ScreenedRowFigures;
         const got = screenRowFigures(buildFiguresTable(ctx), prepareFiguresAccount(s));
-        if (nudge === 0 && want.marginEquity.eq(want.maintenanceMargin)) ties += 1;
+        const tie = nudge === 0 && want.marginEquity.eq(want.maintenanceMargin);
+        if (tie) ties += 1;
         if (got.kind === 'SCREENED') {
           decided += 1;
+          if (tie) decidedTies += 1;
           expect(strings(got.figures)).toEqual(strings(want));
         }
       }),
       { seed: SEED + 2, numRuns: 200 },
     );
     expect(ties).toBeGreaterThan(0);
+    // A tie on the grid is decided by the exact lane (its margin ratio is exactly 1: a power of ten).
+    expect(decidedTies).toBeGreaterThan(0);
     expect(decided).toBeGreaterThan(100);
   });
 
