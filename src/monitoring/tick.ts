@@ -4,7 +4,8 @@
  * Every committed market-data write notifies `CHANNELS.marketData` with the markets and assets it changed
  * (src/store/change-notice.ts). This replica's tick engine coalesces the notices for `coalesceMs`, finds the
  * accounts of ITS partition (SWEEP_PARTITION) exposed to what changed, re-evaluates them at once with the shared
- * engine (the sweep's `buildSnapshot` and `evaluateForTable`, fast mode) on one market context read in one snapshot, and upserts their
+ * engine (the figures screen, src/risk/screen/figures.ts, with the exact engine for what it cannot decide: the sweep's
+ * `evaluateForTableScreened`) on one market context read in one snapshot, and upserts their
  * rows with `upsertAccountRisk` (which records risk events and notifies subscribers).
  *
  * Projection (in memory, this partition's accounts): each account's row (with its version), balances and positions
@@ -87,9 +88,8 @@ export interface TickEngine {
 }
 
 /**
- * One account of the projection: its rows as last read (account.version included), in the engine's shape and kept
- * as the same objects until the account is reloaded (so the engine recognizes unchanged rows), and what it is
- * exposed to.
+ * One account of the projection: its rows as last read (account.version included), in the engine's shape and as the
+ * figures screen reads them, and what it is exposed to.
  */
 interface Projected {
   readonly account: AccountRecord;

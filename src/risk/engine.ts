@@ -2,7 +2,7 @@
  * Entry point of the risk engine: `evaluateAccount(snapshot)` → immutable `AccountRisk`, computed in one pass from
  * a plain snapshot (no I/O, no clock: time is `snapshot.asOfMs`).
  */
-import { DEFAULT_VALUATION_DECIMALS } from './precision';
+import { valuationDecimalsOf } from './precision';
 import type Decimal from 'decimal.js';
 import type { AccountSnapshot } from './types';
 import type {
@@ -283,7 +283,7 @@ export function evaluateAccountFigures(snapshot: AccountSnapshot): AccountFigure
   const { prepared, account } = evaluateCore(snapshot);
   return {
     accountId: snapshot.accountId,
-    valuationDecimals: snapshot.assets[snapshot.valuationAsset]?.decimals ?? DEFAULT_VALUATION_DECIMALS,
+    valuationDecimals: valuationDecimalsOf(snapshot),
     pricesAsOfMs: prepared.prices.oldestObservationMs,
     figures: account,
   };
@@ -362,7 +362,7 @@ export function evaluateAccount(snapshot: AccountSnapshot, options: EvaluateOpti
           ? 'PORTFOLIO'
           : 'PORTFOLIO_AS_CROSS',
     valuationAsset: snapshot.valuationAsset,
-    valuationDecimals: snapshot.assets[snapshot.valuationAsset]?.decimals ?? DEFAULT_VALUATION_DECIMALS,
+    valuationDecimals: valuationDecimalsOf(snapshot),
     asOfMs: snapshot.asOfMs,
     pricesAsOfMs,
     equity: account.equity,

@@ -64,6 +64,11 @@ export interface ReportedAccountFigures {
 /** Fallback decimals of the valuation asset when the snapshot does not list it (the engine's own fallback). */
 export const DEFAULT_VALUATION_DECIMALS = 8;
 
+/** Decimals of a snapshot's (or market context's) valuation asset: account figures are reported in them. */
+export function valuationDecimalsOf(snapshot: { readonly assets: Readonly<Record<string, { readonly decimals: number }>>; readonly valuationAsset: string }): number {
+  return snapshot.assets[snapshot.valuationAsset]?.decimals ?? DEFAULT_VALUATION_DECIMALS;
+}
+
 /**
  * The reported account figures of an evaluation: money in the valuation asset's `decimals` (see the module
  * comment for directions), margin ratio and leverage to `RATIO_SIGNIFICANT_DIGITS` of the unrounded figures.

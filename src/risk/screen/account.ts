@@ -53,7 +53,8 @@ export const POSITION_FLAT = 1;
 export const POSITION_SHORT = 2;
 export const POSITION_ISOLATED = 4;
 
-function hasDuplicate(keys: readonly string[]): boolean {
+/** Whether a key repeats (the engine refuses duplicate position ids and balance assets). */
+export function hasDuplicate(keys: readonly string[]): boolean {
   if (keys.length < 2) return false;
   if (keys.length <= 16) {
     for (let i = 1; i < keys.length; i++) for (let j = 0; j < i; j++) if (keys[i] === keys[j]) return true;

@@ -26,14 +26,12 @@
 import type Decimal from 'decimal.js';
 import type { AccountStatus, AccountSnapshot, MarginMode } from '../types';
 import { D, ONE, compareD, isNonPositive } from '../decimal';
-import { RATIO_SIGNIFICANT_DIGITS, DEFAULT_VALUATION_DECIMALS, type RowFigures } from '../precision';
+import { RATIO_SIGNIFICANT_DIGITS, valuationDecimalsOf, type RowFigures } from '../precision';
 import { leverageRateOf } from '../rules/user-leverage';
 import { own } from '../lookup';
-import { optionRequirementsAt, requirementsAt } from '../requirements';
-import { valueOption } from '../valuation';
-import type { NPosition } from '../model';
 import { REL, TINY, SAFETY, ceilStep, signOf } from './bounds';
-import { buildScreenTable, flatPositionOn, type ScreenContext, type ScreenFallbackReason, type ScreenTable } from './table';
+import { buildScreenTable, marketInputsOf, type MarketInputs, type ScreenContext, type ScreenFallbackReason, type ScreenTable } from './table';
+import { hasDuplicate } from './account';
 
 /** A figure: the bounded lane (v, e) and, when exact, the exact lane x = m·10^−k (m NaN: not known exactly). */
 export interface Fig {
@@ -465,30 +463,19 @@ function oldest(...times: (number | null)[]): number | null {
   return out;
 }
 
-function figMarket(context: ScreenContext, screen: ScreenTable, symbol: string): FigMarket {
-  const s = screen.markets.get(symbol);
-  if (s === undefined || s.unusable !== null) return unusableMarket(s?.unusable ?? 'INVALID_INPUT');
-  const pos: NPosition = flatPositionOn(context, symbol);
+function figMarket(context: ScreenContext, screen: ScreenTable, inputs: MarketInputs | ScreenFallbackReason, symbol: string): FigMarket {
+  if (typeof inputs === 'string') return unusableMarket(inputs);
+  const s = screen.markets.get(symbol)!;
+  const { pos, price } = inputs;
   const m = pos.market;
-  let price: Decimal;
-  let optionValue = UNUSABLE_FIG;
-  let optionInitialPerUnit = UNUSABLE_FIG;
-  let optionMaintenancePerUnit = UNUSABLE_FIG;
-  if (m.option !== null) {
-    price = pos.underlyingPrice!;
-    const short: NPosition = { ...pos, q: new D(-1), qc: m.c.neg(), absQ: ONE, absQc: m.c, side: 'SHORT' };
-    const v = valueOption(short, price);
-    const r = optionRequirementsAt(short, v);
-    optionValue = figOf(v.option!.value);
-    optionInitialPerUnit = figOf(r.optionMargin!.initialPerUnit);
-    optionMaintenancePerUnit = figOf(r.optionMargin!.maintenancePerUnit);
-  } else {
-    price = m.contractType === 'LINEAR' ? pos.mark : ONE.div(pos.mark);
-  }
+  const o = inputs.option;
+  const optionValue = o === null ? UNUSABLE_FIG : figOf(o.value);
+  const optionInitialPerUnit = o === null ? UNUSABLE_FIG : figOf(o.initialPerUnit);
+  const optionMaintenancePerUnit = o === null ? UNUSABLE_FIG : figOf(o.maintenancePerUnit);
   const tiers: FigTiers = {
     floor: m.tiers.map((t) => figOf(t.floor)),
     cap: m.tiers.map((t) => (t.cap === null ? null : figOf(t.cap))),
-    rate: m.tiers.map((t) => (m.option === null ? figOf(requirementsAt(pos, t.floor, pos.mark).initialRate.afterOpenInterest) : ZERO_FIG)),
+    rate: inputs.tierRates.map(figOf),
     mmrK: m.tiers.map((t) => figOf(t.mmrK)),
     cumK: m.tiers.map((t) => figOf(t.cumK)),
   };
@@ -536,9 +523,11 @@ function figAsset(context: ScreenContext, screen: ScreenTable, symbol: string): 
 
 /** Builds the figures table of a market context (pure: the engine's functions on the context). */
 export function buildFiguresTable(context: ScreenContext): FiguresTable {
-  const screen = buildScreenTable(context);
+  // The engine's per-market inputs once, shared by both tables.
+  const inputs = marketInputsOf(context);
+  const screen = buildScreenTable(context, inputs);
   const markets = new Map<string, FigMarket>();
-  for (const symbol of Object.keys(context.markets)) markets.set(symbol, figMarket(context, screen, symbol));
+  for (const symbol of Object.keys(context.markets)) markets.set(symbol, figMarket(context, screen, inputs.get(symbol)!, symbol));
   const assets = new Map<string, FigAsset>();
   for (const symbol of Object.keys(context.assets)) assets.set(symbol, figAsset(context, screen, symbol));
   return {
@@ -546,7 +535,7 @@ export function buildFiguresTable(context: ScreenContext): FiguresTable {
     screen,
     markets,
     assets,
-    valuationDecimals: own(context.assets, context.valuationAsset)?.decimals ?? DEFAULT_VALUATION_DECIMALS,
+    valuationDecimals: valuationDecimalsOf(context),
   };
 }
 
@@ -583,10 +572,6 @@ export interface FiguresAccount {
   readonly invalid: boolean;
   readonly positions: readonly FigPosition[];
   readonly balances: readonly FigBalance[];
-}
-
-function hasDuplicate(keys: readonly string[]): boolean {
-  return new Set(keys).size !== keys.length;
 }
 
 /** Prepares an account's rows (see FiguresAccount). */

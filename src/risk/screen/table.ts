@@ -257,11 +257,8 @@ export function flatPositionOn(context: ScreenContext, symbol: string): NPositio
   return prepareAccount(snapshot).positions[0]!;
 }
 
-/**
- * Tiers the screen models: contiguous (cap_i = floor_{i+1}), last cap open, maintenance amounts cum·k ≥ 0 (so a flat
- * position's MM is 0). Returns null otherwise.
- */
-function screenTiers(pos: NPosition): ScreenTiers | null {
+/** A market's tiers (a schedule modelledSchedule accepts) and their initial rates as bounded doubles. */
+function screenTiers(pos: NPosition, rates: readonly Decimal[]): ScreenTiers {
   const tiers = pos.market.tiers;
   const n = tiers.length;
   const out = {
@@ -279,13 +276,7 @@ function screenTiers(pos: NPosition): ScreenTiers | null {
   };
   for (let i = 0; i < n; i++) {
     const t = tiers[i]!;
-    const last = i === n - 1;
-    if (last !== (t.cap === null)) return null;
-    if (t.cap !== null && (compareD(t.cap, t.floor) <= 0 || compareD(t.cap, tiers[i + 1]!.floor) !== 0)) return null;
-    if (t.cumK.isNeg()) return null;
-    // The initial rate of the tier after volatility and OI scaling, as the engine computes it (a flat position has
-    // no user leverage): it depends on the tier and the mark only.
-    const rate = pos.market.option === null ? requirementsAt(pos, t.floor, pos.mark).initialRate.afterOpenInterest : ZERO;
+    const rate = rates[i]!;
     out.floor[i] = dbl(t.floor);
     out.floorErr[i] = conversionError(out.floor[i]!);
     out.cap[i] = t.cap === null ? Infinity : dbl(t.cap);
@@ -300,35 +291,73 @@ function screenTiers(pos: NPosition): ScreenTiers | null {
   return out;
 }
 
-function screenMarket(context: ScreenContext, symbol: string): ScreenMarket {
+/** Tiers the screen models: contiguous (cap_i = floor_{i+1}), last cap open, maintenance amounts cum·k ≥ 0 (a flat position's MM is 0). */
+function modelledSchedule(pos: NPosition): boolean {
+  const tiers = pos.market.tiers;
+  for (let i = 0; i < tiers.length; i++) {
+    const t = tiers[i]!;
+    const last = i === tiers.length - 1;
+    if (last !== (t.cap === null)) return false;
+    if (t.cap !== null && (compareD(t.cap, t.floor) <= 0 || compareD(t.cap, tiers[i + 1]!.floor) !== 0)) return false;
+    if (t.cumK.isNeg()) return false;
+  }
+  return true;
+}
+
+/**
+ * The exact engine's per-market inputs of every screen (this table and the figures screen's, figures.ts), computed
+ * once per market and context, or why the market's positions fall back.
+ */
+export interface MarketInputs {
+  /** A flat position on the market, normalized by the engine (its market, mark, settlement price). */
+  readonly pos: NPosition;
+  readonly model: ScreenMarketModel;
+  /** LINEAR: the mark P; INVERSE: the engine's 1/P; OPTION: the underlying price U. */
+  readonly price: Decimal;
+  /** Per tier: the initial rate after volatility and OI scaling (position-independent; 0 for options). */
+  readonly tierRates: readonly Decimal[];
+  /** Options: V, and the short-option per-unit IM and MM; null otherwise. */
+  readonly option: { readonly value: Decimal; readonly initialPerUnit: Decimal; readonly maintenancePerUnit: Decimal } | null;
+}
+
+export function marketInputs(context: ScreenContext, symbol: string): MarketInputs | ScreenFallbackReason {
   let pos: NPosition;
   try {
     pos = flatPositionOn(context, symbol);
   } catch (error) {
-    return unusableMarket(symbol, reasonOf(error));
+    return reasonOf(error);
   }
   const m = pos.market;
-  if (m.kind !== 'PERPETUAL' && m.kind !== 'FUTURE' && m.kind !== 'OPTION') return unusableMarket(symbol, 'UNSUPPORTED');
-  if (m.sizeAddon !== null || !m.closingFeeRate.isZero()) return unusableMarket(symbol, 'UNMODELLED_RULE');
-  const tiers = screenTiers(pos);
-  if (tiers === null) return unusableMarket(symbol, 'TIER_SCHEDULE');
+  if (m.kind !== 'PERPETUAL' && m.kind !== 'FUTURE' && m.kind !== 'OPTION') return 'UNSUPPORTED';
+  if (m.sizeAddon !== null || !m.closingFeeRate.isZero()) return 'UNMODELLED_RULE';
+  if (!modelledSchedule(pos)) return 'TIER_SCHEDULE';
   const model: ScreenMarketModel = m.option !== null ? 'OPTION' : m.contractType === 'LINEAR' ? 'LINEAR' : 'INVERSE';
-  let price: Decimal;
-  let optionValue = NaN;
-  let optionInitialPerUnit = NaN;
-  let optionMaintenancePerUnit = NaN;
-  if (m.option !== null) {
-    price = pos.underlyingPrice!;
-    // A short unit position's standard requirements give the per-unit figures, computed by the engine.
-    const short: NPosition = { ...pos, q: new D(-1), qc: m.c.neg(), absQ: ONE, absQc: m.c, side: 'SHORT' };
-    const v = valueOption(short, price);
-    const r = optionRequirementsAt(short, v);
-    optionValue = dbl(v.option!.value);
-    optionInitialPerUnit = dbl(r.optionMargin!.initialPerUnit);
-    optionMaintenancePerUnit = dbl(r.optionMargin!.maintenancePerUnit);
-  } else {
-    price = model === 'LINEAR' ? pos.mark : ONE.div(pos.mark);
-  }
+  // The initial rate of each tier after volatility and OI scaling, as the engine computes it (a flat position has
+  // no user leverage): it depends on the tier and the mark only.
+  const tierRates = m.tiers.map((t) => (m.option === null ? requirementsAt(pos, t.floor, pos.mark).initialRate.afterOpenInterest : ZERO));
+  if (m.option === null) return { pos, model, price: model === 'LINEAR' ? pos.mark : ONE.div(pos.mark), tierRates, option: null };
+  const price = pos.underlyingPrice!;
+  // A short unit position's standard requirements give the per-unit figures, computed by the engine.
+  const short: NPosition = { ...pos, q: new D(-1), qc: m.c.neg(), absQ: ONE, absQc: m.c, side: 'SHORT' };
+  const v = valueOption(short, price);
+  const r = optionRequirementsAt(short, v);
+  return {
+    pos,
+    model,
+    price,
+    tierRates,
+    option: { value: v.option!.value, initialPerUnit: r.optionMargin!.initialPerUnit, maintenancePerUnit: r.optionMargin!.maintenancePerUnit },
+  };
+}
+
+function screenMarket(context: ScreenContext, inputs: MarketInputs | ScreenFallbackReason, symbol: string): ScreenMarket {
+  if (typeof inputs === 'string') return unusableMarket(symbol, inputs);
+  const { pos, model, price } = inputs;
+  const m = pos.market;
+  const tiers = screenTiers(pos, inputs.tierRates);
+  const optionValue = inputs.option === null ? NaN : dbl(inputs.option.value);
+  const optionInitialPerUnit = inputs.option === null ? NaN : dbl(inputs.option.initialPerUnit);
+  const optionMaintenancePerUnit = inputs.option === null ? NaN : dbl(inputs.option.maintenancePerUnit);
   const c = dbl(m.c);
   const p = dbl(price);
   const f = dbl(m.fundingIndex);
@@ -396,13 +425,21 @@ function screenAsset(context: ScreenContext, symbol: string, prices: PriceBook):
   };
 }
 
+/** Every market's inputs (marketInputs), by symbol. */
+export function marketInputsOf(context: ScreenContext): Map<string, MarketInputs | ScreenFallbackReason> {
+  return new Map(Object.keys(context.markets).map((symbol) => [symbol, marketInputs(context, symbol)]));
+}
+
 /**
  * Builds the screen table of a market context (every market and asset it lists) at `context.asOfMs`. Pure: the
  * exact engine's functions on the context, converted to bounded doubles.
  */
-export function buildScreenTable(context: ScreenContext): ScreenTable {
+export function buildScreenTable(
+  context: ScreenContext,
+  inputs: ReadonlyMap<string, MarketInputs | ScreenFallbackReason> = marketInputsOf(context),
+): ScreenTable {
   const markets = new Map<string, ScreenMarket>();
-  for (const symbol of Object.keys(context.markets)) markets.set(symbol, screenMarket(context, symbol));
+  for (const symbol of Object.keys(context.markets)) markets.set(symbol, screenMarket(context, inputs.get(symbol)!, symbol));
   const prices = new PriceBook({ ...context, accountId: 'screen-table', marginMode: 'CROSS', balances: [], positions: [] });
   const assets = new Map<string, ScreenAsset>();
   for (const symbol of Object.keys(context.assets)) assets.set(symbol, screenAsset(context, symbol, prices));
