@@ -5,7 +5,7 @@
  */
 import Decimal from 'decimal.js';
 import type { AccountFiguresEvaluation, AccountRisk, AccountStatus } from '../risk';
-import { reportedRowFigures, type RowFigures } from '../risk/precision';
+import { reportedRowFigures, type RowFigures, type RowFigureTexts } from '../risk/precision';
 import type { Queryable } from '../store/queryable';
 import { keysetSql, type KeysetPage } from '../store/keyset';
 import { CHANNELS } from '../store/notification-bus';
@@ -56,8 +56,14 @@ export interface EvaluationStamp {
  * liquidatable or bankrupt, 0 when it holds nothing at risk.
  */
 export function ratioKeyOf(risk: Pick<AccountRisk, 'marginRatio' | 'status'>): Decimal {
-  if (risk.marginRatio !== null) return risk.marginRatio;
-  return risk.status === 'LIQUIDATABLE' || risk.status === 'BANKRUPT' ? RATIO_KEY_UNBOUNDED : new Decimal(0);
+  return risk.marginRatio ?? ratioKeyWithoutRatio(risk.status);
+}
+
+const RATIO_KEY_ZERO = new Decimal(0);
+
+/** The ratio key of an account without a margin ratio (margin equity ≤ 0). */
+function ratioKeyWithoutRatio(status: AccountStatus): Decimal {
+  return status === 'LIQUIDATABLE' || status === 'BANKRUPT' ? RATIO_KEY_UNBOUNDED : RATIO_KEY_ZERO;
 }
 
 /** The row of an evaluation: its figures as the API reports them (src/risk/precision.ts), so rows and Account.risk agree. */
@@ -66,7 +72,7 @@ export function rowFromRisk(risk: AccountFiguresEvaluation, stamp: EvaluationSta
 }
 
 /** The row of reported figures: an exact evaluation's, or the screened ones (src/risk/screen/figures.ts, proven equal). */
-export function rowFromFigures(accountId: string, figures: RowFigures, stamp: EvaluationStamp): AccountRiskRow {
+function rowFromFigures(accountId: string, figures: RowFigures, stamp: EvaluationStamp): AccountRiskRow {
   return {
     accountId,
     status: figures.status,
@@ -119,6 +125,118 @@ export const DEFAULT_RATIO_THRESHOLDS: readonly Decimal[] = ['0.5', '0.8', '0.9'
 /** Ids per notification: 100 UUIDs in JSON stay well under the NOTIFY payload limit (MAX_PAYLOAD_BYTES). */
 export const IDS_PER_NOTIFICATION = 100;
 
+/** The texts of one row's columns, in the upsert's column order (null: SQL NULL). */
+type ColumnTexts = readonly [
+  accountId: string,
+  status: string | null,
+  marginRatio: string | null,
+  ratioKey: string,
+  equity: string | null,
+  initialMarginEquity: string | null,
+  marginEquity: string | null,
+  initialMargin: string | null,
+  maintenanceMargin: string | null,
+  freeCollateral: string | null,
+  totalNotional: string | null,
+  pricesAsOf: string | null,
+  evaluatedAt: string,
+  errorCode: string | null,
+  accountVersion: string,
+  marketDataVersion: string,
+];
+
+const UPSERT_COLUMNS = 16;
+/** Index of error_code, the one free-text column (quoted in the array literal; every other text needs no quoting). */
+const ERROR_CODE_COLUMN = 13;
+
+/**
+ * Rows for `upsertAccountRisk`, column by column as the texts Postgres parses: numerics in plain decimal notation
+ * (Decimal `toFixed()`), timestamps in ISO 8601, versions in decimal. The screened path adds figure texts directly
+ * (screen/figures.ts `screenRowTexts`), without building Decimals, Dates or row objects; each column becomes one
+ * array literal, the statement's unnest parameter.
+ */
+export class RiskRowBatch {
+  private readonly columns: (string | null)[][] = Array.from({ length: UPSERT_COLUMNS }, () => []);
+  private readonly isoTexts = new Map<number, string>();
+
+  get length(): number {
+    return this.columns[0]!.length;
+  }
+
+  /** A row of Decimal figures (an exact evaluation's, a failure's, a read row). */
+  addRow(row: AccountRiskRow): void {
+    this.push([
+      row.accountId,
+      row.status,
+      text(row.marginRatio),
+      row.ratioKey.toFixed(),
+      text(row.equity),
+      text(row.initialMarginEquity),
+      text(row.marginEquity),
+      text(row.initialMargin),
+      text(row.maintenanceMargin),
+      text(row.freeCollateral),
+      text(row.totalNotional),
+      row.pricesAsOf === null ? null : row.pricesAsOf.toISOString(),
+      row.evaluatedAt.toISOString(),
+      row.errorCode,
+      String(row.accountVersion),
+      row.marketDataVersion,
+    ]);
+  }
+
+  /** The row of reported figure texts (screened, or `rowFigureTexts` of an exact evaluation): as `rowFromFigures`. */
+  addTexts(accountId: string, figures: RowFigureTexts, stamp: EvaluationStamp): void {
+    this.push([
+      accountId,
+      figures.status,
+      figures.marginRatio,
+      figures.marginRatio ?? ratioKeyWithoutRatio(figures.status).toFixed(),
+      figures.equity,
+      figures.initialMarginEquity,
+      figures.marginEquity,
+      figures.initialMargin,
+      figures.maintenanceMargin,
+      figures.freeCollateral,
+      figures.totalNotional,
+      figures.pricesAsOfMs === null ? null : this.isoOf(figures.pricesAsOfMs),
+      this.isoOf(stamp.evaluatedAtMs),
+      null,
+      String(stamp.accountVersion),
+      stamp.marketDataVersion,
+    ]);
+  }
+
+  /** One array literal per column: `{a,b,NULL}`; error codes quoted (backslash and quote escaped). */
+  parameters(): string[] {
+    return this.columns.map((values, column) => {
+      const items = column === ERROR_CODE_COLUMN ? values.map((v) => (v === null ? null : `"${v.replace(/["\\]/g, '\\$&')}"`)) : values;
+      return `{${items.map((v) => (v === null ? 'NULL' : v)).join(',')}}`;
+    });
+  }
+
+  private push(texts: ColumnTexts): void {
+    for (let c = 0; c < UPSERT_COLUMNS; c++) this.columns[c]!.push(texts[c]!);
+  }
+
+  /** ISO text of an instant (a batch's rows share a few instants: each is formatted once). */
+  private isoOf(ms: number): string {
+    let iso = this.isoTexts.get(ms);
+    if (iso === undefined) {
+      iso = new Date(ms).toISOString();
+      this.isoTexts.set(ms, iso);
+    }
+    return iso;
+  }
+}
+
+/** A batch of Decimal rows. */
+export function riskRowBatchOf(rows: readonly AccountRiskRow[]): RiskRowBatch {
+  const batch = new RiskRowBatch();
+  for (const row of rows) batch.addRow(row);
+  return batch;
+}
+
 /**
  * One statement for the whole batch (unnest of column arrays). A row is only replaced by an evaluation at least as
  * new in (account_version, market_data_version, evaluated_at) order (see `EvaluationStamp`), so a sweep batch read
@@ -138,10 +256,11 @@ export const IDS_PER_NOTIFICATION = 100;
  */
 export async function upsertAccountRisk(
   q: Queryable,
-  rows: readonly AccountRiskRow[],
+  rows: readonly AccountRiskRow[] | RiskRowBatch,
   ratioThresholds: readonly Decimal[] = DEFAULT_RATIO_THRESHOLDS,
 ): Promise<string[]> {
-  if (rows.length === 0) return [];
+  const batch = rows instanceof RiskRowBatch ? rows : riskRowBatchOf(rows);
+  if (batch.length === 0) return [];
   const { rows: result } = await q.query<{ event_ids: string[] | null; by_kind: Record<string, string> | null }>(
     `WITH upserted AS (
      INSERT INTO account_risk AS r (account_id, status, margin_ratio, ratio_key, equity, initial_margin_equity, margin_equity,
@@ -198,22 +317,7 @@ export async function upsertAccountRisk(
           (SELECT json_object_agg(kind, n) FROM counted) AS by_kind,
           (SELECT count(*) FROM risk_notes) + (SELECT count(*) FROM row_notes) AS notes`,
     [
-      rows.map((r) => r.accountId),
-      rows.map((r) => r.status),
-      rows.map((r) => text(r.marginRatio)),
-      rows.map((r) => r.ratioKey.toFixed()),
-      rows.map((r) => text(r.equity)),
-      rows.map((r) => text(r.initialMarginEquity)),
-      rows.map((r) => text(r.marginEquity)),
-      rows.map((r) => text(r.initialMargin)),
-      rows.map((r) => text(r.maintenanceMargin)),
-      rows.map((r) => text(r.freeCollateral)),
-      rows.map((r) => text(r.totalNotional)),
-      rows.map((r) => r.pricesAsOf),
-      rows.map((r) => r.evaluatedAt),
-      rows.map((r) => r.errorCode),
-      rows.map((r) => r.accountVersion),
-      rows.map((r) => r.marketDataVersion),
+      ...batch.parameters(),
       ratioThresholds.map((t) => t.toFixed()),
     ],
   );

@@ -14,7 +14,8 @@ import type Decimal from 'decimal.js';
 import type { Logger } from 'pino';
 import { evaluateAccountFigures, RiskEngineError, type AccountStatus } from '../risk';
 import type { ScreenFallbackReason } from '../risk/screen';
-import { screenRowFigures, type FiguresAccount, type FiguresTable } from '../risk/screen/figures';
+import { screenRowTexts, type FiguresAccount, type FiguresTable } from '../risk/screen/figures';
+import type { RowFigureTexts } from '../risk/precision';
 import type { AccountSnapshot } from '../risk/types';
 import { D } from '../risk/decimal';
 import { accountsByIds, balancesByAccounts, positionsByAccounts } from '../store/account.repository';
@@ -29,7 +30,7 @@ import {
   type LoadedAccount,
   type MarketContext,
 } from '../snapshot/snapshot.loader';
-import { rowFromError, rowFromFigures, rowFromRisk, upsertAccountRisk, type AccountRiskRow } from './account-risk.repository';
+import { RiskRowBatch, rowFromError, rowFromRisk, upsertAccountRisk, type AccountRiskRow } from './account-risk.repository';
 import { recordScreenBatch, sweepAccounts, sweepAccountsLast, sweepDuration, sweepLastSuccess, timeEngine } from './metrics';
 
 export const DEFAULT_SWEEP_BATCH_SIZE = 2_000;
@@ -273,36 +274,41 @@ export interface ScreenableAccount {
 
 /**
  * `evaluateForTable` through the figures screen (src/risk/screen/figures.ts): each account's row comes from the
- * screen when the screen proves it equal to the exact path's row, else from the exact engine. The rows are the ones
- * evaluateForTable writes, figure for figure; records the screen metrics (accounts, fallbacks by reason).
+ * screen when the screen proves it equal to the exact path's row, else from the exact engine. The batch holds the
+ * texts evaluateForTable's rows are written as, text for text (screened rows build no Decimals); records the screen
+ * metrics (accounts, fallbacks by reason).
  */
 export async function evaluateForTableScreened(
   accounts: readonly ScreenableAccount[],
   table: FiguresTable,
   evaluatedAtMs: number,
   marketDataVersion: string,
-): Promise<AccountRiskRow[]> {
-  const rows: (AccountRiskRow | null)[] = new Array<AccountRiskRow | null>(accounts.length).fill(null);
+): Promise<RiskRowBatch> {
+  const screened: (RowFigureTexts | null)[] = new Array<RowFigureTexts | null>(accounts.length).fill(null);
   const exact: LoadedAccount[] = [];
-  const exactAt: number[] = [];
   const fallbacks: Partial<Record<ScreenFallbackReason, number>> = {};
   for (let i = 0; i < accounts.length; i++) {
     const a = accounts[i]!;
-    const screened = screenRowFigures(table, a.screen);
-    if (screened.kind === 'SCREENED') {
-      rows[i] = rowFromFigures(a.account.id, screened.figures, { accountVersion: a.account.version, marketDataVersion, evaluatedAtMs });
-    } else {
-      fallbacks[screened.reason] = (fallbacks[screened.reason] ?? 0) + 1;
+    const result = screenRowTexts(table, a.screen);
+    if (result.kind === 'SCREENED') screened[i] = result.texts;
+    else {
+      fallbacks[result.reason] = (fallbacks[result.reason] ?? 0) + 1;
       exact.push({ account: a.account, snapshot: a.snapshot() });
-      exactAt.push(i);
     }
     if ((i + 1) % (YIELD_EVERY * 16) === 0) await yieldToLoop();
   }
   recordScreenBatch({ outcomes: accounts, fallbacks });
   const exactRows = await evaluateForTable(exact, evaluatedAtMs, marketDataVersion);
-  for (let j = 0; j < exactRows.length; j++) rows[exactAt[j]!] = exactRows[j]!;
+  // In the accounts' order (concurrent upserts of overlapping batches lock rows in the same order).
+  const batch = new RiskRowBatch();
+  let j = 0;
+  for (let i = 0; i < accounts.length; i++) {
+    const texts = screened[i];
+    if (texts === null) batch.addRow(exactRows[j++]!);
+    else batch.addTexts(accounts[i]!.account.id, texts!, { accountVersion: accounts[i]!.account.version, marketDataVersion, evaluatedAtMs });
+  }
   if (accounts.length > exact.length) sweepAccounts.inc({ outcome: 'ok' }, accounts.length - exact.length);
-  return rows as AccountRiskRow[];
+  return batch;
 }
 
 export interface SweepResult {

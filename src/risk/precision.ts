@@ -109,6 +109,39 @@ export interface RowFigures extends Omit<ReportedAccountFigures, 'crossEquity' |
   readonly pricesAsOfMs: number | null;
 }
 
+/**
+ * The row figures as the account risk table stores them: each Decimal as its `toFixed()` text (plain notation, the
+ * value exactly). The screened path writes them without building Decimals (screen/figures.ts screenRowTexts).
+ */
+export interface RowFigureTexts {
+  readonly status: AccountStatus;
+  readonly marginRatio: string | null;
+  readonly equity: string;
+  readonly initialMarginEquity: string;
+  readonly marginEquity: string;
+  readonly initialMargin: string;
+  readonly maintenanceMargin: string;
+  readonly freeCollateral: string;
+  readonly totalNotional: string;
+  readonly pricesAsOfMs: number | null;
+}
+
+/** The stored texts of row figures. */
+export function rowFigureTexts(f: RowFigures): RowFigureTexts {
+  return {
+    status: f.status,
+    marginRatio: f.marginRatio === null ? null : f.marginRatio.toFixed(),
+    equity: f.equity.toFixed(),
+    initialMarginEquity: f.initialMarginEquity.toFixed(),
+    marginEquity: f.marginEquity.toFixed(),
+    initialMargin: f.initialMargin.toFixed(),
+    maintenanceMargin: f.maintenanceMargin.toFixed(),
+    freeCollateral: f.freeCollateral.toFixed(),
+    totalNotional: f.totalNotional.toFixed(),
+    pricesAsOfMs: f.pricesAsOfMs,
+  };
+}
+
 /** The row figures of an exact evaluation (engine.ts evaluateAccountFigures): reportedAccountFigures, plus status and prices-as-of. */
 export function reportedRowFigures(evaluation: {
   readonly figures: Parameters<typeof reportedAccountFigures>[0] & { readonly status: AccountStatus };

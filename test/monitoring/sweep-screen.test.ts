@@ -8,6 +8,7 @@ import type { LoadedAccount } from '../../src/snapshot/snapshot.loader';
 import type { AccountRecord } from '../../src/store/records';
 import { registry } from '../../src/monitoring/metrics';
 import { evaluateForTable, evaluateForTableScreened, type ScreenableAccount } from '../../src/monitoring/sweep';
+import { riskRowBatchOf } from '../../src/monitoring/account-risk.repository';
 import { buildFiguresTable, prepareFiguresAccount } from '../../src/risk/screen/figures';
 import * as F from '../risk/fixtures';
 
@@ -51,9 +52,11 @@ test('screened rows equal the exact rows, fallbacks included; the metrics count 
 
   const screened = await evaluateForTableScreened(screenable, table, 1_000, '7');
   const exact = await evaluateForTable(accounts, 1_000, '7');
-  expect(screened.map((r) => r.status)).toEqual(['HEALTHY', 'RESTRICTED', 'LIQUIDATABLE', 'RESTRICTED', exact[4]!.status]);
-  const text = (r: object) => JSON.stringify(r, (_k, v: unknown) => (v instanceof Decimal ? v.toFixed() : v));
-  expect(screened.map(text)).toEqual(exact.map(text));
+  const [ids, statuses] = screened.parameters();
+  expect(ids).toBe('{healthy,restricted,liquidatable,tie,portfolio}');
+  expect(statuses).toBe(`{HEALTHY,RESTRICTED,LIQUIDATABLE,RESTRICTED,${exact[4]!.status}}`);
+  // Every column's text (figures, ratio key, timestamps, versions) is what the exact rows are written as.
+  expect(screened.parameters()).toEqual(riskRowBatchOf(exact).parameters());
   expect((await counter('risk_screen_accounts_total')) - accountsBefore).toBe(5);
   expect((await counter('risk_screen_fallbacks_total', { reason: 'PORTFOLIO_SCAN' })) - scanBefore).toBe(1);
   // The tie is on the grid: the exact lane decides it, it does not fall back.

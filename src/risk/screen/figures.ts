@@ -26,7 +26,7 @@
 import type Decimal from 'decimal.js';
 import type { AccountStatus, AccountSnapshot, MarginMode } from '../types';
 import { D, ONE, compareD, isNonPositive } from '../decimal';
-import { RATIO_SIGNIFICANT_DIGITS, valuationDecimalsOf, type RowFigures } from '../precision';
+import { RATIO_SIGNIFICANT_DIGITS, valuationDecimalsOf, type RowFigures, type RowFigureTexts } from '../precision';
 import { leverageRateOf } from '../rules/user-leverage';
 import { own } from '../lookup';
 import { REL, TINY, SAFETY, ceilStep, signOf } from './bounds';
@@ -267,17 +267,18 @@ function ceilRequirement(out: Reg, a: Fig, decimals: number): Reg {
 }
 
 /**
- * A positive ratio to RATIO_SIGNIFICANT_DIGITS significant digits, half to even (precision.ts `ratio`), as a
- * Decimal; null when the interval holds a rounding midpoint (or is not finite and positive).
+ * A positive ratio to RATIO_SIGNIFICANT_DIGITS significant digits, half to even (precision.ts `ratio`), written to
+ * `out` as n·10^−shift (shift may be negative: a ratio of 10^12 or more); false when the interval holds a rounding
+ * midpoint (or is not finite and positive).
  */
-function reportedRatio(a: Fig): Decimal | null {
-  if (!(a.v > 0) || !(a.e < a.v)) return null;
+function reportedRatio(out: Scaled, a: Fig): boolean {
+  if (!(a.v > 0) || !(a.e < a.v)) return false;
   const digits = RATIO_SIGNIFICANT_DIGITS;
   let exponent = Math.floor(Math.log10(a.v));
   for (let attempt = 0; attempt < 2; attempt++) {
     // scaled = x·10^(digits − 1 − exponent), in [10^(digits−1), 10^digits) when the exponent is right.
     const shift = digits - 1 - exponent;
-    if (Math.abs(shift) > MAX_SCALE) return null;
+    if (Math.abs(shift) > MAX_SCALE) return false;
     const scale = POW10[Math.abs(shift)]!;
     const lo0 = a.v - a.e * SAFETY;
     const hi0 = a.v + a.e * SAFETY;
@@ -295,10 +296,10 @@ function reportedRatio(a: Fig): Decimal | null {
       continue;
     }
     const n = Math.round(shift >= 0 ? a.v * scale : a.v / scale);
-    if (!(low > n - 0.5 && high < n + 0.5)) return null;
-    return shift >= 0 ? decimalFromScaled(n, shift) : new D(`${n}e${-shift}`);
+    if (!(low > n - 0.5 && high < n + 0.5)) return false;
+    return setScaled(out, n, shift);
   }
-  return powerOfTenRatio(a);
+  return powerOfTenRatio(out, a);
 }
 
 /**
@@ -306,9 +307,9 @@ function reportedRatio(a: Fig): Decimal | null {
  * significant digits start one place further left above p than below it): every x with
  * p·(1 − ½·10^−12) < x < p·(1 + ½·10^−11) rounds to p itself at 12 significant digits, from below or from above.
  */
-function powerOfTenRatio(a: Fig): Decimal | null {
+function powerOfTenRatio(out: Scaled, a: Fig): boolean {
   const exponent = Math.round(Math.log10(a.v));
-  if (Math.abs(exponent) > MAX_SCALE) return null;
+  if (Math.abs(exponent) > MAX_SCALE) return false;
   const p = POW10[Math.abs(exponent)]!;
   const lo = (a.v - a.e * SAFETY) * (1 - CELL_SLACK);
   const hi = (a.v + a.e * SAFETY) * (1 + CELL_SLACK);
@@ -317,8 +318,45 @@ function powerOfTenRatio(a: Fig): Decimal | null {
   // x/p compared through x·10^−E: one rounding each way, covered by CELL_SLACK's 2^−50.
   const scaledLo = (exponent >= 0 ? lo / p : lo * p) * (1 - CELL_SLACK);
   const scaledHi = (exponent >= 0 ? hi / p : hi * p) * (1 + CELL_SLACK);
-  if (!(scaledLo > below && scaledHi < above)) return null;
-  return exponent >= 0 ? new D(`1e${exponent}`) : decimalFromScaled(1, -exponent);
+  if (!(scaledLo > below && scaledHi < above)) return false;
+  return setScaled(out, 1, -exponent);
+}
+
+/** An exact decimal m·10^−k as written by the reporting steps (m a safe integer; k may be negative: m·10^|k|). */
+class Scaled {
+  m = 0.5;
+  k = 0;
+}
+
+function setScaled(out: Scaled, m: number, k: number): true {
+  out.m = m;
+  out.k = k;
+  return true;
+}
+
+/** m·10^−k as a Decimal (k < 0: m followed by −k zeros). */
+function decimalOfScaled(x: Scaled): Decimal {
+  return x.k >= 0 ? decimalFromScaled(x.m, x.k) : new D(`${x.m}e${-x.k}`);
+}
+
+/**
+ * m·10^−k (m a safe integer; k < 0 appends −k zeros) as plain decimal text, the text decimal.js's `toFixed()` gives
+ * for that value: no exponent, no trailing fraction zeros, no sign on zero (test/risk/screen/figures.test.ts).
+ */
+export function scaledText(m: number, k: number): string {
+  if (m === 0) return '0';
+  let digits = String(m < 0 ? -m : m);
+  const sign = m < 0 ? '-' : '';
+  if (k <= 0) return k === 0 ? sign + digits : sign + digits + '0'.repeat(-k);
+  let end = digits.length;
+  while (k > 0 && digits.charCodeAt(end - 1) === 48) {
+    end -= 1;
+    k -= 1;
+  }
+  if (end < digits.length) digits = digits.slice(0, end);
+  if (k === 0) return sign + digits;
+  if (digits.length > k) return `${sign}${digits.slice(0, digits.length - k)}.${digits.slice(digits.length - k)}`;
+  return `${sign}0.${'0'.repeat(k - digits.length)}${digits}`;
 }
 
 /** Decimal digits per base-1e7 word of decimal.js's representation. */
@@ -610,12 +648,14 @@ export function prepareFiguresAccount(snapshot: Pick<AccountSnapshot, 'accountId
   return { accountId: snapshot.accountId, marginMode: snapshot.marginMode, invalid, positions, balances };
 }
 
+
 /** The row figures of an account as the exact path reports them (precision.ts RowFigures), proven equal. */
 export type ScreenedRowFigures = RowFigures;
 
 export type ScreenedRow = { readonly kind: 'SCREENED'; readonly figures: ScreenedRowFigures } | { readonly kind: 'FALLBACK'; readonly reason: ScreenFallbackReason };
 
-const fallback = (reason: ScreenFallbackReason): ScreenedRow => ({ kind: 'FALLBACK', reason });
+/** The same, as the texts the account risk table stores (precision.ts RowFigureTexts). */
+export type ScreenedRowTexts = { readonly kind: 'SCREENED'; readonly texts: RowFigureTexts } | { readonly kind: 'FALLBACK'; readonly reason: ScreenFallbackReason };
 
 /** Index of the tier holding notional n (floor ≤ n < cap), or −1 when undecided. */
 function tierOf(t: FigTiers, n: Fig): number {
@@ -671,18 +711,36 @@ const R = {
   out: new Reg(),
 };
 
-/** A reported money figure: `a` rounded to the valuation decimals, as a Decimal; null when undecided. */
-function reportedMoney(a: Fig, decimals: number, direction: Direction): Decimal | null {
+/**
+ * The reported figures of the last successful `screenScaled` (module-level like the registers; read at once by
+ * the caller): status, prices-as-of, the ratio (when `hasRatio`) and each money figure as m·10^−k.
+ */
+const OUT = {
+  status: 'HEALTHY' as AccountStatus,
+  pricesAsOfMs: null as number | null,
+  hasRatio: false,
+  marginRatio: new Scaled(),
+  equity: new Scaled(),
+  initialMarginEquity: new Scaled(),
+  marginEquity: new Scaled(),
+  initialMargin: new Scaled(),
+  maintenanceMargin: new Scaled(),
+  freeCollateral: new Scaled(),
+  totalNotional: new Scaled(),
+};
+
+/** A reported money figure: `a` rounded to the valuation decimals into `out`; false when undecided. */
+function reportedMoney(out: Scaled, a: Fig, decimals: number, direction: Direction): boolean {
   const r = roundTo(R.out, a, decimals, direction);
-  return r === null ? null : decimalFromScaled(r.m, r.k);
+  return r !== null && setScaled(out, r.m, r.k);
 }
 
 /**
- * The account's row figures on `table`, proven equal to the exact engine's reported figures, or why not (the
- * caller evaluates the account exactly then). Pure (its registers are scratch).
+ * The account's row figures on `table` into OUT, proven equal to the exact engine's reported figures; or why not
+ * (the caller evaluates the account exactly then).
  */
-export function screenRowFigures(table: FiguresTable, account: FiguresAccount): ScreenedRow {
-  if (account.invalid) return fallback('INVALID_INPUT');
+function screenScaled(table: FiguresTable, account: FiguresAccount): ScreenFallbackReason | null {
+  if (account.invalid) return 'INVALID_INPUT';
   const portfolio = account.marginMode === 'PORTFOLIO';
   const { pnl, iso, im, mm, notional, qc, aqc, ec, n, d, fund, rate, addon, imS, mmS, nm, addonM, t1, t2 } = R;
   copy(pnl, ZERO_FIG);
@@ -693,11 +751,11 @@ export function screenRowFigures(table: FiguresTable, account: FiguresAccount): 
   let pricesAsOf: number | null = null;
   for (const p of account.positions) {
     const m = table.markets.get(p.market);
-    if (m === undefined) return fallback('INVALID_INPUT');
-    if (m.unusable !== null) return fallback(m.unusable);
-    if (portfolio && !p.isolated && m.portfolioScan) return fallback('PORTFOLIO_SCAN');
+    if (m === undefined) return 'INVALID_INPUT';
+    if (m.unusable !== null) return m.unusable;
+    if (portfolio && !p.isolated && m.portfolioScan) return 'PORTFOLIO_SCAN';
     const option = m.model === 'OPTION';
-    if (option && p.isolated) return fallback('UNSUPPORTED');
+    if (option && p.isolated) return 'UNSUPPORTED';
     if (m.oldestMs !== null && (pricesAsOf === null || m.oldestMs < pricesAsOf)) pricesAsOf = m.oldestMs;
     const x = m.settlePrice;
     if (p.flat) {
@@ -729,7 +787,7 @@ export function screenRowFigures(table: FiguresTable, account: FiguresAccount): 
         continue;
       }
       const t = tierOf(m.tiers, n);
-      if (t < 0) return fallback('TIER_BOUNDARY');
+      if (t < 0) return 'TIER_BOUNDARY';
       copy(rate, m.tiers.rate[t]!);
       if (p.leverageRate !== null) max(rate, rate, p.leverageRate);
       if (m.lambda === null) copy(addon, ZERO_FIG);
@@ -741,7 +799,7 @@ export function screenRowFigures(table: FiguresTable, account: FiguresAccount): 
       if (m.entryBasis) {
         mul(nm, aqc, linear ? p.entry : p.inverseEntry);
         tm = tierOf(m.tiers, nm);
-        if (tm < 0) return fallback('TIER_BOUNDARY');
+        if (tm < 0) return 'TIER_BOUNDARY';
         if (m.lambda === null) copy(addonM, ZERO_FIG);
         else liquidityAddon(addonM, t1, m, nm);
       }
@@ -760,8 +818,8 @@ export function screenRowFigures(table: FiguresTable, account: FiguresAccount): 
   copy(mw, ZERO_FIG);
   for (const b of account.balances) {
     const a = table.assets.get(b.asset);
-    if (a === undefined) return fallback('INVALID_INPUT');
-    if (a.unusable !== null) return fallback(a.unusable);
+    if (a === undefined) return 'INVALID_INPUT';
+    if (a.unusable !== null) return a.unusable;
     if (a.observedMs !== null && (pricesAsOf === null || a.observedMs < pricesAsOf)) pricesAsOf = a.observedMs;
     const value = mul(t2, b.amount, a.index);
     add(bal, bal, value);
@@ -776,56 +834,78 @@ export function screenRowFigures(table: FiguresTable, account: FiguresAccount): 
 
   // Status (position.ts statusOf): BANKRUPT if equity < 0 (an exact zero may be −0 in the engine: undecided).
   const se = sign(equity);
-  if (se === null || se === 0) return fallback('TOO_CLOSE');
+  if (se === null || se === 0) return 'TOO_CLOSE';
   let status: AccountStatus;
   if (se < 0) status = 'BANKRUPT';
   else {
     const liq = cmp(me, mm);
-    if (liq === null) return fallback('TOO_CLOSE');
+    if (liq === null) return 'TOO_CLOSE';
     if (liq < 0) status = 'LIQUIDATABLE';
     else {
       const res = cmp(ime, im);
-      if (res === null) return fallback('TOO_CLOSE');
+      if (res === null) return 'TOO_CLOSE';
       status = res < 0 ? 'RESTRICTED' : 'HEALTHY';
     }
   }
 
   // marginRatio = MM / marginEquity when marginEquity > 0 (else null), 12 significant digits.
-  let marginRatio: Decimal | null = null;
   const sme = sign(me);
-  if (sme === null) return fallback('TOO_CLOSE');
+  if (sme === null) return 'TOO_CLOSE';
+  OUT.hasRatio = sme > 0;
   if (sme > 0) {
-    if (isExact(mm) && mm.m === 0) marginRatio = new D(0);
-    else {
-      marginRatio = reportedRatio(div(t1, mm, me));
-      if (marginRatio === null) return fallback('TOO_CLOSE');
-    }
+    if (isExact(mm) && mm.m === 0) setScaled(OUT.marginRatio, 0, 0);
+    else if (!reportedRatio(OUT.marginRatio, div(t1, mm, me))) return 'TOO_CLOSE';
   }
 
   const dp = table.valuationDecimals;
-  const equityOut = reportedMoney(equity, dp, 'FLOOR');
-  const imeOut = reportedMoney(ime, dp, 'FLOOR');
-  const meOut = reportedMoney(me, dp, 'FLOOR');
-  const imOut = reportedMoney(im, dp, 'CEIL');
-  const mmOut = reportedMoney(mm, dp, 'CEIL');
-  const fcOut = reportedMoney(fc, dp, 'FLOOR');
-  const notionalOut = reportedMoney(notional, dp, 'CEIL');
-  if (equityOut === null || imeOut === null || meOut === null || imOut === null || mmOut === null || fcOut === null || notionalOut === null) {
-    return fallback('TOO_CLOSE');
+  if (
+    !reportedMoney(OUT.equity, equity, dp, 'FLOOR') ||
+    !reportedMoney(OUT.initialMarginEquity, ime, dp, 'FLOOR') ||
+    !reportedMoney(OUT.marginEquity, me, dp, 'FLOOR') ||
+    !reportedMoney(OUT.initialMargin, im, dp, 'CEIL') ||
+    !reportedMoney(OUT.maintenanceMargin, mm, dp, 'CEIL') ||
+    !reportedMoney(OUT.freeCollateral, fc, dp, 'FLOOR') ||
+    !reportedMoney(OUT.totalNotional, notional, dp, 'CEIL')
+  ) {
+    return 'TOO_CLOSE';
   }
+  OUT.status = status;
+  OUT.pricesAsOfMs = pricesAsOf;
+  return null;
+}
+
+/** The figures in OUT, each exact decimal converted by `convert` (to a Decimal or to its text). */
+function outFigures<T>(convert: (x: Scaled) => T) {
   return {
-    kind: 'SCREENED',
-    figures: {
-      status,
-      marginRatio,
-      equity: equityOut,
-      initialMarginEquity: imeOut,
-      marginEquity: meOut,
-      initialMargin: imOut,
-      maintenanceMargin: mmOut,
-      freeCollateral: fcOut,
-      totalNotional: notionalOut,
-      pricesAsOfMs: pricesAsOf,
-    },
+    status: OUT.status,
+    marginRatio: OUT.hasRatio ? convert(OUT.marginRatio) : null,
+    equity: convert(OUT.equity),
+    initialMarginEquity: convert(OUT.initialMarginEquity),
+    marginEquity: convert(OUT.marginEquity),
+    initialMargin: convert(OUT.initialMargin),
+    maintenanceMargin: convert(OUT.maintenanceMargin),
+    freeCollateral: convert(OUT.freeCollateral),
+    totalNotional: convert(OUT.totalNotional),
+    pricesAsOfMs: OUT.pricesAsOfMs,
   };
+}
+
+/**
+ * The account's row figures on `table` as Decimals, proven equal to the exact engine's reported figures, or why not
+ * (the caller evaluates the account exactly then). Pure (its registers are scratch).
+ */
+export function screenRowFigures(table: FiguresTable, account: FiguresAccount): ScreenedRow {
+  const reason = screenScaled(table, account);
+  return reason === null ? { kind: 'SCREENED', figures: outFigures(decimalOfScaled) } : { kind: 'FALLBACK', reason };
+}
+
+const textOf = (x: Scaled): string => scaledText(x.m, x.k);
+
+/**
+ * The same figures as the texts the account risk table stores (each the `toFixed()` of the Decimal
+ * `screenRowFigures` gives), without building Decimals: what the tick writes. Pure.
+ */
+export function screenRowTexts(table: FiguresTable, account: FiguresAccount): ScreenedRowTexts {
+  const reason = screenScaled(table, account);
+  return reason === null ? { kind: 'SCREENED', texts: outFigures(textOf) } : { kind: 'FALLBACK', reason };
 }

@@ -7,8 +7,17 @@
 import fc from 'fast-check';
 import type Decimal from 'decimal.js';
 import { D, evaluateAccountFigures, type AccountSnapshot } from '../../../src/risk';
-import { reportedRowFigures } from '../../../src/risk/precision';
-import { buildFiguresTable, decimalFromScaled, figOf, prepareFiguresAccount, screenRowFigures, type ScreenedRowFigures } from '../../../src/risk/screen/figures';
+import { reportedRowFigures, rowFigureTexts } from '../../../src/risk/precision';
+import {
+  buildFiguresTable,
+  decimalFromScaled,
+  figOf,
+  prepareFiguresAccount,
+  scaledText,
+  screenRowFigures,
+  screenRowTexts,
+  type ScreenedRowFigures,
+} from '../../../src/risk/screen/figures';
 import { SEED, accountCase, accountSnapshot, caseArb, context, d, decimalIn, marketCase } from './books';
 
 /** The exact path's row figures (as the table stores them), or the engine's error. */
@@ -20,23 +29,8 @@ function exactRow(s: AccountSnapshot): ScreenedRowFigures | Error {
   }
 }
 
-const text = (x: Decimal | null) => (x === null ? null : x.toFixed());
-
-/** Every figure as the store receives it (numeric text), so a difference in any digit fails. */
-function strings(f: ScreenedRowFigures): Record<string, string | number | null> {
-  return {
-    status: f.status,
-    marginRatio: text(f.marginRatio),
-    equity: text(f.equity),
-    initialMarginEquity: text(f.initialMarginEquity),
-    marginEquity: text(f.marginEquity),
-    initialMargin: text(f.initialMargin),
-    maintenanceMargin: text(f.maintenanceMargin),
-    freeCollateral: text(f.freeCollateral),
-    totalNotional: text(f.totalNotional),
-    pricesAsOfMs: f.pricesAsOfMs,
-  };
-}
+/** Every figure as the store receives it (numeric text, rowFigureTexts), so a difference in any digit fails. */
+const strings = rowFigureTexts;
 
 interface Tally {
   screened: number;
@@ -50,7 +44,10 @@ interface Tally {
 function check(ctx: AccountSnapshot, snapshots: AccountSnapshot[], tally: Tally): void {
   const table = buildFiguresTable(ctx);
   for (const s of snapshots) {
-    const screened = screenRowFigures(table, prepareFiguresAccount(s));
+    const account = prepareFiguresAccount(s);
+    const screened = screenRowFigures(table, account);
+    // The texts the tick writes come from the same screening, without Decimals.
+    const texts = screenRowTexts(table, account);
     const want = exactRow(s);
     if (want instanceof Error) {
       tally.errors += 1;
@@ -59,12 +56,14 @@ function check(ctx: AccountSnapshot, snapshots: AccountSnapshot[], tally: Tally)
       continue;
     }
     if (screened.kind === 'FALLBACK') {
+      expect(texts).toEqual(screened);
       tally.fallback += 1;
       if (screened.reason === 'TOO_CLOSE' || screened.reason === 'TIER_BOUNDARY') tally.tooClose += 1;
       continue;
     }
     tally.screened += 1;
     expect(strings(screened.figures)).toEqual(strings(want));
+    expect(texts).toEqual({ kind: 'SCREENED', texts: strings(want) });
   }
 }
 
@@ -149,6 +148,18 @@ describe('screened row figures', () => {
     );
     for (const [m, k] of [[1, 0], [10_000_000, 0], [1, 7], [12_345_678, 7], [-5, 22], [9_007_199_254_740_991, 3]] as const) {
       expect(decimalFromScaled(m, k).toFixed()).toBe(d(`${m}e-${k}`).toFixed());
+    }
+  });
+
+  test('scaledText is the toFixed() text of m·10^−k (negative k: trailing zeros)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }), fc.integer({ min: -22, max: 22 }), (m, k) => {
+        expect(scaledText(m, k)).toBe(new D(`${m}e${-k}`).toFixed());
+      }),
+      { seed: SEED + 4, numRuns: 3000 },
+    );
+    for (const [m, k] of [[0, 5], [1, 0], [10, 1], [100, 1], [-1, 22], [1500, 3], [-120, 2], [7, -3], [9_007_199_254_740_991, 16]] as const) {
+      expect(scaledText(m, k)).toBe(new D(`${m}e${-k}`).toFixed());
     }
   });
 
