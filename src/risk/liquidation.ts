@@ -43,10 +43,12 @@ import { D, ONE, TWO, ZERO, compareD, isNonPositive, roundToTick, scaleBy, tickS
 import type { NBalance, NMarket, NPosition, PreparedAccount } from './model';
 import { isolatedBankruptAt, isolatedLiquidatableAt, marginTermsAt } from './position';
 import { entryNotional, maintenanceMarginAt } from './requirements';
-import { fastTiers, tierForNotional } from './rules/tier-rates';
+import { fastTierAt, fastTiers, tierForNotional } from './rules/tier-rates';
 import { equityContributionOf, valuePosition, type ValuationMode } from './valuation';
 import { groupMaintenanceAt, type PortfolioGroup } from './portfolio';
-import { fastDeltaOne, fastEquityAt, fastMaintenanceAt } from './fast-terms';
+import { fastDeltaOne, fastEquityAt, fastMaintenanceAt, type FastDeltaOne } from './fast-terms';
+import { fastLiquidityAddonAt } from './rules/liquidity-addon';
+import { REL, SAFETY, TINY } from './screen/bounds';
 
 /** Max tick steps when verifying a snapped boundary (the closed form lands within a tick or two). */
 const MAX_SNAP_STEPS = 64;
@@ -522,12 +524,37 @@ function safeRounding(side: BoundarySide): 'UP' | 'DOWN' {
   return side === 'BELOW' ? 'UP' : 'DOWN';
 }
 
+/** g(s) in doubles, and its sign where a rigorous bound on the double's error decides it. */
+interface DeltaOneGap {
+  /** The double model of g at ratio s (searches). */
+  readonly value: (s: number) => number;
+  /**
+   * The sign of the engine's exact g at ratio s: −1 or 1 when |value(s)| exceeds the model's error bound, 0 when the
+   * bound cannot decide (the caller evaluates g exactly).
+   */
+  readonly sign: (s: number) => -1 | 0 | 1;
+}
+
+/**
+ * Relative error of the double model per unit of magnitude: each term is a chain of at most about a dozen
+ * floating-point operations and conversions (2^−52 each) and the sums add one more per term; the allowance below is
+ * 64 operations plus 4 per term, against a magnitude that bounds every intermediate value of the chains.
+ */
+const gapRelativeError = (terms: number): number => (64 + 4 * terms) * REL;
+
 /**
  * g(s) of a book whose moved positions are all delta-one and none is margined by a portfolio scan, in doubles
  * (fast-terms.ts): const + Σ balances amount·index·s·(w_maint | 1) + Σ positions (equity − MM | equity)(P_s)·X_s, with
  * P_s = P·s when the mark moves and X_s = X·s when the settlement price does, and const such that g(1) is the account's
- * own `maint1` (marginEquity − MM) or `bank1` (cross equity). For searches only; null when the book
- * does not qualify. The value is not finite for a ratio where doubles overflow (the caller then searches in Decimal).
+ * own `maint1` (marginEquity − MM) or `bank1` (cross equity). Null when the book does not qualify. The value is not
+ * finite for a ratio where doubles overflow (the caller then searches in Decimal).
+ *
+ * The bound of `sign`: |g_exact(s) − value(s)| ≤ rel·(|g(1)| + Σ magnitudes at 1 + Σ magnitudes at s) + rounding, with
+ * a term's magnitude |q·c|·(|P| + |E|) (INVERSE: |q·c|·(1/E + 1/P)) + |fundingPnL| (+ N·(mmr·k + size rate + fee
+ * rate) + cum·k + add-on + |fixed MM| for MM), × |X|; rounding = 2·10^−d·|X| per position and ratio for MM's
+ * round-up to the settlement decimals d (the double model does not round up; ⌈x⌉ − x < 10^−d). A notional within
+ * the relative error of a tier boundary leaves the tier, hence the sign, undecided. The engine's own Decimal
+ * rounding (50 significant digits, relative 1e−49 per operation) lies far inside the allowance.
  */
 function deltaOneFastGap(
   moved: readonly MovedPosition[],
@@ -537,7 +564,7 @@ function deltaOneFastGap(
   group: PortfolioGroup | null,
   maint1: Decimal,
   bank1: Decimal,
-): { readonly [M in 'MAINTENANCE' | 'BANKRUPTCY']: (s: number) => number } | null {
+): { readonly [M in 'MAINTENANCE' | 'BANKRUPTCY']: DeltaOneGap } | null {
   if (group !== null || moved.some((mp) => mp.pos.market.option !== null || scanned.has(mp.pos.id))) return null;
   const positions = moved.map((mp) => ({
     terms: fastDeltaOne(mp.pos),
@@ -545,9 +572,11 @@ function deltaOneFastGap(
     settle: toDouble(mp.pos.settlePrice),
     markMoves: mp.markMoves,
     settleMoves: mp.settleMoves,
+    roundUp: 10 ** -mp.pos.market.settleDecimals,
   }));
   const values = balanceValues.map(toDouble);
   const weights = balances.map((b) => toDouble(b.maintenanceWeight));
+  const rel = gapRelativeError(positions.length + values.length);
   const movedTerms = (s: number, maintenance: boolean): number => {
     let sum = 0;
     for (let i = 0; i < values.length; i++) sum += maintenance ? values[i]! * s * weights[i]! : values[i]! * s;
@@ -559,13 +588,65 @@ function deltaOneFastGap(
     }
     return sum;
   };
+  /** The error bound of movedTerms(s): rel × the terms' magnitudes + the round-up slack (NaN: a tier undecided). */
+  const movedTermsError = (s: number, maintenance: boolean): number => {
+    let magnitude = 0;
+    let slack = 0;
+    for (let i = 0; i < values.length; i++) magnitude += Math.abs(maintenance ? values[i]! * s * weights[i]! : values[i]! * s);
+    for (const p of positions) {
+      const price = p.markMoves ? p.price * s : p.price;
+      const x = Math.abs(p.settleMoves ? p.settle * s : p.settle);
+      const f = p.terms;
+      const pnl = f.linear ? Math.abs(f.qc) * (Math.abs(price) + Math.abs(f.entry)) : Math.abs(f.qc) * (Math.abs(f.inverseEntry) + Math.abs(1 / price));
+      let term = pnl + Math.abs(f.fundingPnl);
+      if (maintenance) {
+        term += fastMaintenanceMagnitude(f, f.linear ? f.absQc * price : f.absQc / price, rel);
+        slack += 2 * p.roundUp * x;
+      }
+      magnitude += term * x;
+    }
+    return rel * magnitude + slack;
+  };
   // g(s) = g(1) − movedTerms(1) + movedTerms(s): the model meets the account's own g(1) at s = 1.
   const maintenanceConst = toDouble(maint1) - movedTerms(1, true);
   const bankruptcyConst = toDouble(bank1) - movedTerms(1, false);
-  return {
-    MAINTENANCE: (s) => maintenanceConst + movedTerms(s, true),
-    BANKRUPTCY: (s) => bankruptcyConst + movedTerms(s, false),
+  const gap = (g1: Decimal, constant: number, maintenance: boolean): DeltaOneGap => {
+    const value = (s: number): number => constant + movedTerms(s, maintenance);
+    // The constant's error: g(1)'s conversion and movedTerms(1)'s bound (computed when first asked for).
+    let error1: number | null = null;
+    return {
+      value,
+      sign: (s) => {
+        const v = value(s);
+        error1 ??= rel * Math.abs(toDouble(g1)) + movedTermsError(1, maintenance);
+        const bound = (error1 + movedTermsError(s, maintenance) + TINY) * SAFETY;
+        // NaN (a tier undecided, an overflow) fails both comparisons.
+        if (v > bound) return 1;
+        if (v < -bound) return -1;
+        return 0;
+      },
+    };
   };
+  return {
+    MAINTENANCE: gap(maint1, maintenanceConst, true),
+    BANKRUPTCY: gap(bank1, bankruptcyConst, false),
+  };
+}
+
+/**
+ * Magnitude of the MM expression's intermediate values at notional n: N·(mmr·k + size rate + fee rate) + cum·k +
+ * add-on + |fixed MM| (basis ENTRY), which bounds |MM| too; NaN when n lies within the relative error `rel` of a tier boundary (the
+ * engine's exact notional might be in the other tier).
+ */
+function fastMaintenanceMagnitude(f: FastDeltaOne, n: number, rel: number): number {
+  const base = n * (f.sizeRate + f.feeRate) + Math.abs(fastLiquidityAddonAt(f.liquidity, n));
+  if (f.fixedMaintenance !== null) return base + Math.abs(f.fixedMaintenance);
+  const near = 4 * rel * Math.abs(n) + TINY;
+  for (const t of f.tiers) {
+    if (Math.abs(n - t.floor) <= near || Math.abs(n - t.cap) <= near) return NaN;
+  }
+  const tier = fastTierAt(f.tiers, n);
+  return base + n * Math.abs(tier.mmrK) + Math.abs(tier.cumK);
 }
 
 /**
@@ -736,13 +817,20 @@ export function crossUnderlying(
     const withTiers = mode === 'MAINTENANCE';
     let s: Decimal | null | typeof NOT_FINITE = NOT_FINITE;
     if (deltaOneGap !== null) {
-      s = searchBoundaryInDoubles(deltaOneGap[mode], g1, direction, withTiers ? fastBreakpoints : [], boundaryShape, price0, tick);
+      s = searchBoundaryInDoubles(deltaOneGap[mode].value, g1, direction, withTiers ? fastBreakpoints : [], boundaryShape, price0, tick);
     }
     if (s === NOT_FINITE) s = searchBoundary(gSearch, g1, direction, withTiers ? breakpoints() : [], boundaryShape, price0, tick);
     if (s === null) return null;
     // The liquidatable side: the far side when currently safe, the near side when currently liquidatable.
     const liquidatableSide: BoundarySide = g1.isNeg() ? (direction === 'BELOW' ? 'ABOVE' : 'BELOW') : direction;
-    const snapped = snapBoundary(price0.mul(s), tick, liquidatableSide, (p) => g(p.div(price0)).isNeg());
+    // The snapping's checks: g < 0 at ratio r, decided by the bounded double model where it can (delta-one books),
+    // else by the exact g. Either way the engine's exact sign: the double model only answers when its bound proves it.
+    const bounded = deltaOneGap === null ? null : deltaOneGap[mode];
+    const negativeAt = (r: Decimal): boolean => {
+      const decided = bounded === null ? 0 : bounded.sign(toDouble(r));
+      return decided === 0 ? g(r).isNeg() : decided < 0;
+    };
+    const snapped = snapBoundary(price0.mul(s), tick, liquidatableSide, (p) => negativeAt(p.div(price0)));
     if (snapped === null) return null;
     const ratio = snapped.div(price0);
     const rounding = safeRounding(liquidatableSide);
@@ -755,7 +843,7 @@ export function crossUnderlying(
       // Every other market on U is snapped on its OWN tick with the same exact check (all prices on U moved by the
       // ratio p / mark): not liquidatable at its reported price, liquidatable one of its ticks further.
       markPrices[m.symbol] =
-        snapBoundary(mark.mul(ratio), m.tick, liquidatableSide, (p) => g(p.div(mark)).isNeg()) ?? roundToTick(mark.mul(ratio), m.tick, rounding);
+        snapBoundary(mark.mul(ratio), m.tick, liquidatableSide, (p) => negativeAt(p.div(mark))) ?? roundToTick(mark.mul(ratio), m.tick, rounding);
     }
     // The index level at the boundary: on the index grid. Where an option on U reports it as its liquidation
     // (bankruptcy) price, it is snapped with the same exact check on that grid (every price on U moved by p / index),
@@ -766,7 +854,7 @@ export function crossUnderlying(
     else if (index !== null && hasOptions) {
       const idx = index;
       indexPrice =
-        snapBoundary(idx.mul(ratio), INDEX_TICK, liquidatableSide, (p) => g(p.div(idx)).isNeg()) ??
+        snapBoundary(idx.mul(ratio), INDEX_TICK, liquidatableSide, (p) => negativeAt(p.div(idx))) ??
         roundToTick(idx.mul(ratio), INDEX_TICK, rounding);
     } else if (index !== null) indexPrice = roundToTick(index.mul(ratio), INDEX_TICK, rounding);
     return Object.freeze({

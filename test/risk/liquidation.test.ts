@@ -101,3 +101,55 @@ describe('isolated linear closed form with tier re-check', () => {
     expect(r.bankruptcyPrice!.toString()).toBe('160');
   });
 });
+
+describe('cross boundary snapping with the bounded double model (FAST search)', () => {
+  // Long 1 BTC-PERP (tick 0.5) and 0.1 BTC-FUT (tick 1), both from 40,000 at 40,000, mmr 5%, USDT collateral c (6
+  // decimals, weight 1): g(P) = c + 1.1·(P − 40,000) − 0.05·1.1·P, zero at P = 30,000 when c = 12,650.
+  const book = (collateral: Decimal.Value) =>
+    F.snapshot({
+      positions: [F.position('perp', 'BTC-PERP', 1, 40_000), F.position('fut', 'BTC-FUT', '0.1', 40_000)],
+      markets: [F.market('BTC-PERP', { base: 'BTC', tick: '0.5' }), F.market('BTC-FUT', { base: 'BTC', tick: 1 })],
+      assets: [F.asset('USDT', 6)],
+      marks: { 'BTC-PERP': 40_000, 'BTC-FUT': 40_000 },
+      balances: { USDT: collateral },
+    });
+  const prices = (collateral: Decimal.Value, search: 'FAST' | 'PRECISE') => {
+    const r = evaluateAccount(book(collateral), { boundarySearch: search });
+    return [r.positionsById['perp']!.liquidationPrice?.toString(), r.positionsById['fut']!.liquidationPrice?.toString()];
+  };
+
+  test.each([
+    // g = 0 exactly at 30,000 (not liquidatable there): inside any double bound, so the exact check decides.
+    ['12650', ['30000', '30000']],
+    // One unit of the last decimal either side: still inside the bound (MM's round-up slack), decided exactly.
+    ['12650.000001', ['30000', '30000']],
+    ['12649.999999', ['30000.5', '30001']],
+    // A cent either side: outside the bound, decided by the double model; the same prices.
+    ['12650.01', ['30000', '30000']],
+    ['12649.99', ['30000.5', '30001']],
+  ])('collateral %s: liquidation prices %j, the same with the exact search', (collateral, want) => {
+    expect(prices(collateral, 'FAST')).toEqual(want);
+    expect(prices(collateral, 'PRECISE')).toEqual(want);
+  });
+
+  // MM's round-up: long 1.000000001 BTC-PERP from 40,000, mmr 5%, USDT (6 decimals). At 30,000 the engine's MM is
+  // ⌈1500.0000015⌉ = 1500.000002, so g = c − 11,500.000012 there, while the unrounded double model has
+  // c − 11,500.0000115: with c = 11,500.0000118 the engine is liquidatable at 30,000 (g = −2e−7) where the doubles say
+  // it is not (+3e−7). Only the bound's round-up allowance sends that check to the exact g.
+  const roundUpBook = (collateral: Decimal.Value) =>
+    F.snapshot({
+      positions: [F.position('perp', 'BTC-PERP', '1.000000001', 40_000)],
+      markets: [F.market('BTC-PERP', { base: 'BTC', tick: '0.5' })],
+      assets: [F.asset('USDT', 6)],
+      marks: { 'BTC-PERP': 40_000 },
+      balances: { USDT: collateral },
+    });
+  test.each([
+    ['11500.0000118', '30000.5'],
+    ['11500.000012', '30000'],
+  ])('collateral %s against MM rounded up to the settlement decimals: liquidation price %s', (collateral, want) => {
+    for (const search of ['FAST', 'PRECISE'] as const) {
+      expect(evaluateAccount(roundUpBook(collateral), { boundarySearch: search }).positionsById['perp']!.liquidationPrice?.toString()).toBe(want);
+    }
+  });
+});
