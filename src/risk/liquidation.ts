@@ -27,9 +27,11 @@
  *
  * Search and verification: a cross boundary is LOCATED on a FAST model of g — the whole g in doubles for a book of
  * delta-one positions (fast-terms.ts: the same formulas), options by double-precision Black-Scholes-Merton otherwise — and
- * REPORTED from the PRECISE one: the snapping below evaluates only the engine's Decimal model, so every reported price
- * is one the exact check accepts with the next tick rejected; the fast model only saves evaluations
- * (EvaluateOptions.boundarySearch = 'PRECISE' searches exactly; a property test checks both report the same prices).
+ * REPORTED from the PRECISE one: every check of the snapping below is the sign of the engine's exact g, so every
+ * reported price is one the exact check accepts with the next tick rejected. On a delta-one book a check is answered
+ * by the double model where its rigorous error bound decides the sign (`DeltaOneGap.sign`), by the Decimal model
+ * otherwise; the fast model only saves evaluations (EvaluateOptions.boundarySearch = 'PRECISE' searches and snaps
+ * exactly; a property test checks both report the same prices).
  *
  * Rounding: a boundary price is snapped to the reference market's tick on its non-liquidatable side (toward the
  * current price when the account is currently safe), then verified with the engine's own check: not liquidatable at
