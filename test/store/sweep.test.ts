@@ -6,7 +6,7 @@
 import Decimal from 'decimal.js';
 import { evaluateAccount, RiskEngineError } from '../../src/risk';
 import { loadAccountSnapshots } from '../../src/snapshot/snapshot.loader';
-import { accountRiskByIds, upsertAccountRisk, rowFromError, RATIO_KEY_UNBOUNDED } from '../../src/monitoring/account-risk.repository';
+import { accountRiskByIds, upsertAccountRisk, rowFromError, RATIO_KEY_UNBOUNDED, RiskRowBatch } from '../../src/monitoring/account-risk.repository';
 import { reportedAccountFigures } from '../../src/risk/precision';
 import { parsePartition, refreshAccountRisk, streamAccountSnapshots, sweepAccountRisk } from '../../src/monitoring/sweep';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
@@ -154,5 +154,45 @@ describe('account risk sweep', () => {
     const result = await sweepAccountRisk(t.db, { nowMs: NOW, batchSize: 100, shouldStop: () => ++calls > 2 });
     expect(result.aborted).toBe(true);
     expect(result.accounts).toBe(200);
+  });
+
+  it('writes a batch of texts as given: figures digit for digit, ratio keys, instants, and error codes with quotes', async () => {
+    const ids = (await allIds()).slice(0, 4);
+    const stamp = { accountVersion: 1_000_000, marketDataVersion: '9000000000000000000', evaluatedAtMs: NOW + 5_123 };
+    const texts = {
+      status: 'LIQUIDATABLE' as const,
+      marginRatio: null,
+      equity: '-0.000001',
+      initialMarginEquity: '123456789012345.123456',
+      marginEquity: '0',
+      initialMargin: '1000',
+      maintenanceMargin: '0.1',
+      freeCollateral: '-98765.4321',
+      totalNotional: '12.5',
+      pricesAsOfMs: NOW - 250,
+    };
+    const batch = new RiskRowBatch();
+    batch.addTexts(ids[0]!, texts, stamp);
+    batch.addTexts(ids[1]!, { ...texts, status: 'HEALTHY', marginRatio: '0.012345678901' }, stamp);
+    // Error codes are the engine's; any text survives the array literal (quotes, backslashes, commas, braces, NULL).
+    batch.addRow(rowFromError(ids[2]!, 'A"B\\C,D{E}', stamp));
+    batch.addRow(rowFromError(ids[3]!, 'NULL', stamp));
+    await upsertAccountRisk(t.db.pool, batch, []);
+    const rows = await accountRiskByIds(t.db.pool, ids);
+    const a = rows.get(ids[0]!)!;
+    expect([a.status, a.marginRatio, a.ratioKey.toFixed(), a.equity!.toFixed(), a.initialMarginEquity!.toFixed(), a.freeCollateral!.toFixed()]).toEqual([
+      'LIQUIDATABLE',
+      null,
+      RATIO_KEY_UNBOUNDED.toFixed(),
+      '-0.000001',
+      '123456789012345.123456',
+      '-98765.4321',
+    ]);
+    expect([a.pricesAsOf!.getTime(), a.evaluatedAt.getTime(), a.accountVersion, a.marketDataVersion]).toEqual([NOW - 250, NOW + 5_123, 1_000_000, '9000000000000000000']);
+    const b = rows.get(ids[1]!)!;
+    expect([b.status, b.marginRatio!.toFixed(), b.ratioKey.toFixed()]).toEqual(['HEALTHY', '0.012345678901', '0.012345678901']);
+    expect(rows.get(ids[2]!)!.errorCode).toBe('A"B\\C,D{E}');
+    expect(rows.get(ids[3]!)!.errorCode).toBe('NULL');
+    expect(rows.get(ids[3]!)!.ratioKey.toFixed()).toBe('-1');
   });
 });
