@@ -3,7 +3,7 @@
  * migration runner, snapshot loading, sweeps) uses the same pool.
  */
 import { PrismaPg } from '@prisma/adapter-pg';
-import { Pool, types } from 'pg';
+import { Pool, types, type PoolClient } from 'pg';
 import { PrismaClient } from '../generated/prisma/client';
 
 // NUMERIC (oid 1700) stays a string in raw SQL results: money never passes through a JS number.
@@ -38,6 +38,18 @@ export interface DatabaseOptions {
   onConnectionError?: (error: Error) => void;
 }
 
+/** Longest wait in close() for open connections to end after the pool was asked to end them. */
+const CLOSE_WAIT_MS = 5_000;
+
+/**
+ * pg-pool attaches the idle client to the error it emits (`err.client`); that object (its connection parameters, its
+ * socket) must not reach a log line: the error is passed on without it.
+ */
+function withoutClient(error: Error): Error {
+  if ('client' in error) delete (error as { client?: unknown }).client;
+  return error;
+}
+
 export function createDatabase(options: DatabaseOptions): Database {
   const pool = new Pool({
     connectionString: options.url,
@@ -47,13 +59,18 @@ export function createDatabase(options: DatabaseOptions): Database {
   });
   // A pooled connection that errors while idle (the database went away) must not crash the process: the pool
   // drops it and opens a fresh one on the next checkout.
-  pool.on('error', (error) => options.onConnectionError?.(error));
+  pool.on('error', (error) => options.onConnectionError?.(withoutClient(error)));
   // A connection that errors while checked out (backend terminated, server stopped, socket reset) emits 'error' on
   // its client, which the pool only listens to while the client is idle: without a listener of its own, that event
   // is unhandled and ends the process. Every client gets one for its whole life; the query in flight rejects with the
   // same error (answered 503 UNAVAILABLE), and the holder releases the client as broken so the pool discards it.
+  // Open connections, so that close() returns once every one of them has ended (pool.end() resolves when it has
+  // asked them to: a database stopped right after it would terminate connections still closing).
+  const open = new Set<PoolClient>();
   pool.on('connect', (client) => {
-    client.on('error', (error) => options.onConnectionError?.(error));
+    open.add(client);
+    client.once('end', () => open.delete(client));
+    client.on('error', (error) => options.onConnectionError?.(withoutClient(error)));
   });
   if (options.onQuery) {
     const onQuery = options.onQuery;
@@ -77,7 +94,9 @@ export function createDatabase(options: DatabaseOptions): Database {
       if (closed) return;
       closed = true;
       await prisma.$disconnect().catch(() => undefined);
+      const ended = [...open].map((client) => new Promise<void>((resolve) => client.once('end', () => resolve())));
       await pool.end().catch(() => undefined);
+      await Promise.race([Promise.all(ended), new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
     },
   };
 }
