@@ -1,7 +1,9 @@
 /**
  * The precomputed `account_risk` table: one row per account with the engine's account figures at its last
- * evaluation. Written in bulk (one multi-row upsert per batch through unnest); read by keyset pages on the
- * (ratio_key DESC, account_id DESC) index and by aggregates, so a page costs the same with 1,000 or 10,000,000 rows.
+ * evaluation. Written in bulk (one multi-row upsert per batch through unnest); read by keyset pages in (ratio_key
+ * DESC, account_id DESC) order through the index on the ratio key's bucket (so a page reads a few buckets, with 1,000
+ * or 10,000,000 rows), and by aggregates. The only indexed columns are the id and the bucket, so a tick's update of a
+ * row is HOT (no index entry written) unless its bucket moves (migration 20261204120000_account_risk_hot_updates).
  */
 import Decimal from 'decimal.js';
 import type { AccountFiguresEvaluation, AccountRisk, AccountStatus } from '../risk';
@@ -265,12 +267,15 @@ export async function upsertAccountRisk(
     `WITH upserted AS (
      INSERT INTO account_risk AS r (account_id, status, margin_ratio, ratio_key, equity, initial_margin_equity, margin_equity,
         initial_margin, maintenance_margin, free_collateral, total_notional, prices_as_of, evaluated_at, error_code,
-        account_version, market_data_version)
-     SELECT * FROM unnest($1::uuid[], $2::"RiskStatus"[], $3::numeric[], $4::numeric[], $5::numeric[], $6::numeric[],
+        account_version, market_data_version, ratio_bucket)
+     SELECT u.*, account_risk_bucket(u.ratio_key) FROM unnest($1::uuid[], $2::"RiskStatus"[], $3::numeric[], $4::numeric[], $5::numeric[], $6::numeric[],
         $7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[], $11::numeric[], $12::timestamptz[], $13::timestamptz[], $14::text[],
-        $15::integer[], $16::bigint[])
+        $15::integer[], $16::bigint[]) AS u(account_id, status, margin_ratio, ratio_key, equity, initial_margin_equity, margin_equity,
+        initial_margin, maintenance_margin, free_collateral, total_notional, prices_as_of, evaluated_at, error_code,
+        account_version, market_data_version)
      ON CONFLICT (account_id) DO UPDATE SET
         status = EXCLUDED.status, margin_ratio = EXCLUDED.margin_ratio, ratio_key = EXCLUDED.ratio_key,
+        ratio_bucket = EXCLUDED.ratio_bucket,
         equity = EXCLUDED.equity, initial_margin_equity = EXCLUDED.initial_margin_equity,
         margin_equity = EXCLUDED.margin_equity, initial_margin = EXCLUDED.initial_margin,
         maintenance_margin = EXCLUDED.maintenance_margin, free_collateral = EXCLUDED.free_collateral,
@@ -379,7 +384,7 @@ export interface RiskPageKey {
 /**
  * Keyset page, worst first: rows with ratio_key ≥ minRatio (when given), in (ratio_key DESC, account_id DESC) order,
  * beyond `page.cursor` in its direction (or with `side: 'OTHER_SIDE'` at or behind it, src/store/keyset.ts). One
- * index range scan of `limit` rows, either way.
+ * index range scan over the buckets that hold `limit` rows, either way.
  */
 export async function pageAccountRisk(
   q: Queryable,
@@ -389,14 +394,16 @@ export async function pageAccountRisk(
   const values: unknown[] = [];
   if (args.minRatio !== null) {
     values.push(args.minRatio.toFixed());
-    where.push(`ratio_key >= $${values.length}::numeric`);
+    where.push(`ratio_bucket >= account_risk_bucket($${values.length}::numeric) AND ratio_key >= $${values.length}::numeric`);
   }
   const cursor = args.page.cursor;
   if (cursor) values.push(cursor.ratioKey, cursor.accountId);
+  // The bucket leads the key (it never decreases as the ratio key grows, so the order is the same), and the index
+  // on (ratio_bucket, account_id) bounds the scan; the rows of a bucket are sorted by ratio key.
   const keyset = keysetSql(
     args.page.direction,
-    'ratio_key, account_id',
-    cursor ? `$${values.length - 1}::numeric, $${values.length}::uuid` : null,
+    'ratio_bucket, ratio_key, account_id',
+    cursor ? `account_risk_bucket($${values.length - 1}::numeric), $${values.length - 1}::numeric, $${values.length}::uuid` : null,
     args.side ?? 'BEYOND',
     'DESC',
   );
@@ -416,7 +423,7 @@ export async function accountRiskByIds(q: Queryable, ids: readonly string[]): Pr
   return new Map(rows.map((r) => [r.account_id, toRow(r)]));
 }
 
-/** Largest positions by total notional (index on total_notional DESC). */
+/** Largest positions by total notional (a scan of the table, as riskSummary's totals are). */
 export async function largestExposures(q: Queryable, limit: number): Promise<AccountRiskRow[]> {
   const { rows } = await q.query<Row>(
     `SELECT ${COLUMNS} FROM account_risk WHERE total_notional IS NOT NULL ORDER BY total_notional DESC, account_id LIMIT $1`,
@@ -485,7 +492,7 @@ export async function accountRiskTotals(q: Queryable): Promise<AccountRiskTotals
   };
 }
 
-/** Oldest evaluation time in the table (index on evaluated_at): what an accountsAtRisk page is "as of". */
+/** Oldest evaluation time in the table (a scan): what an accountsAtRisk page is "as of". */
 export async function oldestEvaluation(q: Queryable): Promise<Date | null> {
   const { rows } = await q.query<{ oldest: Date | null }>(`SELECT min(evaluated_at) AS oldest FROM account_risk`);
   return rows[0]?.oldest ?? null;

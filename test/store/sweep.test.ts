@@ -6,7 +6,7 @@
 import Decimal from 'decimal.js';
 import { evaluateAccount, RiskEngineError } from '../../src/risk';
 import { loadAccountSnapshots } from '../../src/snapshot/snapshot.loader';
-import { accountRiskByIds, upsertAccountRisk, rowFromError, RATIO_KEY_UNBOUNDED, RiskRowBatch } from '../../src/monitoring/account-risk.repository';
+import { accountRiskByIds, pageAccountRisk, upsertAccountRisk, rowFromError, RATIO_KEY_UNBOUNDED, RiskRowBatch } from '../../src/monitoring/account-risk.repository';
 import { reportedAccountFigures } from '../../src/risk/precision';
 import { parsePartition, refreshAccountRisk, streamAccountSnapshots, sweepAccountRisk } from '../../src/monitoring/sweep';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
@@ -194,5 +194,54 @@ describe('account risk sweep', () => {
     expect(rows.get(ids[2]!)!.errorCode).toBe('A"B\\C,D{E}');
     expect(rows.get(ids[3]!)!.errorCode).toBe('NULL');
     expect(rows.get(ids[3]!)!.ratioKey.toFixed()).toBe('-1');
+  });
+
+  it('the ratio bucket never decreases as the ratio key grows, so bucketed pages list (ratio key, id) order', async () => {
+    // Keys across the range, with neighbours of the bucket boundaries e^(b/100) at 12 significant digits.
+    const keys = ['-1', '0', '1e-30', '0.000000000001', '0.05', '0.999999999999', '1', '1.000000000001', '2.5', '1e18'];
+    for (let b = -400; b <= 100; b += 7) {
+      const edge = new Decimal(Math.exp(b / 100)).toSignificantDigits(12);
+      keys.push(edge.toFixed(), edge.mul('1.000000000001').toSignificantDigits(12).toFixed(), edge.mul('0.999999999999').toSignificantDigits(12).toFixed());
+    }
+    const { rows } = await t.db.pool.query<{ key: string; b: number }>(
+      `SELECT k::text AS key, account_risk_bucket(k) AS b FROM unnest($1::numeric[]) AS k ORDER BY k`,
+      [keys],
+    );
+    for (let i = 1; i < rows.length; i++) expect(rows[i]!.b).toBeGreaterThanOrEqual(rows[i - 1]!.b);
+
+    // Every row, page by page through the bucket index, in exactly the order of (ratio_key DESC, account_id DESC).
+    await sweepAccountRisk(t.db, { nowMs: NOW + 10_000 });
+    const { rows: want } = await t.db.pool.query<{ id: string }>(`SELECT account_id AS id FROM account_risk ORDER BY ratio_key DESC, account_id DESC`);
+    const got: string[] = [];
+    let cursor: { ratioKey: string; accountId: string } | null = null;
+    for (;;) {
+      const page = await pageAccountRisk(t.db.pool, { page: { direction: 'FORWARD', cursor, limit: 97 }, minRatio: null });
+      if (page.length === 0) break;
+      got.push(...page.map((r) => r.accountId));
+      const last = page[page.length - 1]!;
+      cursor = { ratioKey: last.ratioKey.toFixed(), accountId: last.accountId };
+    }
+    expect(got).toEqual(want.map((r) => r.id));
+    const { rows: above } = await t.db.pool.query<{ id: string }>(
+      `SELECT account_id AS id FROM account_risk WHERE ratio_key >= 0.05 ORDER BY ratio_key DESC, account_id DESC`,
+    );
+    const page = await pageAccountRisk(t.db.pool, { page: { direction: 'FORWARD', cursor: null, limit: 1000 }, minRatio: new Decimal('0.05') });
+    expect(page.map((r) => r.accountId)).toEqual(above.map((r) => r.id));
+  });
+
+  it('a rewrite of a row whose bucket does not move is a heap-only update (no index entry)', async () => {
+    const { rows } = await t.db.pool.query<{ id: string }>(`SELECT account_id AS id FROM account_risk WHERE error_code IS NULL ORDER BY account_id LIMIT 200`);
+    const before = await accountRiskByIds(t.db.pool, rows.map((r) => r.id));
+    const hot = async () => {
+      await t.db.pool.query('SELECT pg_stat_force_next_flush()');
+      const { rows: s } = await t.db.pool.query<{ hot: string }>(`SELECT n_tup_hot_upd::text AS hot FROM pg_stat_user_tables WHERE relname = 'account_risk'`);
+      return Number(s[0]!.hot);
+    };
+    const hotBefore = await hot();
+    // A later evaluation: the same figures, a later time and market-data version (as a tick that moved nothing much).
+    const batch = new RiskRowBatch();
+    for (const r of before.values()) batch.addRow({ ...r, evaluatedAt: new Date(r.evaluatedAt.getTime() + 1000), marketDataVersion: String(BigInt(r.marketDataVersion) + 1n) });
+    await upsertAccountRisk(t.db.pool, batch, []);
+    expect((await hot()) - hotBefore).toBeGreaterThan(150);
   });
 });
