@@ -187,7 +187,7 @@ export class RiskRowBatch {
     ]);
   }
 
-  /** The row of reported figure texts (screened, or `rowFigureTexts` of an exact evaluation): as `rowFromFigures`. */
+  /** The row of reported figure texts (screen/figures.ts `screenRowTexts`): as `rowFromFigures`. */
   addTexts(accountId: string, figures: RowFigureTexts, stamp: EvaluationStamp): void {
     this.push([
       accountId,
@@ -212,8 +212,8 @@ export class RiskRowBatch {
   /** One array literal per column: `{a,b,NULL}`; error codes quoted (backslash and quote escaped). */
   parameters(): string[] {
     return this.columns.map((values, column) => {
-      const items = column === ERROR_CODE_COLUMN ? values.map((v) => (v === null ? null : `"${v.replace(/["\\]/g, '\\$&')}"`)) : values;
-      return `{${items.map((v) => (v === null ? 'NULL' : v)).join(',')}}`;
+      const quoted = column === ERROR_CODE_COLUMN;
+      return `{${values.map((v) => (v === null ? 'NULL' : quoted ? `"${v.replace(/["\\]/g, '\\$&')}"` : v)).join(',')}}`;
     });
   }
 

@@ -67,7 +67,7 @@ export function fastDeltaOne(pos: NPosition): FastDeltaOne {
 }
 
 /** Notional at price P (settlement units). */
-function notionalAt(f: FastDeltaOne, price: number): number {
+export function fastNotionalAt(f: FastDeltaOne, price: number): number {
   return f.linear ? f.absQc * price : f.absQc / price;
 }
 
@@ -80,7 +80,7 @@ export function fastEquityAt(f: FastDeltaOne, price: number): number {
 
 /** MM at price P (settlement units, not rounded up). */
 export function fastMaintenanceAt(f: FastDeltaOne, price: number): number {
-  const n = notionalAt(f, price);
+  const n = fastNotionalAt(f, price);
   if (f.fixedMaintenance !== null) return f.fixedMaintenance + f.feeRate * n;
   const tier = fastTierAt(f.tiers, n);
   const addon = fastLiquidityAddonAt(f.liquidity, n);

@@ -48,7 +48,7 @@ import { entryNotional, maintenanceMarginAt } from './requirements';
 import { fastTierAt, fastTiers, tierForNotional } from './rules/tier-rates';
 import { equityContributionOf, valuePosition, type ValuationMode } from './valuation';
 import { groupMaintenanceAt, type PortfolioGroup } from './portfolio';
-import { fastDeltaOne, fastEquityAt, fastMaintenanceAt, type FastDeltaOne } from './fast-terms';
+import { fastDeltaOne, fastEquityAt, fastMaintenanceAt, fastNotionalAt, type FastDeltaOne } from './fast-terms';
 import { fastLiquidityAddonAt } from './rules/liquidity-addon';
 import { REL, SAFETY, TINY } from './screen/bounds';
 
@@ -602,7 +602,7 @@ function deltaOneFastGap(
       const pnl = f.linear ? Math.abs(f.qc) * (Math.abs(price) + Math.abs(f.entry)) : Math.abs(f.qc) * (Math.abs(f.inverseEntry) + Math.abs(1 / price));
       let term = pnl + Math.abs(f.fundingPnl);
       if (maintenance) {
-        term += fastMaintenanceMagnitude(f, f.linear ? f.absQc * price : f.absQc / price, rel);
+        term += fastMaintenanceMagnitude(f, fastNotionalAt(f, price), rel);
         slack += 2 * p.roundUp * x;
       }
       magnitude += term * x;
@@ -637,8 +637,8 @@ function deltaOneFastGap(
 
 /**
  * Magnitude of the MM expression's intermediate values at notional n: N·(mmr·k + size rate + fee rate) + cum·k +
- * add-on + |fixed MM| (basis ENTRY), which bounds |MM| too; NaN when n lies within the relative error `rel` of a tier boundary (the
- * engine's exact notional might be in the other tier).
+ * add-on + |fixed MM| (basis ENTRY), which bounds |MM| too; NaN when n lies within the relative error `rel` of a tier
+ * boundary (the engine's exact notional might be in the other tier).
  */
 function fastMaintenanceMagnitude(f: FastDeltaOne, n: number, rel: number): number {
   const base = n * (f.sizeRate + f.feeRate) + Math.abs(fastLiquidityAddonAt(f.liquidity, n));

@@ -126,22 +126,6 @@ export interface RowFigureTexts {
   readonly pricesAsOfMs: number | null;
 }
 
-/** The stored texts of row figures. */
-export function rowFigureTexts(f: RowFigures): RowFigureTexts {
-  return {
-    status: f.status,
-    marginRatio: f.marginRatio === null ? null : f.marginRatio.toFixed(),
-    equity: f.equity.toFixed(),
-    initialMarginEquity: f.initialMarginEquity.toFixed(),
-    marginEquity: f.marginEquity.toFixed(),
-    initialMargin: f.initialMargin.toFixed(),
-    maintenanceMargin: f.maintenanceMargin.toFixed(),
-    freeCollateral: f.freeCollateral.toFixed(),
-    totalNotional: f.totalNotional.toFixed(),
-    pricesAsOfMs: f.pricesAsOfMs,
-  };
-}
-
 /** The row figures of an exact evaluation (engine.ts evaluateAccountFigures): reportedAccountFigures, plus status and prices-as-of. */
 export function reportedRowFigures(evaluation: {
   readonly figures: Parameters<typeof reportedAccountFigures>[0] & { readonly status: AccountStatus };

@@ -648,7 +648,6 @@ export function prepareFiguresAccount(snapshot: Pick<AccountSnapshot, 'accountId
   return { accountId: snapshot.accountId, marginMode: snapshot.marginMode, invalid, positions, balances };
 }
 
-
 /** The row figures of an account as the exact path reports them (precision.ts RowFigures), proven equal. */
 export type ScreenedRowFigures = RowFigures;
 

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import type Decimal from 'decimal.js';
 import { D, evaluateAccountFigures, type AccountSnapshot } from '../../../src/risk';
-import { reportedRowFigures, rowFigureTexts } from '../../../src/risk/precision';
+import { reportedRowFigures, type RowFigureTexts } from '../../../src/risk/precision';
 import {
   buildFiguresTable,
   decimalFromScaled,
@@ -29,8 +29,23 @@ function exactRow(s: AccountSnapshot): ScreenedRowFigures | Error {
   }
 }
 
-/** Every figure as the store receives it (numeric text, rowFigureTexts), so a difference in any digit fails. */
-const strings = rowFigureTexts;
+const text = (x: Decimal | null) => (x === null ? null : x.toFixed());
+
+/** Every figure as the store receives it (numeric text), so a difference in any digit fails. */
+function strings(f: ScreenedRowFigures): RowFigureTexts {
+  return {
+    status: f.status,
+    marginRatio: text(f.marginRatio),
+    equity: text(f.equity)!,
+    initialMarginEquity: text(f.initialMarginEquity)!,
+    marginEquity: text(f.marginEquity)!,
+    initialMargin: text(f.initialMargin)!,
+    maintenanceMargin: text(f.maintenanceMargin)!,
+    freeCollateral: text(f.freeCollateral)!,
+    totalNotional: text(f.totalNotional)!,
+    pricesAsOfMs: f.pricesAsOfMs,
+  };
+}
 
 interface Tally {
   screened: number;
